@@ -1,0 +1,74 @@
+//! Checks and loaders shared by the command handlers (Hestia's `is_object_valid`, …).
+
+use crate::engine::{Args, Ctx};
+use hearth_domain::record::Record;
+use hearth_domain::validate::{Kind, check};
+use hearth_domain::{HearthError, ReturnCode};
+use hearth_output::Format;
+
+/// `is_format_valid NAME` on argument `i` (empty passes, as in Hestia).
+pub fn valid(kind: Kind, args: &Args, i: usize) -> Result<(), HearthError> {
+    check(kind, args.s(i))
+}
+
+/// `is_object_valid user`: the user's record, or `user X doesn't exist` (E_NOTEXIST).
+pub fn user(ctx: &Ctx<'_, '_>, name: &str) -> Result<Record, HearthError> {
+    ctx.tx
+        .user(name)?
+        .ok_or_else(|| HearthError::not_exist(format!("user {name} doesn't exist")))
+}
+
+/// `is_object_unsuspended user`.
+pub fn unsuspended(name: &str, rec: &Record) -> Result<(), HearthError> {
+    if rec.get("SUSPENDED") == "yes" {
+        return Err(HearthError::new(ReturnCode::Suspended, format!("user {name} is suspended")));
+    }
+    Ok(())
+}
+
+/// `check_hestia_demo_mode`: in demo mode every change is refused (exit 1).
+pub fn demo_mode(ctx: &Ctx<'_, '_>) -> Result<(), HearthError> {
+    if ctx.tx.setting("DEMO_MODE")?.as_deref() == Some("yes") {
+        return Err(HearthError::raw(
+            ReturnCode::Args,
+            "ERROR: Unable to perform operation due to security restrictions that are in place.",
+        ));
+    }
+    Ok(())
+}
+
+/// Validate a FORMAT argument with `is_format_valid format` (used by the few commands that do).
+pub fn strict_format(value: &str) -> Result<(), HearthError> {
+    check(Kind::Format, value)
+}
+
+/// The output format of argument `i` with Hestia's `${N-shell}`.
+pub fn format_arg(args: &Args, i: usize) -> Option<Format> {
+    Format::from_arg(args.get(i))
+}
+
+/// The output format of argument `i` with Hestia's `${N:-shell}`.
+pub fn format_arg_or_shell(args: &Args, i: usize) -> Option<Format> {
+    Format::from_arg_or_shell(args.get(i))
+}
+
+/// Whether `value` is within a package limit (`unlimited` or an integer ≥ `used + 1`).
+pub fn within_limit(limit: &str, used_after: u64) -> bool {
+    match limit {
+        "unlimited" | "" => true,
+        n => n.parse::<u64>().map(|n| used_after <= n).unwrap_or(false),
+    }
+}
+
+/// `is_package_full`: fail with E_LIMIT when adding one more object would pass the user's
+/// package limit `limit_key`, given the current count.
+pub fn package_room(user: &Record, limit_key: &str, used: u64) -> Result<(), HearthError> {
+    if within_limit(user.get(limit_key), used + 1) {
+        Ok(())
+    } else {
+        Err(HearthError::new(
+            ReturnCode::Limit,
+            format!("{limit_key} limit is reached :: upgrade user package"),
+        ))
+    }
+}

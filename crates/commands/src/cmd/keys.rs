@@ -1,0 +1,516 @@
+//! Access keys (v-add-access-key, v-delete-access-key, v-list-access-key(s), v-check-access-key),
+//! API profiles (v-list-apis, v-list-api) and the legacy API keys (v-generate-api-key,
+//! v-check-api-key, v-revoke-api-key / v-delete-api-key).
+//!
+//! Secrets come from the OS generator, are printed once at creation and are stored only as
+//! SHA-256 digests; checks compare digests in constant time.
+
+use super::common::{self, demo_mode, format_arg_or_shell, strict_format};
+use crate::engine::{Args, Ctx};
+use crate::profiles::{self, cleanup};
+use crate::util::{self, KEY_ID_ALPHABET, LEGACY_ALPHABET, SECRET_ALPHABET, ct_eq, sha256};
+use hearth_domain::validate::{Kind, check};
+use hearth_domain::{HearthError, ReturnCode};
+use hearth_output::{Format, column_t, json_str, json_str_array, split_sep};
+use hearth_store::AccessKey;
+use std::fmt::Write as _;
+
+pub const ID_LEN: usize = 20;
+pub const SECRET_LEN: usize = 40;
+pub const LEGACY_LEN: usize = 32;
+
+// ------------------------------------------------------------------------------------ extension
+
+/// Parse the expiry extension: `YYYY-MM-DD` (end of that day, UTC), an RFC 3339 time, `@UNIX`,
+/// or a duration from now: `N` followed by `d`, `h` or `m`. Empty means never.
+pub fn parse_expiry(s: &str, now_unix: i64) -> Result<Option<i64>, HearthError> {
+    let bad = || HearthError::invalid(format!("invalid expiry format :: {s}"));
+    if s.is_empty() {
+        return Ok(None);
+    }
+    if let Some(rest) = s.strip_prefix('@') {
+        return rest.parse::<i64>().map(Some).map_err(|_| bad());
+    }
+    if let Some(unit) = s.chars().last().filter(|c| matches!(c, 'd' | 'h' | 'm')) {
+        let n: i64 = s[..s.len() - 1].parse().map_err(|_| bad())?;
+        if n <= 0 || n > 100 * 365 * 24 * 60 {
+            return Err(bad());
+        }
+        let secs = match unit {
+            'd' => n * 86_400,
+            'h' => n * 3_600,
+            _ => n * 60,
+        };
+        return Ok(Some(now_unix + secs));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        let t = d.and_hms_opt(23, 59, 59).ok_or_else(bad)?;
+        return Ok(Some(t.and_utc().timestamp()));
+    }
+    chrono::DateTime::parse_from_rfc3339(s).map(|t| Some(t.timestamp())).map_err(|_| bad())
+}
+
+pub fn format_expiry(t: Option<i64>) -> String {
+    t.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+/// Parse the allowed-addresses extension: a comma list of IPv4/IPv6 addresses and CIDR ranges.
+pub fn parse_ips(s: &str) -> Result<String, HearthError> {
+    let mut out = Vec::new();
+    for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let ok = item.parse::<std::net::IpAddr>().is_ok() || item.parse::<ipnet::IpNet>().is_ok();
+        if !ok {
+            return Err(HearthError::invalid(format!("invalid IP format :: {item}")));
+        }
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    Ok(out.join(","))
+}
+
+/// Whether `ip` is allowed by a key's list (empty list: anywhere).
+pub fn ip_allowed(list: &str, ip: &str) -> bool {
+    if list.is_empty() {
+        return true;
+    }
+    let Ok(addr) = ip.parse::<std::net::IpAddr>() else {
+        return false;
+    };
+    let addr = match addr {
+        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map(std::net::IpAddr::V4).unwrap_or(addr),
+        a => a,
+    };
+    list.split(',').any(|item| {
+        if let Ok(a) = item.parse::<std::net::IpAddr>() {
+            a == addr
+        } else if let Ok(net) = item.parse::<ipnet::IpNet>() {
+            net.contains(&addr)
+        } else {
+            false
+        }
+    })
+}
+
+// ------------------------------------------------------------------------------------ permissions
+
+/// Whether a key may run `command`, resolving its profiles now. The root user's key with an
+/// empty list or `*` may run everything; other users only hold `ROLE='user'` profiles (a profile
+/// of another role that reached such a key, by import or a later edit, grants nothing).
+pub fn key_allows(home: &crate::home::Home, key: &AccessKey, root: &str, command: &str) -> bool {
+    let perms = cleanup(&key.permissions);
+    let is_root = key.user == root;
+    if perms.is_empty() || perms.iter().any(|p| p == "*") {
+        return is_root;
+    }
+    perms.iter().any(|p| match profiles::load(home, p) {
+        Some(prof) => (is_root || prof.role == "user") && prof.commands.iter().any(|c| c == command),
+        None => false,
+    })
+}
+
+// ------------------------------------------------------------------------------------ add
+
+pub fn add_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    let user = args.s(0);
+    let comment = args.s(2);
+    let format = args.get(3).unwrap_or("shell");
+    demo_mode(ctx)?;
+    let perms = cleanup(args.s(1));
+    check(Kind::User, user)?;
+    check(Kind::Comment, comment)?;
+    strict_format(format)?;
+    let expires_at = parse_expiry(args.s(4), ctx.now.unix)?;
+    let ips = parse_ips(args.s(5))?;
+    common::user(ctx, user)?;
+    let root = ctx.root_user()?;
+    if perms.is_empty() && user != root {
+        return Err(HearthError::invalid("Non-admin users need a permission list"));
+    }
+    for p in &perms {
+        if p == "*" {
+            if user != root {
+                return Err(HearthError::invalid("Only the admin can run this API"));
+            }
+            continue;
+        }
+        let prof = profiles::load(ctx.home, p).ok_or_else(|| HearthError::not_exist(format!("API {p} doesn't exist")))?;
+        if prof.role != "user" && user != root {
+            return Err(HearthError::invalid("Only the admin can run this API"));
+        }
+    }
+    let id = loop {
+        let id = util::random_string(KEY_ID_ALPHABET, ID_LEN)?;
+        if ctx.tx.access_key(&id)?.is_none() {
+            break id;
+        }
+    };
+    let secret = util::random_string(SECRET_ALPHABET, SECRET_LEN)?;
+    let key = AccessKey {
+        id: id.clone(),
+        user: user.to_string(),
+        secret_sha256: sha256(secret.as_bytes()),
+        permissions: perms.join(","),
+        comment: comment.to_string(),
+        time: ctx.now.time.clone(),
+        date: ctx.now.date.clone(),
+        expires_at,
+        ips,
+    };
+    ctx.tx.insert_access_key(&key)?;
+    ctx.history(user, "Warning", "API", &format!("Access key {id} generated"))?;
+    Ok(render_key(&key, Some(&secret), Format::parse(format)))
+}
+
+/// `v-list-access-key` output. The secret exists only at creation; afterwards it is shown empty.
+fn render_key(k: &AccessKey, secret: Option<&str>, format: Option<Format>) -> String {
+    let secret = secret.unwrap_or("");
+    let perms: Vec<&str> = k.permissions.split(',').filter(|p| !p.is_empty()).collect();
+    let expires = format_expiry(k.expires_at);
+    let mut o = String::new();
+    match format {
+        None | Some(Format::Csv) => {}
+        Some(Format::Json) => {
+            let _ = write!(
+                o,
+                "{{\n    \"ACCESS_KEY_ID\": {},\n    \"SECRET_ACCESS_KEY\": {},\n    \"USER\": {},\n    \"PERMISSIONS\": {},\n    \"COMMENT\": {},\n    \"TIME\": {},\n    \"DATE\": {}",
+                json_str(&k.id),
+                json_str(secret),
+                json_str(&k.user),
+                json_str_array(perms.iter().copied()),
+                json_str(&k.comment),
+                json_str(&k.time),
+                json_str(&k.date)
+            );
+            if !expires.is_empty() {
+                let _ = write!(o, ",\n    \"EXPIRES_IN\": {}", json_str(&expires));
+            }
+            if !k.ips.is_empty() {
+                let _ = write!(o, ",\n    \"IP\": {}", json_str_array(k.ips.split(',')));
+            }
+            o.push_str("\n}\n");
+        }
+        Some(Format::Plain) => {
+            let _ = writeln!(o, "{}:{}", k.id, secret);
+        }
+        Some(Format::Shell) => {
+            let _ = writeln!(o, "ACCESS_KEY_ID:      {}", k.id);
+            let _ = writeln!(o, "SECRET_ACCESS_KEY:  {secret}");
+            let _ = writeln!(o, "USER:               {}", k.user);
+            let _ = writeln!(o, "PERMISSIONS:        {}", k.permissions);
+            let _ = writeln!(o, "COMMENT:            {}", k.comment);
+            let _ = writeln!(o, "TIME:               {}", k.time);
+            let _ = writeln!(o, "DATE:               {}", k.date);
+            if !expires.is_empty() {
+                let _ = writeln!(o, "EXPIRES_IN:         {expires}");
+            }
+            if !k.ips.is_empty() {
+                let _ = writeln!(o, "IP:                 {}", k.ips);
+            }
+        }
+    }
+    o
+}
+
+// ------------------------------------------------------------------------------------ list
+
+fn key_of(ctx: &Ctx<'_, '_>, id: &str) -> Result<AccessKey, HearthError> {
+    check(Kind::AccessKeyId, id)?;
+    if id.is_empty() {
+        return Err(HearthError::invalid(format!("invalid access_key_id format :: {id}")));
+    }
+    ctx.tx.access_key(id)?.ok_or_else(|| HearthError::not_exist(format!("key {id} doesn't exist")))
+}
+
+pub fn list_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    let key = key_of(ctx, args.s(0))?;
+    Ok(render_key(&key, None, format_arg_or_shell(args, 1)))
+}
+
+pub fn list_access_keys(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    let user = args.s(0);
+    let keys = ctx.tx.access_keys(if user.is_empty() { None } else { Some(user) })?;
+    let mut o = String::new();
+    match format_arg_or_shell(args, 1) {
+        None | Some(Format::Plain) | Some(Format::Csv) => {}
+        Some(Format::Json) => {
+            o.push('{');
+            for (i, k) in keys.iter().enumerate() {
+                o.push_str(if i == 0 { "\n" } else { ",\n" });
+                let perms: Vec<&str> = k.permissions.split(',').filter(|p| !p.is_empty()).collect();
+                let _ = write!(
+                    o,
+                    "    {}: {{\"ACCESS_KEY_ID\": {}, \"USER\": {}, \"PERMISSIONS\": {}, \"COMMENT\": {}, \"TIME\": {}, \"DATE\": {}",
+                    json_str(&k.id),
+                    json_str(&k.id),
+                    json_str(&k.user),
+                    json_str_array(perms.iter().copied()),
+                    json_str(&k.comment),
+                    json_str(&k.time),
+                    json_str(&k.date)
+                );
+                if k.expires_at.is_some() {
+                    let _ = write!(o, ", \"EXPIRES_IN\": {}", json_str(&format_expiry(k.expires_at)));
+                }
+                if !k.ips.is_empty() {
+                    let _ = write!(o, ", \"IP\": {}", json_str_array(k.ips.split(',')));
+                }
+                o.push('}');
+            }
+            if !keys.is_empty() {
+                o.push('\n');
+            }
+            o.push_str("}\n");
+        }
+        Some(Format::Shell) => {
+            let mut rows = vec![
+                split_sep("ID\tUSER\tPERMISSIONS\tCOMMENT\tTIME\tDATE", '\t'),
+                split_sep("--\t------\t----\t-----------\t-------\t----\t----", '\t'),
+            ];
+            for k in &keys {
+                let or_dash = |s: &str| if s.is_empty() { "-".to_string() } else { s.replace('\t', " ") };
+                rows.push(vec![
+                    k.id.clone(),
+                    k.user.clone(),
+                    or_dash(&k.permissions),
+                    or_dash(&k.comment),
+                    k.time.clone(),
+                    k.date.clone(),
+                ]);
+            }
+            o.push_str(&column_t(&rows));
+        }
+    }
+    Ok(o)
+}
+
+// ------------------------------------------------------------------------------------ delete
+
+pub fn delete_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    let key = key_of(ctx, args.s(0))?;
+    demo_mode(ctx)?;
+    ctx.tx.delete_access_key(&key.id)?;
+    ctx.history(&key.user, "Info", "API", &format!("Access key {} deleted", key.id))?;
+    Ok(String::new())
+}
+
+// ------------------------------------------------------------------------------------ check
+
+/// The result of authenticating a key for a command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyGrant {
+    pub user: String,
+    /// 1-based position of the USER argument the caller is confined to; 0 = none (root).
+    pub user_arg_position: usize,
+}
+
+/// Authenticate `id:secret` for `command` from `ip`: everything `v-check-access-key` checks, in
+/// Hestia's order, plus hearth's expiry and address list. Errors carry Hestia's messages; the
+/// caller decides what to reveal (the API answers unknown-key and wrong-secret alike).
+pub fn authenticate(
+    ctx: &mut Ctx<'_, '_>,
+    id: &str,
+    secret: &str,
+    command: &str,
+    ip: &str,
+) -> Result<KeyGrant, HearthError> {
+    check(Kind::AccessKeyId, id)?;
+    if id.is_empty() {
+        return Err(HearthError::invalid(format!("invalid access_key_id format :: {id}")));
+    }
+    check(Kind::Ip46, ip)?;
+    let key = ctx.tx.access_key(id)?;
+    // Hash the secret even for an unknown key, so both paths cost the same.
+    let digest = sha256(secret.as_bytes());
+    let Some(key) = key else {
+        return Err(HearthError::new(ReturnCode::Password, format!("key {id} doesn't exist")));
+    };
+    check(Kind::SecretAccessKey, secret).map_err(|_| HearthError::new(ReturnCode::Password, "invalid secret_access_key format"))?;
+    if secret.is_empty() {
+        return Err(HearthError::new(ReturnCode::Password, format!("Secret key not provided for key {id}")));
+    }
+    if !ct_eq(&digest, &key.secret_sha256) {
+        let msg = format!("Invalid secret key for key {id}");
+        ctx.history_on_failure(&key.user, "Error", "API", format!("[{ip}] {id} {msg}"));
+        return Err(HearthError::new(ReturnCode::Password, msg));
+    }
+    if let Some(t) = key.expires_at
+        && ctx.now.unix > t
+    {
+        return Err(HearthError::new(ReturnCode::Password, format!("Access key {id} has expired")));
+    }
+    if !ip_allowed(&key.ips, ip) {
+        return Err(HearthError::new(ReturnCode::Password, format!("Access key {id} is not allowed from {ip}")));
+    }
+    let root = ctx.root_user()?;
+    let options = if command == crate::catalogue::MAKE_TMP_FILE {
+        Some("")
+    } else {
+        crate::catalogue::options(command)
+    };
+    let Some(options) = options else {
+        return Err(HearthError::new(ReturnCode::Forbidden, format!("Command {command} not found")));
+    };
+    if !key_allows(ctx.home, &key, &root, command) {
+        return Err(HearthError::new(
+            ReturnCode::Forbidden,
+            format!("Key {id} don't have permission to run the command {command}"),
+        ));
+    }
+    let position = if key.user == root { 0 } else { crate::engine::user_position(options) };
+    check(Kind::User, &key.user)?;
+    let owner = common::user(ctx, &key.user)?;
+    common::unsuspended(&key.user, &owner)?;
+    Ok(KeyGrant { user: key.user, user_arg_position: position })
+}
+
+pub fn check_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    let id = args.s(0);
+    let secret = args.s(1);
+    let command = args.s(2);
+    let ip = args.get(3).unwrap_or("127.0.0.1");
+    let format = args.get(4).unwrap_or("shell");
+    let who = if id.is_empty() { "api" } else { id };
+    match authenticate(ctx, id, secret, command, ip) {
+        Ok(grant) => {
+            ctx.history(
+                &grant.user,
+                "Info",
+                "API",
+                &format!("[{ip}] Access key {id} successfully launched with command {command}"),
+            )?;
+            ctx.auth_log(&format!("{id} {ip} {command} successfully launched"));
+            let mut o = String::new();
+            match Format::parse(format) {
+                Some(Format::Json) => {
+                    let _ = writeln!(
+                        o,
+                        "{{\"USER\": {}, \"USER_ARG_POSITION\": {}}}",
+                        json_str(&grant.user),
+                        grant.user_arg_position
+                    );
+                }
+                Some(Format::Shell) => {
+                    let _ = writeln!(o, "USER:               {}", grant.user);
+                    let _ = writeln!(o, "USER_ARG_POSITION:  {}", grant.user_arg_position);
+                }
+                _ => {}
+            }
+            Ok(o)
+        }
+        Err(e) => {
+            ctx.auth_log(&format!("{who} {ip} failed to login"));
+            // Hestia's abort_missmatch: 10 for a forbidden command, 9 for everything else.
+            let code = if e.code == ReturnCode::Forbidden { ReturnCode::Forbidden } else { ReturnCode::Password };
+            Err(HearthError { code, ..e })
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------ profiles
+
+pub fn list_apis(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    let all = profiles::all(ctx.home);
+    let mut o = String::new();
+    match format_arg_or_shell(args, 0) {
+        None | Some(Format::Plain) | Some(Format::Csv) => {}
+        Some(Format::Json) => {
+            o.push_str("{\n");
+            for (i, p) in all.iter().enumerate() {
+                if i > 0 {
+                    o.push_str(",\n");
+                }
+                let _ = write!(
+                    o,
+                    "    {}: {{\"COMMANDS\": {}, \"ROLE\": {}}}",
+                    json_str(&p.name),
+                    json_str_array(p.commands.iter().map(String::as_str)),
+                    json_str(&p.role)
+                );
+            }
+            o.push_str("\n}\n");
+        }
+        Some(Format::Shell) => {
+            let mut rows = vec![split_sep("API\tROLE\tCOMMANDS", '\t'), split_sep("---\t----\t--------", '\t')];
+            for p in &all {
+                rows.push(split_sep(&format!("{}\t{}\t{}", p.name, p.role, p.commands.join(",")), '\t'));
+            }
+            o.push_str(&column_t(&rows));
+        }
+    }
+    Ok(o)
+}
+
+pub fn list_api(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    let name = args.s(0);
+    let p = profiles::load(ctx.home, name).ok_or_else(|| HearthError::invalid(format!("API {name} doesn't exist")))?;
+    let mut o = String::new();
+    match format_arg_or_shell(args, 1) {
+        None | Some(Format::Plain) | Some(Format::Csv) => {}
+        Some(Format::Json) => {
+            let _ = writeln!(
+                o,
+                "{{\n    \"API\": {},\n    \"ROLE\": {},\n    \"COMMANDS\": {}\n}}",
+                json_str(&p.name),
+                json_str(&p.role),
+                json_str_array(p.commands.iter().map(String::as_str))
+            );
+        }
+        Some(Format::Shell) => {
+            let _ = writeln!(o, "API:           {}", p.name);
+            let _ = writeln!(o, "ROLE:          {}", p.role);
+            let _ = writeln!(o, "COMMANDS:      {}", p.commands.join(","));
+        }
+    }
+    Ok(o)
+}
+
+// ------------------------------------------------------------------------------------ legacy keys
+
+pub fn generate_api_key(ctx: &mut Ctx<'_, '_>, _args: &Args) -> Result<String, HearthError> {
+    demo_mode(ctx)?;
+    let key = loop {
+        let k = util::random_string(LEGACY_ALPHABET, LEGACY_LEN)?;
+        if !ctx.tx.legacy_key_exists(&sha256(k.as_bytes()))? {
+            break k;
+        }
+    };
+    ctx.tx.insert_legacy_key(&sha256(key.as_bytes()), &ctx.now.time, &ctx.now.date)?;
+    // compat: Hestia writes the key itself into the log; hearth does not.
+    ctx.history("system", "Warning", "System", "New system API key generated.")?;
+    Ok(format!("{key}\n"))
+}
+
+/// Whether a legacy key is valid (constant work whatever the input).
+pub fn legacy_key_valid(ctx: &Ctx<'_, '_>, key: &str) -> Result<bool, HearthError> {
+    let base = key.rsplit('/').next().unwrap_or("");
+    let digest = sha256(base.as_bytes());
+    let found = ctx.tx.legacy_key_exists(&digest)?;
+    Ok(found && base.len() >= 16)
+}
+
+pub fn check_api_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    let ip = args.get(1).unwrap_or("127.0.0.1");
+    demo_mode(ctx)?;
+    if legacy_key_valid(ctx, args.s(0))? {
+        ctx.auth_log(&format!("api {ip} successfully launched"));
+        Ok(String::new())
+    } else {
+        ctx.auth_log(&format!("api {ip} failed to login"));
+        Err(HearthError::new(ReturnCode::Password, "key missmatch"))
+    }
+}
+
+pub fn revoke_api_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    let key = args.s(0);
+    check(Kind::Hash, key)?;
+    demo_mode(ctx)?;
+    if !ctx.tx.delete_legacy_key(&sha256(key.as_bytes()))? {
+        return Err(HearthError::silent(ReturnCode::NotExist));
+    }
+    // compat: Hestia writes the revoked key into the log; hearth does not.
+    ctx.history("system", "Info", "System", "System API key revoked.")?;
+    Ok(String::new())
+}

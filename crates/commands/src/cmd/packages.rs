@@ -1,0 +1,328 @@
+//! Packages: v-add-user-package, v-delete-user-package, v-list-user-package,
+//! v-list-user-packages, v-change-user-package.
+
+use super::common::{self, demo_mode, format_arg, unsuspended};
+use super::users::PACKAGE_KEYS;
+use crate::engine::{Args, Ctx};
+use hearth_domain::kv;
+use hearth_domain::record::Record;
+use hearth_domain::validate::{Kind, check};
+use hearth_domain::{HearthError, ReturnCode};
+use hearth_output::{self as out, Format, column_t, csv_field, csv_quoted, json_str, plain_field, split_blank};
+use std::fmt::Write as _;
+
+fn package(ctx: &Ctx<'_, '_>, name: &str) -> Result<Record, HearthError> {
+    ctx.tx
+        .package(name)?
+        .ok_or_else(|| HearthError::not_exist(format!("package {name} doesn't exist")))
+}
+
+/// Hestia's `is_package_consistent`: every limit an integer or `unlimited`, the flags and the
+/// shell valid. Returns the record in Hestia's key order.
+fn consistent(ctx: &Ctx<'_, '_>, src: &Record) -> Result<Record, HearthError> {
+    let int = |k: &str, v: &str| -> Result<(), HearthError> {
+        if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(HearthError::invalid(format!("invalid {k} format :: {v}")));
+        }
+        Ok(())
+    };
+    for k in ["WEB_DOMAINS", "WEB_ALIASES", "DNS_DOMAINS", "DNS_RECORDS", "MAIL_DOMAINS", "MAIL_ACCOUNTS", "DATABASES", "CRON_JOBS", "DISK_QUOTA", "BANDWIDTH"] {
+        let v = src.get(k);
+        if v != "unlimited" {
+            int(k, v)?;
+        }
+    }
+    int("RATE_LIMIT", src.get("RATE_LIMIT"))?;
+    int("BACKUPS", src.get("BACKUPS"))?;
+    let inc = src.get("BACKUPS_INCREMENTAL");
+    if !inc.is_empty() && inc != "yes" && inc != "no" {
+        return Err(HearthError::invalid(format!("invalid BACKUPS_INCREMENTAL format :: {inc}")));
+    }
+    for k in ["WEB_TEMPLATE", "BACKEND_TEMPLATE", "PROXY_TEMPLATE", "DNS_TEMPLATE"] {
+        check(Kind::Template, src.get(k))?;
+    }
+    for k in ["CPU_QUOTA", "CPU_QUOTA_PERIOD", "MEMORY_LIMIT", "SWAP_LIMIT"] {
+        check(Kind::Common, src.get(k)).map_err(|_| HearthError::invalid(format!("invalid {k} format :: {}", src.get(k))))?;
+    }
+    for ns in src.get("NS").split(',').filter(|s| !s.is_empty()) {
+        check(Kind::Domain, ns)?;
+    }
+    let shell = src.get("SHELL").rsplit('/').next().unwrap_or("").to_string();
+    if shell.is_empty() || ctx.host.shell_path(&shell)?.is_none() {
+        return Err(HearthError::invalid(format!("shell {shell} is not valid")));
+    }
+    let mut rec = Record::new();
+    for k in PACKAGE_KEYS {
+        rec.set(k, if k == "SHELL" { shell.as_str() } else { src.get(k) });
+    }
+    Ok(rec)
+}
+
+pub fn add_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    let file = args.s(0);
+    let name = args.s(1);
+    let rewrite = args.s(2) == "yes";
+    check(Kind::Package, name)?;
+    let exists = ctx.tx.package(name)?.is_some();
+    if !rewrite && exists {
+        return Err(HearthError::exists(format!("package {name} already exists.")));
+    }
+    if rewrite && !exists {
+        return Err(HearthError::not_exist(format!("package {name} doesn't exist")));
+    }
+    let text = crate::tmpfile::read_arg_file(ctx, file)
+        .ok_or_else(|| HearthError::raw(ReturnCode::NotExist, format!("{file} does not exist")))?;
+    let src = Record::from_pairs(
+        kv::parse_conf(&text).map_err(|e| HearthError::new(ReturnCode::Parsing, format!("{file}: {e}")))?,
+    );
+    let mut rec = consistent(ctx, &src)?;
+    demo_mode(ctx)?;
+    rec.set("TIME", ctx.now.time.as_str());
+    rec.set("DATE", ctx.now.date.as_str());
+    ctx.tx.put_package(name, &rec, now_nanos())?;
+    let msg = if rewrite { "Package limits updated" } else { "Package added" };
+    ctx.history("system", "Info", "Packages", &format!("{msg} (Name: {name})."))?;
+    if rewrite {
+        for user in ctx.tx.users_with_package(name)? {
+            apply_package(ctx, &user, name, &rec)?;
+        }
+    }
+    Ok(String::new())
+}
+
+fn now_nanos() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
+}
+
+pub fn delete_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    let name = args.s(0);
+    check(Kind::Package, name)?;
+    package(ctx, name)?;
+    if name == "default" {
+        // compat: Hestia deletes it and leaves users pointing at a missing package.
+        return Err(HearthError::new(ReturnCode::InUse, "package default cannot be deleted"));
+    }
+    demo_mode(ctx)?;
+    let default = package(ctx, "default")?;
+    for user in ctx.tx.users_with_package(name)? {
+        apply_package(ctx, &user, "default", &default)?;
+    }
+    ctx.tx.delete_package(name)?;
+    ctx.history("system", "Info", "System", &format!("Deleted package (Name: {name})."))?;
+    Ok(String::new())
+}
+
+/// Copy a package's limits into a user's record and apply the shell on the host.
+fn apply_package(ctx: &mut Ctx<'_, '_>, user: &str, name: &str, pkg: &Record) -> Result<(), HearthError> {
+    let mut rec = common::user(ctx, user)?;
+    let old_shell = rec.get("SHELL").to_string();
+    rec.set("PACKAGE", name);
+    for k in PACKAGE_KEYS {
+        rec.set(k, pkg.get(k));
+    }
+    ctx.tx.update_user(user, &rec)?;
+    if rec.get("SHELL") != old_shell
+        && let Some(path) = ctx.host.shell_path(rec.get("SHELL"))?
+    {
+        ctx.host.set_shell(user, &path)?;
+    }
+    Ok(())
+}
+
+/// The counters a package limit is checked against when a user moves to it.
+const LIMIT_USAGE: [(&str, &str); 6] = [
+    ("WEB_DOMAINS", "U_WEB_DOMAINS"),
+    ("DNS_DOMAINS", "U_DNS_DOMAINS"),
+    ("MAIL_DOMAINS", "U_MAIL_DOMAINS"),
+    ("DATABASES", "U_DATABASES"),
+    ("CRON_JOBS", "U_CRON_JOBS"),
+    ("DISK_QUOTA", "U_DISK"),
+];
+
+pub fn change_user_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    let user = args.s(0);
+    let name = args.s(1);
+    let force = args.s(2);
+    check(Kind::User, user)?;
+    check(Kind::Package, name)?;
+    let rec = common::user(ctx, user)?;
+    unsuspended(user, &rec)?;
+    let pkg = package(ctx, name)?;
+    if force != "yes" {
+        // Hestia's is_package_avalable: the user's usage must fit the new package.
+        for (limit, used) in LIMIT_USAGE {
+            let used: u64 = rec.get(used).parse().unwrap_or(0);
+            if !common::within_limit(pkg.get(limit), used) {
+                return Err(HearthError::new(ReturnCode::Limit, format!("Package {name} doesn't cover {limit} usage")));
+            }
+        }
+    }
+    demo_mode(ctx)?;
+    apply_package(ctx, user, name, &pkg)?;
+    ctx.history("system", "Info", "Users", &format!("User package changed (User: {user}, Package: {name})."))?;
+    Ok(String::new())
+}
+
+// ------------------------------------------------------------------------------------ list
+
+const ONE_JSON: &[&str] = &[
+    "WEB_TEMPLATE", "BACKEND_TEMPLATE", "PROXY_TEMPLATE", "DNS_TEMPLATE", "WEB_DOMAINS", "WEB_ALIASES",
+    "DNS_DOMAINS", "DNS_RECORDS", "MAIL_DOMAINS", "MAIL_ACCOUNTS", "RATE_LIMIT", "DATABASES", "CRON_JOBS",
+    "DISK_QUOTA", "CPU_QUOTA", "CPU_QUOTA_PERIOD", "MEMORY_LIMIT", "SWAP_LIMIT", "BANDWIDTH", "NS", "SHELL",
+    "BACKUPS", "BACKUPS_INCREMENTAL", "TIME", "DATE",
+];
+
+/// Hestia writes these four members without a space after the colon.
+const TIGHT: [&str; 4] = ["CPU_QUOTA", "CPU_QUOTA_PERIOD", "MEMORY_LIMIT", "SWAP_LIMIT"];
+
+fn member(k: &str, v: &str) -> String {
+    if TIGHT.contains(&k) { format!("{}:{}", json_str(k), json_str(v)) } else { out::json_member(k, v) }
+}
+
+pub fn list_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    let name = args.s(0);
+    check(Kind::Package, name)?;
+    let p = package(ctx, name)?;
+    let mut o = String::new();
+    match format_arg(args, 1) {
+        None => {}
+        Some(Format::Json) => {
+            let _ = writeln!(o, "{{\n    {}: {{", json_str(name));
+            for (i, k) in ONE_JSON.iter().enumerate() {
+                let comma = if i + 1 < ONE_JSON.len() { "," } else { "" };
+                let _ = writeln!(o, "        {}{comma}", member(k, p.get(k)));
+            }
+            o.push_str("    }\n}\n");
+        }
+        Some(Format::Plain) => {
+            let keys = [
+                "WEB_TEMPLATE", "BACKEND_TEMPLATE", "PROXY_TEMPLATE", "DNS_TEMPLATE", "WEB_DOMAINS", "WEB_ALIASES",
+                "DNS_DOMAINS", "DNS_RECORDS", "MAIL_DOMAINS", "MAIL_ACCOUNTS", "RATE_LIMIT", "DATABASES",
+                "CRON_JOBS", "CPU_QUOTA", "CPU_QUOTA_PERIOD", "MEMORY_LIMIT", "SWAP_LIMIT", "DISK_QUOTA",
+                "BANDWIDTH", "NS", "SHELL", "BACKUPS", "TIME", "DATE",
+            ];
+            let cells: Vec<String> =
+                std::iter::once(name.to_string()).chain(keys.iter().map(|k| plain_field(p.get(k)))).collect();
+            let _ = writeln!(o, "{}", cells.join("\t"));
+        }
+        Some(Format::Csv) => {
+            let keys = [
+                "WEB_TEMPLATE", "BACKEND_TEMPLATE", "PROXY_TEMPLATE", "DNS_TEMPLATE", "WEB_DOMAINS", "WEB_ALIASES",
+                "DNS_DOMAINS", "DNS_RECORDS", "MAIL_DOMAINS", "MAIL_ACCOUNTS", "RATE_LIMIT", "DATABASES",
+                "CRON_JOBS", "DISK_QUOTA", "CPU_QUOTA", "CPU_QUOTA_PERIOD", "MEMORY_LIMIT", "SWAP_LIMIT",
+                "BANDWIDTH", "NS", "SHELL", "BACKUPS", "TIME", "DATE",
+            ];
+            let _ = writeln!(o, "PACKAGE,{}", keys.join(","));
+            let cells: Vec<String> = std::iter::once(csv_field(name))
+                .chain(keys.iter().map(|k| if *k == "NS" { csv_quoted(p.get(k)) } else { csv_field(p.get(k)) }))
+                .collect();
+            let _ = writeln!(o, "{}", cells.join(","));
+        }
+        Some(Format::Shell) => {
+            let lines = [
+                ("PACKAGE:          ", name.to_string()),
+                ("WEB TEMPLATE:     ", p.get("WEB_TEMPLATE").into()),
+                ("BACKEND TEMPLATE: ", p.get("BACKEND_TEMPLATE").into()),
+                ("PROXY TEMPLATE:   ", p.get("PROXY_TEMPLATE").into()),
+                ("DNS TEMPLATE:     ", p.get("DNS_TEMPLATE").into()),
+                ("WEB DOMAINS:      ", p.get("WEB_DOMAINS").into()),
+                ("WEB ALIASES:      ", p.get("WEB_ALIASES").into()),
+                ("DNS DOMAINS:      ", p.get("DNS_DOMAINS").into()),
+                ("DNS RECORDS:      ", p.get("DNS_RECORDS").into()),
+                ("MAIL DOMAINS:     ", p.get("MAIL_DOMAINS").into()),
+                ("MAIL ACCOUNTS:    ", p.get("MAIL_ACCOUNTS").into()),
+                ("RATE_LIMIT:       ", p.get("RATE_LIMIT").into()),
+                ("DATABASES:        ", p.get("DATABASES").into()),
+                ("CRON JOBS:        ", p.get("CRON_JOBS").into()),
+                ("DISK QUOTA:       ", p.get("DISK_QUOTA").into()),
+                ("CPU_QUOTA: \t\t\t\t", p.get("CPU_QUOTA").into()),
+                ("CPU_QUOTA_PERIOD:\t", p.get("CPU_QUOTA_PERIOD").into()),
+                ("MEMORY_LIMIT:\t\t\t", p.get("MEMORY_LIMIT").into()),
+                ("SWAP_LIMIT: \t\t\t", p.get("SWAP_LIMIT").into()),
+                ("BANDWIDTH:        ", p.get("BANDWIDTH").into()),
+                ("NS:               ", p.get("NS").into()),
+                ("SHELL:            ", p.get("SHELL").into()),
+                ("BACKUPS:          ", p.get("BACKUPS").into()),
+                ("TIME:             ", p.get("TIME").into()),
+                ("DATE:             ", p.get("DATE").into()),
+            ];
+            for (k, v) in lines {
+                let _ = writeln!(o, "{k}{v}");
+            }
+        }
+    }
+    Ok(o)
+}
+
+const MANY_KEYS: [&str; 22] = [
+    "WEB_TEMPLATE", "PROXY_TEMPLATE", "DNS_TEMPLATE", "WEB_DOMAINS", "WEB_ALIASES", "DNS_DOMAINS", "DNS_RECORDS",
+    "MAIL_DOMAINS", "MAIL_ACCOUNTS", "DATABASES", "CRON_JOBS", "DISK_QUOTA", "CPU_QUOTA", "CPU_QUOTA_PERIOD",
+    "MEMORY_LIMIT", "SWAP_LIMIT", "BANDWIDTH", "NS", "SHELL", "BACKUPS", "TIME", "DATE",
+];
+
+pub fn list_packages(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    let packages = ctx.tx.packages()?;
+    let mut o = String::new();
+    match format_arg(args, 0) {
+        None => {}
+        Some(Format::Json) => {
+            o.push_str("{\n");
+            for (pi, (name, p)) in packages.iter().enumerate() {
+                let _ = writeln!(o, "    {}: {{", json_str(name));
+                for (i, k) in MANY_KEYS.iter().enumerate() {
+                    let comma = if i + 1 < MANY_KEYS.len() { "," } else { "" };
+                    let _ = writeln!(o, "        {}{comma}", member(k, p.get(k)));
+                }
+                o.push_str(if pi + 1 < packages.len() { "    },\n" } else { "    }\n" });
+            }
+            o.push_str("}\n");
+        }
+        Some(Format::Plain) => {
+            for (name, p) in &packages {
+                let cells: Vec<String> =
+                    std::iter::once(name.clone()).chain(MANY_KEYS.iter().map(|k| plain_field(p.get(k)))).collect();
+                let _ = writeln!(o, "{}", cells.join("\t"));
+            }
+        }
+        Some(Format::Csv) => {
+            // compat: Hestia prints variables left over from its environment in these rows.
+            let _ = writeln!(o, "PACKAGE,{}", MANY_KEYS.join(","));
+            for (name, p) in &packages {
+                let cells: Vec<String> = std::iter::once(csv_field(name))
+                    .chain(MANY_KEYS.iter().map(|k| if *k == "NS" { csv_quoted(p.get(k)) } else { csv_field(p.get(k)) }))
+                    .collect();
+                let _ = writeln!(o, "{}", cells.join(","));
+            }
+        }
+        Some(Format::Shell) => {
+            let mut rows = vec![
+                split_blank("PKG TPL WEB DNS MAIL DB SHELL DISK CPU_QUOTA CPU_QUOTA_PERIOD MEMORY_LIMIT SWAP_LIMIT BW"),
+                split_blank("--- --- --- --- ---- -- ----- ---- --------- ---------------- ------------ ---------- --"),
+            ];
+            for (name, p) in &packages {
+                let u = |k: &str| p.get(k).replace("unlimited", "unlim");
+                let line = [
+                    name.clone(),
+                    u("WEB_TEMPLATE"),
+                    u("WEB_DOMAINS"),
+                    u("DNS_DOMAINS"),
+                    u("MAIL_DOMAINS"),
+                    u("DATABASES"),
+                    u("SHELL"),
+                    u("DISK_QUOTA"),
+                    u("CPU_QUOTA"),
+                    u("CPU_QUOTA_PERIOD"),
+                    u("MEMORY_LIMIT"),
+                    u("SWAP_LIMIT"),
+                    u("BANDWIDTH"),
+                ];
+                rows.push(split_blank(&line.join(" ")));
+            }
+            o.push_str(&column_t(&rows));
+        }
+    }
+    Ok(o)
+}

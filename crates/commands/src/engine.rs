@@ -1,0 +1,259 @@
+//! The command engine: one registry of `v-*` commands that the CLI (and the API) parse into.
+//!
+//! A command is declared once ([`Spec`]): its name, Hestia's options line, how many arguments
+//! it requires, which arguments carry secrets (never logged), whether it writes, and a handler.
+//! [`run`] checks the argument count (printing Hestia's `Usage:` line), opens one store
+//! transaction, calls the handler, commits on success and rolls back on failure, then writes the
+//! system/error log line.
+
+use crate::home::Home;
+use crate::util::{Now, history_text};
+use hearth_domain::{HearthError, ReturnCode};
+use hearth_host::Host;
+use hearth_store::{Store, Tx};
+use std::io::Write as _;
+
+/// Who runs a command. The CLI is the host's root; the API front end builds its own callers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Caller {
+    /// `hearth v-…` on the command line (root on the host).
+    Cli,
+}
+
+/// Whether a command changes state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Read,
+    Write,
+}
+
+pub type Handler = fn(&mut Ctx<'_, '_>, &Args) -> Result<String, HearthError>;
+
+/// The declaration of one command.
+pub struct Spec {
+    pub name: &'static str,
+    /// Hestia's `# options:` line.
+    pub options: &'static str,
+    /// The text after the command name in the `Usage:` line, when it differs from `options`.
+    pub usage_text: Option<&'static str>,
+    /// `check_args N`: fewer arguments print `Usage:` and fail.
+    pub min_args: usize,
+    /// The code a missing argument exits with (E_ARGS, except for a few scripts).
+    pub usage_code: ReturnCode,
+    /// 1-based argument positions that hold secrets: masked in logs.
+    pub hide: &'static [usize],
+    pub mode: Mode,
+    pub handler: Handler,
+}
+
+impl Spec {
+    /// The `Usage:` line Hestia prints.
+    pub fn usage(&self) -> String {
+        format!("Usage: {} {}", self.name, self.usage_text.unwrap_or(self.options))
+    }
+
+    /// Position (1-based) of the USER argument in the options line, 0 when there is none.
+    pub fn user_position(&self) -> usize {
+        user_position(self.options)
+    }
+}
+
+/// Hestia's `search_command_arg_position CMD USER`: the last token equal to USER once
+/// brackets are stripped, counted from 1; 0 when absent.
+pub fn user_position(options: &str) -> usize {
+    let mut pos = 0;
+    for (i, tok) in options.split(' ').enumerate() {
+        let t: String = tok.chars().filter(|c| !matches!(c, '[' | ']') && !c.is_whitespace()).collect();
+        if t.to_uppercase() == "USER" {
+            pos = i + 1;
+        }
+    }
+    pos
+}
+
+/// The positional arguments of one invocation. `get(i)` is `None` when the argument was not
+/// given at all and `Some("")` when it was given empty (Hestia tells those apart).
+#[derive(Clone, Debug, Default)]
+pub struct Args(pub Vec<String>);
+
+impl Args {
+    pub fn get(&self, i: usize) -> Option<&str> {
+        self.0.get(i).map(String::as_str)
+    }
+    /// The argument, or `""` when absent.
+    pub fn s(&self, i: usize) -> &str {
+        self.get(i).unwrap_or("")
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A history line to write even though the command failed (its transaction rolled back).
+struct Deferred {
+    user: String,
+    level: &'static str,
+    category: &'static str,
+    message: String,
+}
+
+/// What a handler gets: the open transaction, the home, the host, the caller, the clock.
+pub struct Ctx<'t, 'c> {
+    pub tx: &'t mut Tx<'c>,
+    pub home: &'t Home,
+    pub host: &'t Host,
+    pub caller: &'t Caller,
+    pub now: &'t Now,
+    deferred: Vec<Deferred>,
+}
+
+impl Ctx<'_, '_> {
+    /// Append to `user`'s history (inside the command's transaction).
+    pub fn history(&mut self, user: &str, level: &str, category: &str, message: &str) -> Result<(), HearthError> {
+        self.tx
+            .log_history(user, &self.now.date, &self.now.time, level, category, &history_text(message))
+    }
+
+    /// Append to `user`'s history even if the command then fails.
+    pub fn history_on_failure(&mut self, user: &str, level: &'static str, category: &'static str, message: String) {
+        self.deferred.push(Deferred { user: user.to_string(), level, category, message });
+    }
+
+    /// Append a line to `auth.log` (Hestia's format: `DATE TIME WHO IP WHAT`).
+    pub fn auth_log(&self, rest: &str) {
+        self.home.append_log("auth.log", &format!("{} {} {}", self.now.date, self.now.time, rest));
+    }
+
+    /// The ROOT_USER setting.
+    pub fn root_user(&self) -> Result<String, HearthError> {
+        Ok(self.tx.setting("ROOT_USER")?.unwrap_or_default())
+    }
+}
+
+/// The result of running a command: stdout bytes and the exit code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub stdout: String,
+    pub code: ReturnCode,
+}
+
+impl Outcome {
+    pub fn exit_code(&self) -> i32 {
+        self.code.exit_code()
+    }
+}
+
+/// Look a command up in the registry.
+pub fn find(name: &str) -> Option<&'static Spec> {
+    crate::cmd::REGISTRY.iter().find(|s| s.name == name)
+}
+
+/// Run `name` with `args` for `caller`, with its own store connection.
+pub fn run(home: &Home, name: &str, args: &[String], caller: &Caller) -> Outcome {
+    let mut store = match home.store() {
+        Ok(s) => s,
+        Err(e) => return failed(e),
+    };
+    run_with(home, &mut store, name, args, caller)
+}
+
+fn failed(e: HearthError) -> Outcome {
+    Outcome { stdout: e.stdout_text(), code: e.code }
+}
+
+/// Run `name` with `args` on an open store.
+pub fn run_with(home: &Home, store: &mut Store, name: &str, args: &[String], caller: &Caller) -> Outcome {
+    let Some(spec) = find(name) else {
+        let msg = if crate::catalogue::is_hestia_command(name) {
+            format!("{name} is not implemented in hearth yet")
+        } else {
+            format!("command {name} not found")
+        };
+        return failed(HearthError::new(ReturnCode::Disabled, msg));
+    };
+    let args = Args(args.to_vec());
+    if args.len() < spec.min_args {
+        let e = HearthError::raw(spec.usage_code, spec.usage());
+        home.log_event(spec, &args, Some(&e));
+        return failed(e);
+    }
+    let now = Now::current();
+    let host = home.host();
+    let mut deferred = Vec::new();
+    let body = |tx: &mut Tx<'_>| {
+        let mut ctx = Ctx { tx, home, host: &host, caller, now: &now, deferred: Vec::new() };
+        let r = (spec.handler)(&mut ctx, &args);
+        deferred = std::mem::take(&mut ctx.deferred);
+        r
+    };
+    let result = match spec.mode {
+        Mode::Read => store.read(body),
+        Mode::Write => store.write(body),
+    };
+    if result.is_err() && !deferred.is_empty() {
+        let _ = store.write(|tx| {
+            for d in &deferred {
+                tx.log_history(&d.user, &now.date, &now.time, d.level, d.category, &history_text(&d.message))?;
+            }
+            Ok(())
+        });
+    }
+    if spec.mode == Mode::Write {
+        home.log_event(spec, &args, result.as_ref().err());
+    }
+    match result {
+        Ok(stdout) => Outcome { stdout, code: ReturnCode::Ok },
+        Err(e) => failed(e),
+    }
+}
+
+impl Home {
+    /// Hestia's `log_event`: `DATE TIME CMD 'arg1' 'arg2' …` to system.log, or to error.log
+    /// with ` [Error N]` on failure. Secret arguments are masked.
+    pub fn log_event(&self, spec: &Spec, args: &Args, err: Option<&HearthError>) {
+        let now = Now::current();
+        let mut line = format!("{} {} {}", now.date, now.time, spec.name);
+        for (i, a) in args.0.iter().enumerate() {
+            if spec.hide.contains(&(i + 1)) {
+                line.push_str(" '******'");
+            } else {
+                line.push_str(&format!(" '{}'", a.replace(['\n', '\r'], " ")));
+            }
+        }
+        match err {
+            None => self.append_log("system.log", &line),
+            Some(e) => self.append_log("error.log", &format!("{line} [Error {}]", e.code.exit_code())),
+        }
+    }
+
+    /// Append one line to a file of the log directory (best effort: a full disk must not turn
+    /// a successful command into a failed one).
+    pub fn append_log(&self, file: &str, line: &str) {
+        let path = self.log_dir().join(file);
+        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            let _ = writeln!(f, "{line}");
+        }
+    }
+}
+
+/// The names of every implemented command.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    crate::cmd::REGISTRY.iter().map(|s| s.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_position_follows_hestia() {
+        assert_eq!(user_position("USER [FORMAT]"), 1);
+        assert_eq!(user_position("[FORMAT]"), 0);
+        assert_eq!(user_position("NONE"), 0);
+        assert_eq!(user_position("USER DATA [SRC] [FLUSH] #"), 1);
+        assert_eq!(user_position("DOMAIN USER"), 2);
+    }
+}

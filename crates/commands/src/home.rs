@@ -1,0 +1,305 @@
+//! `HEARTH_HOME`: where hearth keeps everything, and `hearth init`.
+//!
+//! ```text
+//! $HEARTH_HOME/
+//!   conf/hearth.toml    typed configuration (host_root, …)
+//!   data/hearth.db      the store (SQLite, WAL)
+//!   data/api/NAME       API profiles, Hestia's file format (ROLE='…' COMMANDS='a,b')
+//!   log/                auth.log, system.log, error.log
+//!   host/               the default sandbox host-root
+//! ```
+
+use crate::engine::{self, Caller};
+use hearth_domain::kv;
+use hearth_domain::record::Record;
+use hearth_domain::{HearthError, ReturnCode};
+use hearth_host::Host;
+use hearth_store::Store;
+use serde::{Deserialize, Serialize};
+use std::fs;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_HOME: &str = "/usr/local/hearth";
+
+/// `conf/hearth.toml`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The file-system root that host effects (accounts, homes, rendered configs) are applied
+    /// under: `/` on a real server, a sandbox directory otherwise.
+    pub host_root: PathBuf,
+}
+
+#[derive(Clone, Debug)]
+pub struct Home {
+    pub dir: PathBuf,
+    pub config: Config,
+}
+
+fn io_err(what: &str, path: &Path, e: std::io::Error) -> HearthError {
+    HearthError::new(ReturnCode::Disk, format!("{what} {}: {e}", path.display()))
+}
+
+impl Home {
+    /// `$HEARTH_HOME`, or the default.
+    pub fn locate() -> PathBuf {
+        match std::env::var_os("HEARTH_HOME") {
+            Some(v) if !v.is_empty() => PathBuf::from(v),
+            _ => PathBuf::from(DEFAULT_HOME),
+        }
+    }
+
+    pub fn conf_path_of(dir: &Path) -> PathBuf {
+        dir.join("conf").join("hearth.toml")
+    }
+
+    pub fn is_initialised(dir: &Path) -> bool {
+        Self::conf_path_of(dir).is_file()
+    }
+
+    /// Open an initialised home.
+    pub fn open(dir: &Path) -> Result<Home, HearthError> {
+        let conf = Self::conf_path_of(dir);
+        let text = fs::read_to_string(&conf).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                HearthError::new(
+                    ReturnCode::NotExist,
+                    format!("hearth home {} is not initialised (run: hearth init)", dir.display()),
+                )
+            } else {
+                io_err("cannot read", &conf, e)
+            }
+        })?;
+        let config: Config = toml::from_str(&text)
+            .map_err(|e| HearthError::new(ReturnCode::Parsing, format!("{}: {e}", conf.display())))?;
+        Ok(Home { dir: dir.to_path_buf(), config })
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.join("data").join("hearth.db")
+    }
+    pub fn api_dir(&self) -> PathBuf {
+        self.dir.join("data").join("api")
+    }
+    pub fn log_dir(&self) -> PathBuf {
+        self.dir.join("log")
+    }
+    pub fn store(&self) -> Result<Store, HearthError> {
+        Store::open(&self.db_path())
+    }
+    pub fn host(&self) -> Host {
+        Host::new(self.config.host_root.clone())
+    }
+}
+
+/// Options of `hearth init`.
+#[derive(Clone, Debug, Default)]
+pub struct InitOptions {
+    pub root_user: Option<String>,
+    pub password: Option<String>,
+    pub email: Option<String>,
+    pub host_root: Option<PathBuf>,
+    /// Do not create the root user (the importer brings its own users).
+    pub skip_root_user: bool,
+}
+
+/// What `init` did.
+#[derive(Clone, Debug, Default)]
+pub struct InitReport {
+    /// The home did not exist and was made.
+    pub created: bool,
+    pub root_user: String,
+    /// A password generated for the root user (shown once, never stored in clear).
+    pub generated_password: Option<String>,
+}
+
+fn mkdir(path: &Path, mode: u32) -> Result<(), HearthError> {
+    if !path.is_dir() {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(mode)
+            .create(path)
+            .map_err(|e| io_err("cannot create", path, e))?;
+    }
+    Ok(())
+}
+
+const PROFILES: [(&str, &str); 6] = [
+    ("billing", include_str!("../data/api/billing")),
+    ("mail-accounts", include_str!("../data/api/mail-accounts")),
+    ("phpmyadmin-sso", include_str!("../data/api/phpmyadmin-sso")),
+    ("purge-nginx-cache", include_str!("../data/api/purge-nginx-cache")),
+    ("sync-dns-cluster", include_str!("../data/api/sync-dns-cluster")),
+    ("update-dns-records", include_str!("../data/api/update-dns-records")),
+];
+
+pub const DEFAULT_PACKAGE: &str = include_str!("../data/packages/default.pkg");
+pub const SYSTEM_PACKAGE: &str = include_str!("../data/packages/system.pkg");
+
+/// The settings of a fresh install (Hestia's installer and `syshealth` defaults, for the
+/// services hearth configures: nginx + php-fpm, BIND, exim + dovecot, MariaDB/PostgreSQL, cron).
+pub const DEFAULT_SETTINGS: [(&str, &str); 62] = [
+    ("ANTISPAM_SYSTEM", ""),
+    ("ANTIVIRUS_SYSTEM", ""),
+    ("API", "yes"),
+    ("API_ALLOWED_IP", ""),
+    ("API_SYSTEM", "1"),
+    ("APP_NAME", "Hestia Control Panel"),
+    ("BACKEND_PORT", "8083"),
+    ("BACKUP_GZIP", "4"),
+    ("BACKUP_INCREMENTAL", "no"),
+    ("BACKUP_MODE", "zstd"),
+    ("BACKUP_SYSTEM", "local"),
+    ("CRON_SYSTEM", "cron"),
+    ("DB_PGA_ALIAS", "phppgadmin"),
+    ("DB_PMA_ALIAS", "phpmyadmin"),
+    ("DB_SYSTEM", "mysql,pgsql"),
+    ("DEBUG_MODE", "false"),
+    ("DEMO_MODE", "no"),
+    ("DISABLE_IP_CHECK", "no"),
+    ("DISK_QUOTA", "no"),
+    ("DNS_SYSTEM", "bind9"),
+    ("ENFORCE_SUBDOMAIN_OWNERSHIP", "yes"),
+    ("FILE_MANAGER", "false"),
+    ("FROM_EMAIL", ""),
+    ("FROM_NAME", ""),
+    ("HIDE_DOCS", "no"),
+    ("IMAP_SYSTEM", "dovecot"),
+    ("INACTIVE_SESSION_TIMEOUT", "60"),
+    ("LANGUAGE", "en"),
+    ("LOGIN_STYLE", "default"),
+    ("MAIL_SYSTEM", "exim4"),
+    ("PHPMYADMIN_KEY", ""),
+    ("PLUGIN_APP_INSTALLER", "false"),
+    ("POLICY_BACKUP_SUSPENDED_USERS", "no"),
+    ("POLICY_CSRF_STRICTNESS", "1"),
+    ("POLICY_SYNC_ERROR_DOCUMENTS", "yes"),
+    ("POLICY_SYNC_SKELETON", "yes"),
+    ("POLICY_SYSTEM_ENABLE_BACON", "false"),
+    ("POLICY_SYSTEM_HIDE_SERVICES", "no"),
+    ("POLICY_SYSTEM_PASSWORD_RESET", "no"),
+    ("POLICY_SYSTEM_PROTECTED_ADMIN", "no"),
+    ("POLICY_USER_CHANGE_THEME", "yes"),
+    ("POLICY_USER_DELETE_LOGS", "yes"),
+    ("POLICY_USER_EDIT_DETAILS", "yes"),
+    ("POLICY_USER_EDIT_DNS_TEMPLATES", "yes"),
+    ("POLICY_USER_EDIT_WEB_TEMPLATES", "yes"),
+    ("POLICY_USER_VIEW_LOGS", "yes"),
+    ("POLICY_USER_VIEW_SUSPENDED", "no"),
+    ("PROXY_SYSTEM", ""),
+    ("RELEASE_BRANCH", "release"),
+    ("RESOURCES_LIMIT", "no"),
+    ("ROOT_USER", "admin"),
+    ("THEME", "dark"),
+    ("UPGRADE_SEND_EMAIL", "false"),
+    ("UPGRADE_SEND_EMAIL_LOG", "false"),
+    ("USE_SERVER_SMTP", "false"),
+    ("VERSION", "1.10.3"),
+    ("WEBMAIL_ALIAS", "webmail"),
+    ("WEB_BACKEND", "php-fpm"),
+    ("WEB_PORT", "80"),
+    ("WEB_SSL", "openssl"),
+    ("WEB_SSL_PORT", "443"),
+    ("WEB_SYSTEM", "nginx"),
+];
+
+/// Parse an embedded `KEY='value'` file.
+pub fn parse_embedded(text: &str) -> Record {
+    Record::from_pairs(kv::parse_conf(text).unwrap_or_default())
+}
+
+/// Create (or complete) the home at `dir`. Idempotent: what exists is kept.
+pub fn init(dir: &Path, opts: &InitOptions) -> Result<InitReport, HearthError> {
+    let created = !Home::is_initialised(dir);
+    mkdir(dir, 0o755)?;
+    for (sub, mode) in [("conf", 0o700), ("data", 0o700), ("data/api", 0o750), ("log", 0o750)] {
+        mkdir(&dir.join(sub), mode)?;
+    }
+    let conf_path = Home::conf_path_of(dir);
+    if !conf_path.is_file() {
+        let host_root = match &opts.host_root {
+            Some(p) => absolute(p)?,
+            None => dir.join("host"),
+        };
+        let config = Config { host_root };
+        let text = toml::to_string(&config)
+            .map_err(|e| HearthError::new(ReturnCode::Parsing, format!("config: {e}")))?;
+        let tmp = conf_path.with_extension("toml.tmp");
+        fs::write(&tmp, text).map_err(|e| io_err("cannot write", &tmp, e))?;
+        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o600)).map_err(|e| io_err("cannot chmod", &tmp, e))?;
+        fs::rename(&tmp, &conf_path).map_err(|e| io_err("cannot write", &conf_path, e))?;
+    } else if let Some(p) = &opts.host_root {
+        let home = Home::open(dir)?;
+        if home.config.host_root != absolute(p)? {
+            return Err(HearthError::new(
+                ReturnCode::Exists,
+                format!(
+                    "hearth home {} already uses host-root {}",
+                    dir.display(),
+                    home.config.host_root.display()
+                ),
+            ));
+        }
+    }
+    let home = Home::open(dir)?;
+    for (name, text) in PROFILES {
+        let p = home.api_dir().join(name);
+        if !p.exists() {
+            fs::write(&p, text).map_err(|e| io_err("cannot write", &p, e))?;
+            fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).map_err(|e| io_err("cannot chmod", &p, e))?;
+        }
+    }
+    let host = home.host();
+    if host.is_sandbox() {
+        mkdir(host.root(), 0o755)?;
+        host.prepare_sandbox()?;
+    }
+    let root_user = opts.root_user.clone().unwrap_or_else(|| "admin".to_string());
+    let mut store = home.store()?;
+    let existing_root = store.write(|tx| {
+        let now = crate::util::Now::current();
+        let mut settings = tx.settings()?;
+        for (k, v) in DEFAULT_SETTINGS {
+            if !settings.contains(k) {
+                let v = if k == "ROOT_USER" { root_user.as_str() } else { v };
+                tx.set_setting(k, v)?;
+                settings.set(k, v);
+            }
+        }
+        for (name, text) in [("default", DEFAULT_PACKAGE), ("system", SYSTEM_PACKAGE)] {
+            if tx.package(name)?.is_none() {
+                tx.put_package(name, &parse_embedded(text), now.unix * 1_000_000_000)?;
+            }
+        }
+        Ok(settings.get("ROOT_USER").to_string())
+    })?;
+    let mut report = InitReport { created, root_user: existing_root.clone(), generated_password: None };
+    let exists = store.read(|tx| tx.user_exists(&existing_root))?;
+    if !exists && !opts.skip_root_user {
+        let password = match &opts.password {
+            Some(p) => p.clone(),
+            None => {
+                let p = crate::util::random_string(crate::util::KEY_ID_ALPHABET, 16)?;
+                report.generated_password = Some(p.clone());
+                p
+            }
+        };
+        let email = opts.email.clone().unwrap_or_else(|| "admin@example.com".to_string());
+        let args = [existing_root.clone(), password, email, "default".into(), "System Administrator".into()];
+        let out = engine::run_with(&home, &mut store, "v-add-user", &args, &Caller::Cli);
+        if out.code != ReturnCode::Ok {
+            return Err(HearthError::new(out.code, format!("cannot create the root user: {}", out.stdout.trim())));
+        }
+        let args = [existing_root.clone(), "admin".into()];
+        let out = engine::run_with(&home, &mut store, "v-change-user-role", &args, &Caller::Cli);
+        if out.code != ReturnCode::Ok {
+            return Err(HearthError::new(out.code, format!("cannot make the root user admin: {}", out.stdout.trim())));
+        }
+    }
+    Ok(report)
+}
+
+fn absolute(p: &Path) -> Result<PathBuf, HearthError> {
+    std::path::absolute(p).map_err(|e| io_err("bad path", p, e))
+}

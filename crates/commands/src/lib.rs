@@ -1,0 +1,17 @@
+//! hearth's command layer: the registry of `v-*` commands, their handlers, `HEARTH_HOME` and
+//! `hearth init`, and the Hestia importer. Front ends (CLI, API) only parse into [`engine::run`].
+#![forbid(unsafe_code)]
+
+pub mod catalogue;
+mod cmd;
+pub mod engine;
+pub mod home;
+pub mod import;
+pub mod profiles;
+pub mod tmpfile;
+pub mod util;
+
+pub use cmd::common as checks;
+pub use cmd::keys;
+pub use engine::{Caller, Outcome, run};
+pub use home::{Home, InitOptions, init};

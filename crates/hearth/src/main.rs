@@ -1,0 +1,206 @@
+//! `hearth`: one multi-call binary. Run as `hearth v-NAME ARGS…` or through a link named
+//! `v-NAME`, it runs that command exactly like Hestia's `bin/v-NAME`; `hearth init`,
+//! `hearth import-hestia` and `hearth link-commands` manage the home.
+#![forbid(unsafe_code)]
+
+use hearth_commands::home::{Home, InitOptions};
+use hearth_commands::{Caller, engine, import};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const HELP: &str = "hearth — a Hestia-compatible hosting control panel
+
+usage:
+  hearth v-COMMAND [ARG…]        run a command (as Hestia's bin/v-COMMAND)
+  v-COMMAND [ARG…]               the same, through a link (see link-commands)
+  hearth init [--root-user NAME] [--password-file FILE] [--email EMAIL] [--host-root DIR]
+                                 create (or complete) the home, idempotently
+  hearth import-hestia DIR       import a Hestia tree (conf/, data/) into the home
+  hearth link-commands DIR       create v-* links to this binary in DIR
+  hearth commands                list the commands hearth implements
+  hearth version
+
+environment:
+  HEARTH_HOME   the home (default /usr/local/hearth)
+";
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().collect();
+    let prog = argv.first().map(|a| base(a)).unwrap_or_default();
+    if prog.starts_with("v-") {
+        return run_command(&prog, &argv[1..]);
+    }
+    let Some(sub) = argv.get(1) else {
+        print!("{HELP}");
+        return ExitCode::from(1);
+    };
+    let rest = &argv[2..];
+    match sub.as_str() {
+        s if s.starts_with("v-") => run_command(s, rest),
+        "init" => init(rest),
+        "import-hestia" => import_hestia(rest),
+        "link-commands" => link_commands(rest),
+        "commands" => {
+            for s in hearth_commands::engine::names() {
+                println!("{s}");
+            }
+            ExitCode::SUCCESS
+        }
+        "version" | "--version" | "-V" => {
+            println!("hearth {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        "help" | "--help" | "-h" => {
+            print!("{HELP}");
+            ExitCode::SUCCESS
+        }
+        other => {
+            eprintln!("hearth: unknown subcommand {other:?} (see: hearth help)");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn base(p: &str) -> String {
+    Path::new(p).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+fn exit(code: i32) -> ExitCode {
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+fn run_command(name: &str, args: &[String]) -> ExitCode {
+    let dir = Home::locate();
+    let home = match Home::open(&dir) {
+        Ok(h) => h,
+        Err(e) => {
+            print!("{}", e.stdout_text());
+            return exit(e.code.exit_code());
+        }
+    };
+    let out = engine::run(&home, name, args, &Caller::Cli);
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(out.stdout.as_bytes());
+    let _ = stdout.flush();
+    exit(out.exit_code())
+}
+
+/// `--flag VALUE` pairs.
+fn flags(args: &[String], known: &[&str]) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let (k, v) = match a.split_once('=') {
+            Some((k, v)) if a.starts_with("--") => (k.to_string(), v.to_string()),
+            _ => {
+                let v = it.next().ok_or_else(|| format!("{a} needs a value"))?;
+                (a.clone(), v.clone())
+            }
+        };
+        if !known.contains(&k.as_str()) {
+            return Err(format!("unknown option {k}"));
+        }
+        out.push((k, v));
+    }
+    Ok(out)
+}
+
+fn init(args: &[String]) -> ExitCode {
+    let parsed = match flags(args, &["--root-user", "--password-file", "--email", "--host-root"]) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("hearth init: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut opts = InitOptions::default();
+    for (k, v) in parsed {
+        match k.as_str() {
+            "--root-user" => opts.root_user = Some(v),
+            "--email" => opts.email = Some(v),
+            "--host-root" => opts.host_root = Some(PathBuf::from(v)),
+            _ => match std::fs::read_to_string(&v) {
+                Ok(text) => opts.password = Some(text.lines().next().unwrap_or("").to_string()),
+                Err(e) => {
+                    eprintln!("hearth init: cannot read {v}: {e}");
+                    return ExitCode::from(3);
+                }
+            },
+        }
+    }
+    let dir = Home::locate();
+    match hearth_commands::init(&dir, &opts) {
+        Ok(report) => {
+            if report.created {
+                println!("hearth home initialised at {}", dir.display());
+            } else {
+                println!("hearth home at {} is up to date", dir.display());
+            }
+            if let Some(pw) = report.generated_password {
+                println!("root user: {}", report.root_user);
+                println!("password (shown once): {pw}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            print!("{}", e.stdout_text());
+            exit(e.code.exit_code())
+        }
+    }
+}
+
+fn import_hestia(args: &[String]) -> ExitCode {
+    let [dir] = args else {
+        eprintln!("usage: hearth import-hestia DIR");
+        return ExitCode::from(1);
+    };
+    let home_dir = Home::locate();
+    match import::import_hestia(&home_dir, Path::new(dir)) {
+        Ok(report) => {
+            print!("{report}");
+            if report.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(12) }
+        }
+        Err(e) => {
+            print!("{}", e.stdout_text());
+            exit(e.code.exit_code())
+        }
+    }
+}
+
+fn link_commands(args: &[String]) -> ExitCode {
+    let [dir] = args else {
+        eprintln!("usage: hearth link-commands DIR");
+        return ExitCode::from(1);
+    };
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("hearth: cannot find this binary: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let dir = Path::new(dir);
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        eprintln!("hearth: cannot create {}: {e}", dir.display());
+        return ExitCode::from(1);
+    }
+    let mut made = 0;
+    for name in hearth_commands::engine::names() {
+        let link = dir.join(name);
+        if let Ok(meta) = std::fs::symlink_metadata(&link) {
+            if !meta.file_type().is_symlink() {
+                eprintln!("hearth: {} exists and is not a link; left alone", link.display());
+                continue;
+            }
+            let _ = std::fs::remove_file(&link);
+        }
+        if let Err(e) = std::os::unix::fs::symlink(&exe, &link) {
+            eprintln!("hearth: cannot link {}: {e}", link.display());
+            return ExitCode::from(1);
+        }
+        made += 1;
+    }
+    println!("{made} commands linked in {}", dir.display());
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,103 @@
+//! Test support: a temporary home with a sandbox host-root, and the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+    }
+}
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_hearth"))
+}
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hestia")
+}
+
+impl Env {
+    /// An empty directory for a home (not initialised).
+    pub fn empty() -> Env {
+        Env { dir: tempfile::tempdir().expect("tempdir") }
+    }
+
+    /// A home initialised with root user `admin` (password `Adm1nPass!`).
+    pub fn new() -> Env {
+        let env = Env::empty();
+        let pw = env.dir.path().join("pw");
+        std::fs::write(&pw, "Adm1nPass!\n").expect("pw");
+        let r = env.hearth(&["init", "--password-file", pw.to_str().expect("utf8"), "--email", "admin@example.com"]);
+        assert_eq!(r.code, 0, "init failed: {r:?}");
+        env
+    }
+
+    /// A home with the Hestia fixture imported.
+    pub fn fixture() -> Env {
+        let env = Env::empty();
+        let src = env.dir.path().join("hestia");
+        std::fs::create_dir_all(&src).expect("mkdir");
+        let st = Command::new("/usr/bin/tar")
+            .arg("-xzf")
+            .arg(fixtures().join("fixture-data.tar.gz"))
+            .arg("-C")
+            .arg(&src)
+            .status()
+            .expect("tar");
+        assert!(st.success());
+        let r = env.hearth(&["import-hestia", src.to_str().expect("utf8")]);
+        assert_eq!(r.code, 0, "import failed: {r:?}");
+        env
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    pub fn host_root(&self) -> PathBuf {
+        self.home().join("host")
+    }
+
+    pub fn command(&self) -> Command {
+        let mut c = Command::new(bin());
+        c.env("HEARTH_HOME", self.home()).stdin(Stdio::null());
+        c
+    }
+
+    pub fn hearth(&self, args: &[&str]) -> Run {
+        let out = self.command().args(args).output().expect("spawn hearth");
+        Run {
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            code: out.status.code().unwrap_or(-1),
+        }
+    }
+
+    /// Run and require exit 0.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let r = self.hearth(args);
+        assert_eq!(r.code, 0, "hearth {args:?}: {r:?}");
+        r.stdout
+    }
+
+    pub fn read_host(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.host_root().join(rel)).unwrap_or_default()
+    }
+
+    /// The line of `etc/<file>` for `user`, if any.
+    pub fn host_line(&self, file: &str, user: &str) -> Option<String> {
+        let text = self.read_host(&format!("etc/{file}"));
+        text.lines().find(|l| l.split(':').next() == Some(user)).map(str::to_string)
+    }
+}

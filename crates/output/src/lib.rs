@@ -1,0 +1,200 @@
+//! Renderers for Hestia's four list formats.
+//!
+//! Hestia builds every format by hand in each script, so the framing differs from command to
+//! command; the commands layer assembles its documents from the primitives here. Unlike Hestia,
+//! every value goes through an escaper: JSON stays valid and CSV stays parseable whatever a value
+//! holds (quotes, backslashes, newlines, tabs, control characters). For values without such
+//! characters the bytes are exactly Hestia's.
+#![forbid(unsafe_code)]
+
+use std::fmt::Write as _;
+
+/// The output format of a list command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Plain,
+    Csv,
+    Shell,
+}
+
+impl Format {
+    /// Hestia's `format=${N-shell}`: an absent argument means `shell`; an explicitly empty or
+    /// unknown one matches no branch, and the command prints nothing (`None`).
+    pub fn from_arg(arg: Option<&str>) -> Option<Format> {
+        match arg {
+            None => Some(Format::Shell),
+            Some(s) => Format::parse(s),
+        }
+    }
+
+    /// Hestia's `format=${N:-shell}`: absent or empty means `shell`.
+    pub fn from_arg_or_shell(arg: Option<&str>) -> Option<Format> {
+        match arg {
+            None | Some("") => Some(Format::Shell),
+            Some(s) => Format::parse(s),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Format> {
+        match s {
+            "json" => Some(Format::Json),
+            "plain" => Some(Format::Plain),
+            "csv" => Some(Format::Csv),
+            "shell" => Some(Format::Shell),
+            _ => None,
+        }
+    }
+}
+
+/// A JSON string literal for `s`: the value between double quotes, escaped so that the document
+/// stays valid for any input. Non-ASCII text is kept as UTF-8, as Hestia prints it.
+pub fn json_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    push_json_escaped(&mut out, s);
+    out.push('"');
+    out
+}
+
+/// Append `s` escaped for the inside of a JSON string.
+pub fn push_json_escaped(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' || c == '\u{2028}' || c == '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+}
+
+/// A JSON array of strings in Hestia's spelling: `["a", "b"]`, `[]` when empty.
+pub fn json_str_array<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+    let parts: Vec<String> = items.into_iter().map(json_str).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// One `"KEY": "value"` member with Hestia's spacing.
+pub fn json_member(key: &str, value: &str) -> String {
+    format!("{}: {}", json_str(key), json_str(value))
+}
+
+/// A value for a plain (TAB-separated) row: tabs and newlines inside a value would break the
+/// row, so they become spaces.
+pub fn plain_field(s: &str) -> String {
+    if s.contains(['\t', '\n', '\r']) {
+        s.replace(['\t', '\n', '\r'], " ")
+    } else {
+        s.to_string()
+    }
+}
+
+/// A CSV field as Hestia writes it unquoted: quoted (RFC 4180) only when it has to be.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        csv_quoted(s)
+    } else {
+        s.to_string()
+    }
+}
+
+/// A CSV field that Hestia always wraps in double quotes; inner quotes are doubled (Hestia does
+/// not, which breaks the row).
+pub fn csv_quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// `column -t`: the cells of each row left-aligned into columns separated by two spaces. Every
+/// column but the table's last is padded, so a row shorter than the widest row gets trailing
+/// spaces after its last cell (as `column` does). Cells are taken as given: callers split on
+/// whitespace first where Hestia's input would be split.
+pub fn column_t(rows: &[Vec<String>]) -> String {
+    let ncols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let mut widths = vec![0usize; ncols];
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(display_width(cell));
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            out.push_str(cell);
+            if i + 1 < ncols {
+                let pad = widths[i] - display_width(cell) + 2;
+                out.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Split a line the way `column -t` does without `-s`: on runs of blanks, empty cells vanish.
+pub fn split_blank(line: &str) -> Vec<String> {
+    line.split([' ', '\t']).filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
+/// Split a line on a separator character the way `column -t -s SEP` does: runs of the
+/// separator count as one, so empty cells vanish too.
+pub fn split_sep(line: &str, sep: char) -> Vec<String> {
+    line.split(sep).filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
+fn display_width(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// `KEY:<pad>value` lines of the shell format, the key padded to `width` columns.
+pub fn shell_line(out: &mut String, key: &str, width: usize, value: &str) {
+    let _ = writeln!(out, "{key:<width$}{value}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_escaping_keeps_documents_valid() {
+        assert_eq!(json_str("plain"), "\"plain\"");
+        assert_eq!(json_str("a\"b\\c\nd\te\u{1}"), "\"a\\\"b\\\\c\\nd\\te\\u0001\"");
+        assert_eq!(json_str("bücher"), "\"bücher\"");
+        assert_eq!(json_str_array(["a", "b"]), "[\"a\", \"b\"]");
+        assert_eq!(json_str_array([]), "[]");
+    }
+
+    #[test]
+    fn column_t_pads_like_column() {
+        let rows = vec![
+            split_blank("ID USER DATE"),
+            split_blank("-- ---- ---- ----"),
+            split_blank("k1 admin 2026-11-22"),
+        ];
+        assert_eq!(
+            column_t(&rows),
+            "ID  USER   DATE        \n--  ----   ----        ----\nk1  admin  2026-11-22  \n"
+        );
+    }
+
+    #[test]
+    fn formats_parse_like_hestia() {
+        assert_eq!(Format::from_arg(None), Some(Format::Shell));
+        assert_eq!(Format::from_arg(Some("")), None);
+        assert_eq!(Format::from_arg(Some("xml")), None);
+        assert_eq!(Format::from_arg_or_shell(Some("")), Some(Format::Shell));
+        assert_eq!(Format::from_arg(Some("json")), Some(Format::Json));
+    }
+
+    #[test]
+    fn csv_fields_stay_parseable() {
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_quoted("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("plain"), "plain");
+    }
+}

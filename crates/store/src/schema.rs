@@ -1,0 +1,56 @@
+//! Schema migrations. Entry N (1-based) brings the store from version N-1 to N. Never edit a
+//! released entry: add a new one.
+
+pub const SCHEMA_VERSION: i64 = 1;
+
+pub const MIGRATIONS: [&str; 1] = [
+    // v1: settings, packages, users, access keys, legacy keys, history.
+    r#"
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE packages (
+    name  TEXT PRIMARY KEY NOT NULL,
+    conf  TEXT NOT NULL,
+    mtime INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE users (
+    name TEXT PRIMARY KEY NOT NULL,
+    ord  INTEGER NOT NULL UNIQUE,
+    conf TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE access_keys (
+    id            TEXT PRIMARY KEY NOT NULL,
+    user          TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE ON UPDATE CASCADE,
+    secret_sha256 BLOB NOT NULL,
+    permissions   TEXT NOT NULL,
+    comment       TEXT NOT NULL,
+    time          TEXT NOT NULL,
+    date          TEXT NOT NULL,
+    expires_at    INTEGER,
+    ips           TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX access_keys_user ON access_keys(user);
+
+CREATE TABLE legacy_keys (
+    key_sha256 BLOB PRIMARY KEY NOT NULL,
+    time       TEXT NOT NULL,
+    date       TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE history (
+    user     TEXT NOT NULL,
+    id       INTEGER NOT NULL,
+    date     TEXT NOT NULL,
+    time     TEXT NOT NULL,
+    level    TEXT NOT NULL,
+    category TEXT NOT NULL,
+    message  TEXT NOT NULL,
+    PRIMARY KEY (user, id)
+) STRICT;
+"#,
+];
