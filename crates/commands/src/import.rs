@@ -304,6 +304,7 @@ pub fn import_hestia(home_dir: &Path, src: &Path) -> Result<ImportReport, Hearth
     let host = home.host();
     let mut store = home.store()?;
     store.write(|tx| {
+        tx.clear_settings()?;
         for (k, v) in plan.settings.iter() {
             tx.set_setting(k, v)?;
             report.settings += 1;

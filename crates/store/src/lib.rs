@@ -156,6 +156,12 @@ impl Tx<'_> {
             .map_err(store_err)
     }
 
+    /// Remove every setting (an import replaces them wholesale).
+    pub fn clear_settings(&self) -> Result<()> {
+        self.tx.execute("DELETE FROM settings", []).map_err(store_err)?;
+        Ok(())
+    }
+
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
         self.tx
             .execute(

@@ -91,8 +91,14 @@ const RESERVED: [&str; 10] =
 
 /// The record as the list commands show it: the root user's `U_USERS` and `SUSPENDED_USERS`
 /// are derived from the store (Hestia keeps them as counters that drift).
-pub fn shown(ctx: &Ctx<'_, '_>, name: &str, mut rec: Record, root: &str) -> Result<Record, HearthError> {
-    if name == root {
+pub fn shown(ctx: &Ctx<'_, '_>, name: &str, rec: Record, root: &str) -> Result<Record, HearthError> {
+    with_root_counters(ctx, rec, name == root)
+}
+
+/// `v-list-user` shows the root user's `U_USERS`/`SUSPENDED_USERS` for every user (Hestia reads
+/// them from the root user's file); `v-list-users` only for the root user.
+fn with_root_counters(ctx: &Ctx<'_, '_>, mut rec: Record, apply: bool) -> Result<Record, HearthError> {
+    if apply {
         let users = ctx.tx.users()?;
         let suspended = users.iter().filter(|(_, r)| r.get("SUSPENDED") == "yes").count();
         rec.set("U_USERS", users.len().to_string());
@@ -405,9 +411,7 @@ pub fn get_user_value(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
     let key = args.s(1).to_uppercase();
     check(Kind::User, user)?;
     check(Kind::Key, &key)?;
-    let root = ctx.root_user()?;
-    let rec = shown(ctx, user, common::user(ctx, user)?, &root)?;
-    let mut rec = rec;
+    let mut rec = with_root_counters(ctx, common::user(ctx, user)?, true)?;
     redact(ctx, &mut rec);
     let value = match key.as_str() {
         "HOME" => format!("/home/{user}"),
@@ -485,8 +489,7 @@ pub fn list_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthErr
     let user = args.s(0);
     check(Kind::User, user)?;
     let rec = common::user(ctx, user)?;
-    let root = ctx.root_user()?;
-    let mut rec = shown(ctx, user, rec, &root)?;
+    let mut rec = with_root_counters(ctx, rec, true)?;
     redact(ctx, &mut rec);
     let home = format!("/home/{user}");
     let mut o = String::new();
