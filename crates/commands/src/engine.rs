@@ -63,7 +63,10 @@ impl Spec {
 pub fn user_position(options: &str) -> usize {
     let mut pos = 0;
     for (i, tok) in options.split(' ').enumerate() {
-        let t: String = tok.chars().filter(|c| !matches!(c, '[' | ']') && !c.is_whitespace()).collect();
+        let t: String = tok
+            .chars()
+            .filter(|c| !matches!(c, '[' | ']') && !c.is_whitespace())
+            .collect();
         if t.to_uppercase() == "USER" {
             pos = i + 1;
         }
@@ -113,18 +116,30 @@ pub struct Ctx<'t, 'c> {
 impl Ctx<'_, '_> {
     /// Append to `user`'s history (inside the command's transaction).
     pub fn history(&mut self, user: &str, level: &str, category: &str, message: &str) -> Result<(), HearthError> {
-        self.tx
-            .log_history(user, &self.now.date, &self.now.time, level, category, &history_text(message))
+        self.tx.log_history(
+            user,
+            &self.now.date,
+            &self.now.time,
+            level,
+            category,
+            &history_text(message),
+        )
     }
 
     /// Append to `user`'s history even if the command then fails.
     pub fn history_on_failure(&mut self, user: &str, level: &'static str, category: &'static str, message: String) {
-        self.deferred.push(Deferred { user: user.to_string(), level, category, message });
+        self.deferred.push(Deferred {
+            user: user.to_string(),
+            level,
+            category,
+            message,
+        });
     }
 
     /// Append a line to `auth.log` (Hestia's format: `DATE TIME WHO IP WHAT`).
     pub fn auth_log(&self, rest: &str) {
-        self.home.append_log("auth.log", &format!("{} {} {}", self.now.date, self.now.time, rest));
+        self.home
+            .append_log("auth.log", &format!("{} {} {}", self.now.date, self.now.time, rest));
     }
 
     /// The ROOT_USER setting.
@@ -161,7 +176,10 @@ pub fn run(home: &Home, name: &str, args: &[String], caller: &Caller) -> Outcome
 }
 
 fn failed(e: HearthError) -> Outcome {
-    Outcome { stdout: e.stdout_text(), code: e.code }
+    Outcome {
+        stdout: e.stdout_text(),
+        code: e.code,
+    }
 }
 
 /// Run `name` with `args` on an open store.
@@ -184,7 +202,14 @@ pub fn run_with(home: &Home, store: &mut Store, name: &str, args: &[String], cal
     let host = home.host();
     let mut deferred = Vec::new();
     let body = |tx: &mut Tx<'_>| {
-        let mut ctx = Ctx { tx, home, host: &host, caller, now: &now, deferred: Vec::new() };
+        let mut ctx = Ctx {
+            tx,
+            home,
+            host: &host,
+            caller,
+            now: &now,
+            deferred: Vec::new(),
+        };
         let r = (spec.handler)(&mut ctx, &args);
         deferred = std::mem::take(&mut ctx.deferred);
         r
@@ -196,7 +221,14 @@ pub fn run_with(home: &Home, store: &mut Store, name: &str, args: &[String], cal
     if result.is_err() && !deferred.is_empty() {
         let _ = store.write(|tx| {
             for d in &deferred {
-                tx.log_history(&d.user, &now.date, &now.time, d.level, d.category, &history_text(&d.message))?;
+                tx.log_history(
+                    &d.user,
+                    &now.date,
+                    &now.time,
+                    d.level,
+                    d.category,
+                    &history_text(&d.message),
+                )?;
             }
             Ok(())
         });
@@ -205,7 +237,10 @@ pub fn run_with(home: &Home, store: &mut Store, name: &str, args: &[String], cal
         home.log_event(spec, &args, result.as_ref().err());
     }
     match result {
-        Ok(stdout) => Outcome { stdout, code: ReturnCode::Ok },
+        Ok(stdout) => Outcome {
+            stdout,
+            code: ReturnCode::Ok,
+        },
         Err(e) => failed(e),
     }
 }

@@ -73,7 +73,10 @@ impl Home {
         })?;
         let config: Config = toml::from_str(&text)
             .map_err(|e| HearthError::new(ReturnCode::Parsing, format!("{}: {e}", conf.display())))?;
-        Ok(Home { dir: dir.to_path_buf(), config })
+        Ok(Home {
+            dir: dir.to_path_buf(),
+            config,
+        })
     }
 
     pub fn db_path(&self) -> PathBuf {
@@ -223,8 +226,8 @@ pub fn init(dir: &Path, opts: &InitOptions) -> Result<InitReport, HearthError> {
             None => dir.join("host"),
         };
         let config = Config { host_root };
-        let text = toml::to_string(&config)
-            .map_err(|e| HearthError::new(ReturnCode::Parsing, format!("config: {e}")))?;
+        let text =
+            toml::to_string(&config).map_err(|e| HearthError::new(ReturnCode::Parsing, format!("config: {e}")))?;
         let tmp = conf_path.with_extension("toml.tmp");
         fs::write(&tmp, text).map_err(|e| io_err("cannot write", &tmp, e))?;
         fs::set_permissions(&tmp, fs::Permissions::from_mode(0o600)).map_err(|e| io_err("cannot chmod", &tmp, e))?;
@@ -274,7 +277,11 @@ pub fn init(dir: &Path, opts: &InitOptions) -> Result<InitReport, HearthError> {
         }
         Ok(settings.get("ROOT_USER").to_string())
     })?;
-    let mut report = InitReport { created, root_user: existing_root.clone(), generated_password: None };
+    let mut report = InitReport {
+        created,
+        root_user: existing_root.clone(),
+        generated_password: None,
+    };
     let exists = store.read(|tx| tx.user_exists(&existing_root))?;
     if !exists && !opts.skip_root_user {
         let password = match &opts.password {
@@ -286,15 +293,27 @@ pub fn init(dir: &Path, opts: &InitOptions) -> Result<InitReport, HearthError> {
             }
         };
         let email = opts.email.clone().unwrap_or_else(|| "admin@example.com".to_string());
-        let args = [existing_root.clone(), password, email, "default".into(), "System Administrator".into()];
+        let args = [
+            existing_root.clone(),
+            password,
+            email,
+            "default".into(),
+            "System Administrator".into(),
+        ];
         let out = engine::run_with(&home, &mut store, "v-add-user", &args, &Caller::Cli);
         if out.code != ReturnCode::Ok {
-            return Err(HearthError::new(out.code, format!("cannot create the root user: {}", out.stdout.trim())));
+            return Err(HearthError::new(
+                out.code,
+                format!("cannot create the root user: {}", out.stdout.trim()),
+            ));
         }
         let args = [existing_root.clone(), "admin".into()];
         let out = engine::run_with(&home, &mut store, "v-change-user-role", &args, &Caller::Cli);
         if out.code != ReturnCode::Ok {
-            return Err(HearthError::new(out.code, format!("cannot make the root user admin: {}", out.stdout.trim())));
+            return Err(HearthError::new(
+                out.code,
+                format!("cannot make the root user admin: {}", out.stdout.trim()),
+            ));
         }
     }
     Ok(report)

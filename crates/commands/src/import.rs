@@ -100,7 +100,9 @@ fn entries(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn name_of(p: &Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// User names in /etc/passwd order (accounts with an `@` in GECOS, as `v-list-users` does).
@@ -154,17 +156,25 @@ fn plan(src: &Path, report: &mut ImportReport) -> Plan {
                 p.push(format!("{}: invalid package name", path.display()));
                 continue;
             }
-            let mtime = fs::metadata(&path).map(|m| m.mtime() * 1_000_000_000 + m.mtime_nsec()).unwrap_or(now.unix);
+            let mtime = fs::metadata(&path)
+                .map(|m| m.mtime() * 1_000_000_000 + m.mtime_nsec())
+                .unwrap_or(now.unix);
             if let Some(r) = conf(&path, p) {
                 plan.packages.push((name.to_string(), r, mtime));
             }
         } else if n.ends_with(".sh") {
-            report.skipped.push(format!("{} (package hooks are not run by hearth)", path.display()));
+            report
+                .skipped
+                .push(format!("{} (package hooks are not run by hearth)", path.display()));
         }
     }
     let mut order = passwd_order(src);
     let user_dirs = entries(&src.join("data/users"));
-    let mut names: Vec<String> = user_dirs.iter().filter(|d| d.join("user.conf").is_file()).map(|d| name_of(d)).collect();
+    let mut names: Vec<String> = user_dirs
+        .iter()
+        .filter(|d| d.join("user.conf").is_file())
+        .map(|d| name_of(d))
+        .collect();
     names.sort();
     order.retain(|n| names.contains(n));
     for n in names {
@@ -178,15 +188,26 @@ fn plan(src: &Path, report: &mut ImportReport) -> Plan {
             p.push(format!("{}: invalid user name", dir.display()));
             continue;
         }
-        let Some(rec) = conf(&dir.join("user.conf"), p) else { continue };
+        let Some(rec) = conf(&dir.join("user.conf"), p) else {
+            continue;
+        };
         let mut history = Vec::new();
-        if let Some(text) = dir.join("history.log").is_file().then(|| read(&dir.join("history.log"), p)).flatten() {
+        if let Some(text) = dir
+            .join("history.log")
+            .is_file()
+            .then(|| read(&dir.join("history.log"), p))
+            .flatten()
+        {
             for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
                 match kv::parse_object_line(line) {
                     Ok(pairs) => {
                         let r = Record::from_pairs(pairs);
                         let Ok(id) = r.get("ID").parse::<i64>() else {
-                            p.push(format!("{}:{}: history line without a numeric ID", dir.join("history.log").display(), i + 1));
+                            p.push(format!(
+                                "{}:{}: history line without a numeric ID",
+                                dir.join("history.log").display(),
+                                i + 1
+                            ));
                             continue;
                         };
                         history.push(HistoryEntry {
@@ -205,7 +226,10 @@ fn plan(src: &Path, report: &mut ImportReport) -> Plan {
         for f in ["web.conf", "dns.conf", "mail.conf", "db.conf", "cron.conf"] {
             let fp = dir.join(f);
             if fs::metadata(&fp).map(|m| m.len() > 0).unwrap_or(false) {
-                report.skipped.push(format!("{} (web, DNS, mail, database and cron objects come with later hearth versions)", fp.display()));
+                report.skipped.push(format!(
+                    "{} (web, DNS, mail, database and cron objects come with later hearth versions)",
+                    fp.display()
+                ));
             }
         }
         plan.users.push((name, rec, history));
@@ -214,7 +238,9 @@ fn plan(src: &Path, report: &mut ImportReport) -> Plan {
     for path in entries(&src.join("data/access-keys")) {
         let id = name_of(&path);
         if id.len() != ID_LEN || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            report.skipped.push(format!("{} (not an access key file name)", path.display()));
+            report
+                .skipped
+                .push(format!("{} (not an access key file name)", path.display()));
             continue;
         }
         let Some(r) = conf(&path, p) else { continue };
@@ -223,9 +249,16 @@ fn plan(src: &Path, report: &mut ImportReport) -> Plan {
             p.push(format!("{}: invalid SECRET_ACCESS_KEY", path.display()));
             continue;
         }
-        let user = if r.get("USER").is_empty() { root.clone() } else { r.get("USER").to_string() };
+        let user = if r.get("USER").is_empty() {
+            root.clone()
+        } else {
+            r.get("USER").to_string()
+        };
         if !plan.users.iter().any(|(n, _, _)| *n == user) {
-            p.push(format!("{}: key of user {user}, who is not in the tree", path.display()));
+            p.push(format!(
+                "{}: key of user {user}, who is not in the tree",
+                path.display()
+            ));
             continue;
         }
         let expires_at = match parse_expiry(r.get("EXPIRES_IN"), now.unix) {
@@ -297,7 +330,11 @@ pub fn import_hestia(home_dir: &Path, src: &Path) -> Result<ImportReport, Hearth
     }
     if !Home::is_initialised(home_dir) {
         let root = plan.settings.get("ROOT_USER");
-        let opts = InitOptions { root_user: Some(root.to_string()), skip_root_user: true, ..Default::default() };
+        let opts = InitOptions {
+            root_user: Some(root.to_string()),
+            skip_root_user: true,
+            ..Default::default()
+        };
         home::init(home_dir, &opts)?;
     }
     let home = Home::open(home_dir)?;
@@ -345,7 +382,9 @@ pub fn import_hestia(home_dir: &Path, src: &Path) -> Result<ImportReport, Hearth
         }
         for (name, rec, _) in &plan.users {
             if host.account(name)?.is_none() {
-                let shell = host.shell_path(rec.get("SHELL"))?.unwrap_or_else(|| "/usr/sbin/nologin".into());
+                let shell = host
+                    .shell_path(rec.get("SHELL"))?
+                    .unwrap_or_else(|| "/usr/sbin/nologin".into());
                 let hash = if rec.get("MD5").is_empty() { "!" } else { rec.get("MD5") };
                 host.add_account(name, rec.get("CONTACT"), &shell, hash)?;
                 if rec.get("SUSPENDED") == "yes" {

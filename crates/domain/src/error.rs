@@ -168,13 +168,25 @@ pub struct HearthError {
 
 impl HearthError {
     pub fn new(code: ReturnCode, message: impl Into<String>) -> Self {
-        HearthError { code, message: message.into(), printed: Printed::Error }
+        HearthError {
+            code,
+            message: message.into(),
+            printed: Printed::Error,
+        }
     }
     pub fn raw(code: ReturnCode, message: impl Into<String>) -> Self {
-        HearthError { code, message: message.into(), printed: Printed::Raw }
+        HearthError {
+            code,
+            message: message.into(),
+            printed: Printed::Raw,
+        }
     }
     pub fn silent(code: ReturnCode) -> Self {
-        HearthError { code, message: String::new(), printed: Printed::Silent }
+        HearthError {
+            code,
+            message: String::new(),
+            printed: Printed::Silent,
+        }
     }
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(ReturnCode::Invalid, message)
@@ -226,7 +238,10 @@ mod tests {
     #[test]
     fn printed_forms() {
         assert_eq!(HearthError::invalid("x").stdout_text(), "Error: x\n");
-        assert_eq!(HearthError::raw(ReturnCode::Args, "Usage: v-x A").stdout_text(), "Usage: v-x A\n");
+        assert_eq!(
+            HearthError::raw(ReturnCode::Args, "Usage: v-x A").stdout_text(),
+            "Usage: v-x A\n"
+        );
         assert_eq!(HearthError::silent(ReturnCode::NotExist).stdout_text(), "");
     }
 }

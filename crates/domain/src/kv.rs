@@ -19,7 +19,8 @@ impl std::error::Error for KvError {}
 
 fn valid_key(k: &str) -> bool {
     let mut b = k.bytes();
-    matches!(b.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_') && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+    matches!(b.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_')
+        && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
 }
 
 /// Parse a single-record file (`hestia.conf`, `user.conf`, `*.pkg`, access keys, profiles).
@@ -28,7 +29,10 @@ pub fn parse_conf(text: &str) -> Result<Vec<(String, String)>, KvError> {
     let mut out: Vec<(String, String)> = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
-        let err = |reason: &str| KvError { line: i + 1, reason: reason.to_string() };
+        let err = |reason: &str| KvError {
+            line: i + 1,
+            reason: reason.to_string(),
+        };
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
@@ -39,9 +43,13 @@ pub fn parse_conf(text: &str) -> Result<Vec<(String, String)>, KvError> {
         }
         let v = v.trim();
         let value = if let Some(rest) = v.strip_prefix('\'') {
-            rest.strip_suffix('\'').filter(|_| rest.len() >= 1).ok_or_else(|| err("unterminated quote"))?
+            rest.strip_suffix('\'')
+                .filter(|_| !rest.is_empty())
+                .ok_or_else(|| err("unterminated quote"))?
         } else if let Some(rest) = v.strip_prefix('"') {
-            rest.strip_suffix('"').filter(|_| rest.len() >= 1).ok_or_else(|| err("unterminated quote"))?
+            rest.strip_suffix('"')
+                .filter(|_| !rest.is_empty())
+                .ok_or_else(|| err("unterminated quote"))?
         } else {
             if v.contains(['\'', '"', ' ']) {
                 return Err(err("unquoted value with quotes or spaces"));
@@ -59,7 +67,10 @@ pub fn parse_conf(text: &str) -> Result<Vec<(String, String)>, KvError> {
 /// Parse one line of a multi-record file (`KEY='v' KEY2=v2 …`): quoted parts are literal,
 /// a backslash outside quotes escapes the next character, parts concatenate.
 pub fn parse_object_line(line: &str) -> Result<Vec<(String, String)>, KvError> {
-    let err = |reason: &str| KvError { line: 1, reason: reason.to_string() };
+    let err = |reason: &str| KvError {
+        line: 1,
+        reason: reason.to_string(),
+    };
     let mut out: Vec<(String, String)> = Vec::new();
     let chars: Vec<char> = line.chars().collect();
     let mut i = 0;
@@ -116,7 +127,10 @@ pub fn parse_object_line(line: &str) -> Result<Vec<(String, String)>, KvError> {
 
 fn check_value(v: &str) -> Result<(), KvError> {
     if v.contains(['\'', '\n', '\r']) {
-        return Err(KvError { line: 0, reason: "value with a quote or newline cannot be written".into() });
+        return Err(KvError {
+            line: 0,
+            reason: "value with a quote or newline cannot be written".into(),
+        });
     }
     Ok(())
 }
@@ -148,7 +162,14 @@ mod tests {
     #[test]
     fn parses_conf_files() {
         let p = parse_conf("NAME='Bob Builder'\n# c\n\nMD5='$y$j9T$x$y'\nX=bare\nNAME='B2'\n").expect("ok");
-        assert_eq!(p, vec![("NAME".into(), "B2".into()), ("MD5".into(), "$y$j9T$x$y".into()), ("X".into(), "bare".into())]);
+        assert_eq!(
+            p,
+            vec![
+                ("NAME".into(), "B2".into()),
+                ("MD5".into(), "$y$j9T$x$y".into()),
+                ("X".into(), "bare".into())
+            ]
+        );
         assert_eq!(parse_conf("A='x\n").err().map(|e| e.line), Some(1));
         assert!(parse_conf("garbage line").is_err());
         assert!(parse_conf("1A='x'").is_err());
@@ -166,7 +187,10 @@ mod tests {
     #[test]
     fn writes_round_trip() {
         let s = write_conf(&[("A", "1"), ("B", "x y")]).expect("w");
-        assert_eq!(parse_conf(&s).expect("p"), vec![("A".into(), "1".into()), ("B".into(), "x y".into())]);
+        assert_eq!(
+            parse_conf(&s).expect("p"),
+            vec![("A".into(), "1".into()), ("B".into(), "x y".into())]
+        );
         assert!(write_conf(&[("A", "it's")]).is_err());
         let l = write_object_line(&[("A", "1"), ("B", "x y")]).expect("w");
         assert_eq!(parse_object_line(&l).expect("p").len(), 2);

@@ -24,7 +24,11 @@ impl Record {
 
     /// The value of `key`, or `""` when absent (Hestia's unset variable).
     pub fn get(&self, key: &str) -> &str {
-        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("")
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
     }
 
     pub fn get_opt(&self, key: &str) -> Option<&str> {

@@ -65,16 +65,22 @@ fn new_user_ok(v: &str) -> bool {
 }
 
 fn email_ok(v: &str) -> bool {
-    let Some((local, domain)) = v.rsplit_once('@') else { return false };
+    let Some((local, domain)) = v.rsplit_once('@') else {
+        return false;
+    };
     if local.is_empty() || !local.chars().all(|c| alnum(c) || "._%+-".contains(c)) {
         return false;
     }
-    let Some((host, tld)) = domain.rsplit_once('.') else { return false };
+    let Some((host, tld)) = domain.rsplit_once('.') else {
+        return false;
+    };
     if host.is_empty() || !host.chars().all(|c| alnum(c) || ".-".contains(c)) {
         return false;
     }
     let letters = (2..=63).contains(&tld.len()) && tld.chars().all(|c| c.is_ascii_alphabetic());
-    let idn = tld.strip_prefix("xn--").is_some_and(|r| (2..=63).contains(&r.len()) && r.chars().all(alnum));
+    let idn = tld
+        .strip_prefix("xn--")
+        .is_some_and(|r| (2..=63).contains(&r.len()) && r.chars().all(alnum));
     letters || idn
 }
 
@@ -104,7 +110,9 @@ fn comment_ok(v: &str) -> bool {
     (2..=66).contains(&c.len())
         && alnum(c[0])
         && alnum(c[c.len() - 1])
-        && c[1..c.len() - 1].iter().all(|&x| alnum(x) || x.is_whitespace() || "._-".contains(x))
+        && c[1..c.len() - 1]
+            .iter()
+            .all(|&x| alnum(x) || x.is_whitespace() || "._-".contains(x))
 }
 
 fn package_ok(v: &str) -> bool {
@@ -117,7 +125,8 @@ fn package_ok(v: &str) -> bool {
 
 /// Hestia's domain rule (IDN allowed).
 pub fn domain_ok(v: &str) -> bool {
-    !(v.chars().any(|c| c.is_whitespace() || "[]!@#$^&*()+={},<>?_/\\\"|'`;%".contains(c))
+    !(v.chars()
+        .any(|c| c.is_whitespace() || "[]!@#$^&*()+={},<>?_/\\\"|'`;%".contains(c))
         || v.chars().all(|c| c.is_ascii_digit())
         || v.contains("..")
         || v.starts_with(['-', '.'])
@@ -146,7 +155,13 @@ pub fn check(kind: Kind, v: &str) -> Result<(), HearthError> {
         Kind::NewUser => new_user_ok(v),
         Kind::Email => email_ok(v),
         // compat: Hestia echoes the rejected password in this message.
-        Kind::Password => return if v.chars().count() >= 6 { Ok(()) } else { Err(HearthError::invalid("invalid password format")) },
+        Kind::Password => {
+            return if v.chars().count() >= 6 {
+                Ok(())
+            } else {
+                Err(HearthError::invalid("invalid password format"))
+            };
+        }
         Kind::Format => {
             return if matches!(v, "plain" | "json" | "shell" | "csv") {
                 Ok(())
@@ -158,14 +173,22 @@ pub fn check(kind: Kind, v: &str) -> Result<(), HearthError> {
         Kind::Comment => comment_ok(v),
         Kind::Name => {
             return if v.contains(['\'', '"', '<', '>', '\n', '\r']) {
-                Err(HearthError::invalid(format!("Invalid name contains qoutes (\" or ') :: {v}")))
+                Err(HearthError::invalid(format!(
+                    "Invalid name contains qoutes (\" or ') :: {v}"
+                )))
             } else {
                 Ok(())
             };
         }
         Kind::Package | Kind::Template => package_ok(v),
         Kind::Domain => domain_ok(v),
-        Kind::Ip46 => return if ip46_ok(v) { Ok(()) } else { Err(HearthError::invalid(format!("invalid IP format :: {v}"))) },
+        Kind::Ip46 => {
+            return if ip46_ok(v) {
+                Ok(())
+            } else {
+                Err(HearthError::invalid(format!("invalid IP format :: {v}")))
+            };
+        }
         Kind::Role => matches!(v, "admin" | "user" | "dns-cluster"),
         Kind::Restart => matches!(v, "yes" | "no" | "ssl" | "reload" | "updatessl" | "scheduled"),
         Kind::Hash => charset_ok(v, 1..=80, "|:=_-"),
@@ -246,9 +269,21 @@ mod tests {
 
     #[test]
     fn messages_are_hestias() {
-        assert_eq!(check(Kind::User, "../admin").err().map(|e| e.message), Some("invalid user format :: ../admin".into()));
-        assert_eq!(check(Kind::Format, "xml").err().map(|e| e.message), Some("xml type is invalid".into()));
-        assert_eq!(check(Kind::Ip46, "bad-ip").err().map(|e| e.message), Some("invalid IP format :: bad-ip".into()));
-        assert_eq!(check(Kind::Password, "abc").err().map(|e| e.message), Some("invalid password format".into()));
+        assert_eq!(
+            check(Kind::User, "../admin").err().map(|e| e.message),
+            Some("invalid user format :: ../admin".into())
+        );
+        assert_eq!(
+            check(Kind::Format, "xml").err().map(|e| e.message),
+            Some("xml type is invalid".into())
+        );
+        assert_eq!(
+            check(Kind::Ip46, "bad-ip").err().map(|e| e.message),
+            Some("invalid IP format :: bad-ip".into())
+        );
+        assert_eq!(
+            check(Kind::Password, "abc").err().map(|e| e.message),
+            Some("invalid password format".into())
+        );
     }
 }

@@ -63,7 +63,10 @@ fn main() -> ExitCode {
 }
 
 fn base(p: &str) -> String {
-    Path::new(p).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+    Path::new(p)
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn exit(code: i32) -> ExitCode {
@@ -159,7 +162,11 @@ fn import_hestia(args: &[String]) -> ExitCode {
     match import::import_hestia(&home_dir, Path::new(dir)) {
         Ok(report) => {
             print!("{report}");
-            if report.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(12) }
+            if report.problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(12)
+            }
         }
         Err(e) => {
             print!("{}", e.stdout_text());

@@ -86,10 +86,7 @@ pub(crate) fn grep_word(line: &str, word: &str) -> bool {
     while let Some(pos) = line[start..].find(word) {
         let i = start + pos;
         let j = i + word.len();
-        let before_ok = line[..i]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !is_word_char(c));
+        let before_ok = line[..i].chars().next_back().is_none_or(|c| !is_word_char(c));
         let after_ok = line[j..].chars().next().is_none_or(|c| !is_word_char(c));
         if before_ok && after_ok {
             return true;
@@ -108,9 +105,7 @@ pub(crate) fn shell_lines(text: &str) -> impl Iterator<Item = &str> {
 
 /// Hestia's lookup `grep -w "$shell" /etc/shells | head -n1`, comment lines excepted.
 pub(crate) fn shell_lookup(text: &str, shell: &str) -> Option<String> {
-    shell_lines(text)
-        .find(|l| grep_word(l, shell))
-        .map(str::to_owned)
+    shell_lines(text).find(|l| grep_word(l, shell)).map(str::to_owned)
 }
 
 /// Hestia's `grep -v '#' /etc/shells | awk -F '/' '{print $NF}' | sort -u`, blank names
@@ -148,11 +143,7 @@ pub(crate) fn check_user(user: &str) -> Result<()> {
 /// Check a contact e-mail before it becomes the GECOS field: non-empty, printable, and free of
 /// `:` (field separator) and `,` (GECOS sub-field separator).
 pub(crate) fn check_gecos(email: &str) -> Result<()> {
-    let ok = !email.is_empty()
-        && email.len() <= 256
-        && !email
-            .chars()
-            .any(|c| c.is_control() || c == ':' || c == ',');
+    let ok = !email.is_empty() && email.len() <= 256 && !email.chars().any(|c| c.is_control() || c == ':' || c == ',');
     if ok {
         Ok(())
     } else {
@@ -170,11 +161,7 @@ pub(crate) fn check_hash(hash: &str) -> Result<()> {
     let ok = !hash.is_empty()
         && hash.len() <= 1024
         && hash.bytes().all(|c| {
-            c.is_ascii_alphanumeric()
-                || matches!(
-                    c,
-                    b'.' | b'/' | b'$' | b'!' | b'*' | b'=' | b',' | b'+' | b'-'
-                )
+            c.is_ascii_alphanumeric() || matches!(c, b'.' | b'/' | b'$' | b'!' | b'*' | b'=' | b',' | b'+' | b'-')
         });
     if ok {
         Ok(())
@@ -199,32 +186,17 @@ mod tests {
         assert!(!grep_word("/bin/bash_x", "bash"));
         assert!(grep_word("/bin/bash-x", "bash"));
         assert!(grep_word("/bin/bash", "bin"));
-        assert!(
-            grep_word("a bashb bash", "bash"),
-            "later occurrence is tried"
-        );
+        assert!(grep_word("a bashb bash", "bash"), "later occurrence is tried");
         assert!(!grep_word("/bin/sh", ""));
         assert!(grep_word("/bin/sh", "/bin/sh"));
     }
 
     #[test]
     fn shell_lookup_is_first_word_match() {
-        assert_eq!(
-            shell_lookup(DEBIAN_SHELLS, "bash").as_deref(),
-            Some("/bin/bash")
-        );
-        assert_eq!(
-            shell_lookup(DEBIAN_SHELLS, "sh").as_deref(),
-            Some("/bin/sh")
-        );
-        assert_eq!(
-            shell_lookup(DEBIAN_SHELLS, "nologin").as_deref(),
-            Some("/sbin/nologin")
-        );
-        assert_eq!(
-            shell_lookup(DEBIAN_SHELLS, "dash").as_deref(),
-            Some("/bin/dash")
-        );
+        assert_eq!(shell_lookup(DEBIAN_SHELLS, "bash").as_deref(), Some("/bin/bash"));
+        assert_eq!(shell_lookup(DEBIAN_SHELLS, "sh").as_deref(), Some("/bin/sh"));
+        assert_eq!(shell_lookup(DEBIAN_SHELLS, "nologin").as_deref(), Some("/sbin/nologin"));
+        assert_eq!(shell_lookup(DEBIAN_SHELLS, "dash").as_deref(), Some("/bin/dash"));
         assert_eq!(shell_lookup(DEBIAN_SHELLS, "zsh"), None);
         // The comment line mentions "login" and "valid": never returned.
         assert_eq!(shell_lookup(DEBIAN_SHELLS, "valid"), None);
@@ -256,10 +228,7 @@ mod tests {
                 shell: "/usr/sbin/nologin".into(),
             }
         );
-        assert_eq!(
-            field_of("alice:$y$x:1::\nbob:!:2::\n", "bob", 1).as_deref(),
-            Some("!")
-        );
+        assert_eq!(field_of("alice:$y$x:1::\nbob:!:2::\n", "bob", 1).as_deref(), Some("!"));
         assert_eq!(field_of("alice:$y$x:1::\n", "alic", 1), None);
         assert!(has_entry("root:x:0:\nalice:x:1000:\n", "alice"));
         assert!(!has_entry("root:x:0:\nalice:x:1000:\n", "ali"));
@@ -274,17 +243,7 @@ mod tests {
         for ok in ["a", "7", "alice", "a-b_c.d", "A1"] {
             assert!(check_user(ok).is_ok(), "{ok}");
         }
-        for bad in [
-            "",
-            "-a",
-            "a-",
-            "a b",
-            "a/b",
-            "..",
-            "a:b",
-            &"a".repeat(33),
-            "é",
-        ] {
+        for bad in ["", "-a", "a-", "a b", "a/b", "..", "a:b", &"a".repeat(33), "é"] {
             assert!(check_user(bad).is_err(), "{bad}");
         }
         assert!(check_gecos("bob@example.com").is_ok());

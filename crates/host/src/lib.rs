@@ -219,13 +219,7 @@ impl Host {
     /// ("Password not accepted due to PAM restrictions") when chpasswd fails, `E_DISK` for
     /// the skeleton. After a failure past step 1 the account, its group and the home are
     /// removed again.
-    pub fn add_account(
-        &self,
-        user: &str,
-        contact_email: &str,
-        shell_path: &str,
-        password_hash: &str,
-    ) -> Result<()> {
+    pub fn add_account(&self, user: &str, contact_email: &str, shell_path: &str, password_hash: &str) -> Result<()> {
         check_user(user)?;
         check_gecos(contact_email)?;
         check_hash(password_hash)?;
@@ -240,9 +234,7 @@ impl Host {
         }
         let home = self.home_of(user);
         if fs::symlink_metadata(&home).is_ok() {
-            return Err(HostError::exists(format!(
-                "home directory {HOME_DIR}/{user} exists"
-            )));
+            return Err(HostError::exists(format!("home directory {HOME_DIR}/{user} exists")));
         }
 
         let created = self.create_account(user, contact_email, shell_path, password_hash);
@@ -322,8 +314,7 @@ impl Host {
             self.check_user_range(&entry)?;
             let mut args = self.prefix_args();
             args.extend(["-f".into(), "--".into(), user.into()]);
-            run(USERDEL, &os_refs(&args), None, None)?
-                .check(ReturnCode::Disk, "user deletion failed")?;
+            run(USERDEL, &os_refs(&args), None, None)?.check(ReturnCode::Disk, "user deletion failed")?;
         }
 
         let home = self.home_of(user);
@@ -333,22 +324,14 @@ impl Host {
             let _ = run(CHATTR, &[OsStr::new("-i"), conf.as_os_str()], None, None);
         }
         match fs::symlink_metadata(&home) {
-            Ok(m) if m.is_dir() => {
-                fs::remove_dir_all(&home).map_err(|e| io_err("cannot remove", &home, &e))?
-            }
+            Ok(m) if m.is_dir() => fs::remove_dir_all(&home).map_err(|e| io_err("cannot remove", &home, &e))?,
             Ok(_) => fs::remove_file(&home).map_err(|e| io_err("cannot remove", &home, &e))?,
             Err(_) => {}
         }
-        for rel in [
-            "var/spool/mail",
-            "var/spool/cron",
-            "var/spool/cron/crontabs",
-        ] {
+        for rel in ["var/spool/mail", "var/spool/cron", "var/spool/cron/crontabs"] {
             let path = self.path(rel).join(user);
             match fs::symlink_metadata(&path) {
-                Ok(m) if !m.is_dir() => {
-                    fs::remove_file(&path).map_err(|e| io_err("cannot remove", &path, &e))?
-                }
+                Ok(m) if !m.is_dir() => fs::remove_file(&path).map_err(|e| io_err("cannot remove", &path, &e))?,
                 _ => {}
             }
         }
@@ -374,12 +357,7 @@ impl Host {
     fn write_if_missing(&self, rel: &str, content: &str, mode: u32) -> Result<()> {
         use std::io::Write;
         let path = self.path(rel);
-        let mut file = match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&path)
-        {
+        let mut file = match OpenOptions::new().write(true).create_new(true).mode(mode).open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == ErrorKind::AlreadyExists => return Ok(()),
             Err(e) => return Err(io_err("cannot create", &path, &e)),
@@ -440,10 +418,7 @@ impl Host {
         if (min..=max).contains(&entry.uid) {
             Ok(())
         } else {
-            Err(HostError::invalid(format!(
-                "user {} is a system account",
-                entry.name
-            )))
+            Err(HostError::invalid(format!("user {} is a system account", entry.name)))
         }
     }
 
@@ -469,10 +444,8 @@ impl Host {
             args.extend(["-R".into(), self.root.clone().into_os_string()]);
         }
         let line = format!("{user}:{hash}\n");
-        run(CHPASSWD, &os_refs(&args), Some(line.as_bytes()), Some(hash))?.check(
-            ReturnCode::Invalid,
-            "Password not accepted due to PAM restrictions",
-        )
+        run(CHPASSWD, &os_refs(&args), Some(line.as_bytes()), Some(hash))?
+            .check(ReturnCode::Invalid, "Password not accepted due to PAM restrictions")
     }
 
     /// Steps 2–4 of [`Host::add_account`].
@@ -519,10 +492,8 @@ impl Host {
         let home = self.home_of(user);
         let meta = fs::symlink_metadata(&home).map_err(|e| io_err("cannot stat", &home, &e))?;
         if !meta.is_dir() {
-            return Err(
-                HostError::new(ReturnCode::Disk, "user home creation failed")
-                    .with_detail(format!("{} is not a directory", home.display())),
-            );
+            return Err(HostError::new(ReturnCode::Disk, "user home creation failed")
+                .with_detail(format!("{} is not a directory", home.display())));
         }
         let conf = home.join("conf");
         make_dir(&conf, 0o755, 0, 0)?;
@@ -578,8 +549,7 @@ impl Host {
     /// regular gid range only).
     fn delete_private_group(&self, user: &str) -> Result<()> {
         let groups = self.read("etc/group")?;
-        let Some(gid) = files::field_of(&groups, user, 2).and_then(|g| g.parse::<u32>().ok())
-        else {
+        let Some(gid) = files::field_of(&groups, user, 2).and_then(|g| g.parse::<u32>().ok()) else {
             return Ok(());
         };
         let min = self.login_defs_number("GID_MIN", 1000);
@@ -614,8 +584,6 @@ fn make_dir(path: &Path, mode: u32, uid: u32, gid: u32) -> Result<()> {
         }
         Err(e) => return Err(io_err("cannot create", path, &e)),
     }
-    std::os::unix::fs::lchown(path, Some(uid), Some(gid))
-        .map_err(|e| io_err("cannot chown", path, &e))?;
-    fs::set_permissions(path, fs::Permissions::from_mode(mode))
-        .map_err(|e| io_err("cannot chmod", path, &e))
+    std::os::unix::fs::lchown(path, Some(uid), Some(gid)).map_err(|e| io_err("cannot chown", path, &e))?;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(|e| io_err("cannot chmod", path, &e))
 }

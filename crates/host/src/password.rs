@@ -20,15 +20,11 @@ const SALT_LEN: usize = 16;
 pub fn hash_password(password: &str) -> Result<String> {
     let mut salt = [0u8; SALT_LEN];
     getrandom::fill(&mut salt).map_err(|e| {
-        HostError::new(ReturnCode::Disk, "password hashing failed")
-            .with_detail(format!("random source: {e}"))
+        HostError::new(ReturnCode::Disk, "password hashing failed").with_detail(format!("random source: {e}"))
     })?;
     let hash = Yescrypt::default()
         .hash_password_with_salt(password.as_bytes(), &salt)
-        .map_err(|e| {
-            HostError::new(ReturnCode::Invalid, "password hashing failed")
-                .with_detail(e.to_string())
-        })?;
+        .map_err(|e| HostError::new(ReturnCode::Invalid, "password hashing failed").with_detail(e.to_string()))?;
     Ok(hash.as_str().to_owned())
 }
 
@@ -41,15 +37,9 @@ pub fn hash_password(password: &str) -> Result<String> {
 /// `rounds=` over 1,000,000), so that a forged hash cannot exhaust the machine.
 pub fn verify_password(password: &str, hash: &str) -> bool {
     if hash.starts_with("$y$") {
-        yescrypt_cost_ok(hash)
-            && Yescrypt::default()
-                .verify_password(password.as_bytes(), hash)
-                .is_ok()
+        yescrypt_cost_ok(hash) && Yescrypt::default().verify_password(password.as_bytes(), hash).is_ok()
     } else if hash.starts_with("$6$") || hash.starts_with("$5$") {
-        sha_crypt_rounds_ok(hash)
-            && ShaCrypt::SHA512
-                .verify_password(password.as_bytes(), hash)
-                .is_ok()
+        sha_crypt_rounds_ok(hash) && ShaCrypt::SHA512.verify_password(password.as_bytes(), hash).is_ok()
     } else {
         false
     }
@@ -70,11 +60,7 @@ fn yescrypt_cost_ok(hash: &str) -> bool {
 const MAX_SHA_CRYPT_ROUNDS: u64 = 1_000_000;
 
 fn sha_crypt_rounds_ok(hash: &str) -> bool {
-    match hash
-        .split('$')
-        .nth(2)
-        .and_then(|f| f.strip_prefix("rounds="))
-    {
+    match hash.split('$').nth(2).and_then(|f| f.strip_prefix("rounds=")) {
         Some(n) => n.parse::<u64>().is_ok_and(|n| n <= MAX_SHA_CRYPT_ROUNDS),
         None => true,
     }
@@ -105,21 +91,13 @@ mod tests {
         assert!(!verify_password("pw123456", "!"));
         assert!(!verify_password("pw123456", "*"));
         assert!(!verify_password("", ""));
-        assert!(!verify_password(
-            "pw123456",
-            "$1$abcdefgh$0123456789abcdefghijkl"
-        ));
+        assert!(!verify_password("pw123456", "$1$abcdefgh$0123456789abcdefghijkl"));
         assert!(!verify_password("pw123456", "$y$j9T$"));
         assert!(!verify_password("pw123456", "$6$$"));
         assert!(!verify_password("pw123456", "plain"));
         // N = 2^17, r = 32 (512 MiB, valid for libcrypt): refused before any allocation.
-        assert!(!yescrypt_cost_ok(
-            "$y$jET$abcdefghijklmnop$TndVtKqn3u0b4CwX"
-        ));
-        assert!(!verify_password(
-            "x",
-            "$y$jET$abcdefghijklmnop$TndVtKqn3u0b4CwX"
-        ));
+        assert!(!yescrypt_cost_ok("$y$jET$abcdefghijklmnop$TndVtKqn3u0b4CwX"));
+        assert!(!verify_password("x", "$y$jET$abcdefghijklmnop$TndVtKqn3u0b4CwX"));
         assert!(yescrypt_cost_ok("$y$jDT$abcdefghijklmnop$x"));
         assert!(yescrypt_cost_ok(&h));
         assert!(!verify_password("x", "$6$rounds=999999999$salt$abc"));

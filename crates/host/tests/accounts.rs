@@ -28,9 +28,7 @@ fn other_hash() -> &'static str {
 }
 
 fn is_root() -> bool {
-    fs::metadata("/proc/self")
-        .map(|m| m.uid() == 0)
-        .unwrap_or(false)
+    fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
 }
 
 macro_rules! require_root {
@@ -98,10 +96,7 @@ impl Drop for Sandbox {
             for e in rd.flatten() {
                 let conf = e.path().join("conf");
                 if conf.is_dir() {
-                    let _ = Command::new("/usr/bin/chattr")
-                        .arg("-i")
-                        .arg(&conf)
-                        .status();
+                    let _ = Command::new("/usr/bin/chattr").arg("-i").arg(&conf).status();
                 }
             }
         }
@@ -173,24 +168,12 @@ fn prepare_sandbox_is_debian_like_and_idempotent() {
 fn shell_lookup_in_sandbox() {
     let sb = Sandbox::new();
     let h = &sb.host;
-    assert_eq!(
-        h.shell_path("bash").expect("ok").as_deref(),
-        Some("/bin/bash")
-    );
-    assert_eq!(
-        h.shell_path("rbash").expect("ok").as_deref(),
-        Some("/bin/rbash")
-    );
-    assert_eq!(
-        h.shell_path("nologin").expect("ok").as_deref(),
-        Some("/sbin/nologin")
-    );
+    assert_eq!(h.shell_path("bash").expect("ok").as_deref(), Some("/bin/bash"));
+    assert_eq!(h.shell_path("rbash").expect("ok").as_deref(), Some("/bin/rbash"));
+    assert_eq!(h.shell_path("nologin").expect("ok").as_deref(), Some("/sbin/nologin"));
     assert_eq!(h.shell_path("sh").expect("ok").as_deref(), Some("/bin/sh"));
     assert_eq!(h.shell_path("zsh").expect("ok"), None);
-    assert_eq!(
-        h.shells().expect("ok"),
-        vec!["bash", "dash", "nologin", "rbash", "sh"]
-    );
+    assert_eq!(h.shells().expect("ok"), vec!["bash", "dash", "nologin", "rbash", "sh"]);
 }
 
 #[test]
@@ -216,10 +199,7 @@ fn add_account_creates_account_and_hestia_skeleton() {
     );
     assert_eq!(sb.lines_of("etc/passwd", "root"), before_root);
     assert!(sb.host.group_exists("alice").expect("group"));
-    assert_eq!(
-        sb.lines_of("etc/group", "alice"),
-        vec![format!("alice:x:{}:", acc.gid)]
-    );
+    assert_eq!(sb.lines_of("etc/group", "alice"), vec![format!("alice:x:{}:", acc.gid)]);
     assert_eq!(sb.lines_of("etc/gshadow", "alice").len(), 1);
 
     // shadow: the hash, Debian ageing fields from login.defs, file mode kept.
@@ -241,23 +221,25 @@ fn add_account_creates_account_and_hestia_skeleton() {
     assert_eq!(mode(&home), 0o755);
     let conf = fs::metadata(home.join("conf")).expect("conf");
     assert!(conf.is_dir());
-    assert_eq!(
-        (conf.uid(), conf.gid(), conf.mode() & 0o7777),
-        (0, 0, 0o755)
-    );
+    assert_eq!((conf.uid(), conf.gid(), conf.mode() & 0o7777), (0, 0, 0o755));
     for d in SKELETON_DIRS {
         let p = home.join(d);
         let m = fs::symlink_metadata(&p).expect(d);
         assert!(m.is_dir(), "{d}");
-        assert_eq!(
-            (m.uid(), m.gid(), m.mode() & 0o7777),
-            (acc.uid, acc.gid, 0o755),
-            "{d}"
-        );
+        assert_eq!((m.uid(), m.gid(), m.mode() & 0o7777), (acc.uid, acc.gid, 0o755), "{d}");
     }
-    // No web/mail/dns directories.
-    for absent in ["web", "tmp", "mail", "conf/web"] {
-        assert!(!home.join(absent).exists(), "{absent}");
+    // The service directories, as Hestia makes them when web, mail and DNS are configured.
+    for (d, uid, gid, want) in [
+        ("conf/web", 0, 0, 0o751),
+        ("web", 0, acc.gid, 0o755),
+        ("tmp", acc.uid, acc.gid, 0o700),
+        ("conf/mail", 0, 0, 0o755),
+        ("mail", 0, 0, 0o751),
+        ("conf/dns", 0, 0, 0o771),
+    ] {
+        let m = fs::metadata(home.join(d)).expect(d);
+        assert!(m.is_dir(), "{d}");
+        assert_eq!((m.uid(), m.gid(), m.mode() & 0o7777), (uid, gid, want), "{d}");
     }
     assert!(!sb.root().join("etc/passwd.lock").exists());
     assert!(HOME_DIR == "/home");
@@ -270,10 +252,7 @@ fn skel_files_are_copied_from_the_sandbox_skel() {
     fs::write(sb.root().join("etc/skel/.profile"), "# sandbox profile\n").expect("skel");
     sb.add("bob");
     let p = sb.root().join("home/bob/.profile");
-    assert_eq!(
-        fs::read_to_string(&p).expect("copied"),
-        "# sandbox profile\n"
-    );
+    assert_eq!(fs::read_to_string(&p).expect("copied"), "# sandbox profile\n");
     let acc = sb.host.account("bob").expect("ok").expect("bob");
     assert_eq!(fs::metadata(&p).expect("stat").uid(), acc.uid);
     // Nothing from the real /etc/skel.
@@ -292,27 +271,19 @@ fn set_shell_and_contact() {
         "/sbin/nologin"
     );
 
-    sb.host
-        .set_contact("carol", "carol@example.org")
-        .expect("set_contact");
+    sb.host.set_contact("carol", "carol@example.org").expect("set_contact");
     let acc = sb.host.account("carol").expect("ok").expect("carol");
     assert_eq!(acc.gecos, "carol@example.org");
     assert_eq!(acc.shell, "/sbin/nologin");
 
     let before = sb.snapshot();
-    let e = sb
-        .host
-        .set_shell("carol", "/bin/zsh")
-        .expect_err("unlisted shell");
+    let e = sb.host.set_shell("carol", "/bin/zsh").expect_err("unlisted shell");
     assert_eq!(e.code(), ReturnCode::Invalid);
     let e = sb.host.set_shell("carol", "bash").expect_err("not a path");
     assert_eq!(e.code(), ReturnCode::Invalid);
     let e = sb.host.set_contact("carol", "a:b@c.d").expect_err("colon");
     assert_eq!(e.code(), ReturnCode::Invalid);
-    let e = sb
-        .host
-        .set_contact("nobody1", "x@y.z")
-        .expect_err("no such user");
+    let e = sb.host.set_contact("nobody1", "x@y.z").expect_err("no such user");
     assert_eq!(e.code(), ReturnCode::NotExist);
     assert_eq!(sb.snapshot(), before);
 }
@@ -330,10 +301,7 @@ fn lock_and_unlock_restore_the_exact_hash() {
     assert!(!verify_password(PASSWORD, &locked));
     // Locking twice changes nothing.
     sb.host.lock("dave").expect("lock again");
-    assert_eq!(
-        sb.host.shadow_hash("dave").expect("ok").expect("hash"),
-        locked
-    );
+    assert_eq!(sb.host.shadow_hash("dave").expect("ok").expect("hash"), locked);
     // The account itself is untouched.
     let acc = sb.host.account("dave").expect("ok").expect("dave");
     assert_eq!(acc.shell, "/bin/bash");
@@ -352,9 +320,7 @@ fn set_password_hash_replaces_the_hash_and_never_echoes_it() {
     require_root!();
     let sb = Sandbox::new();
     sb.add("erin");
-    sb.host
-        .set_password_hash("erin", other_hash())
-        .expect("set");
+    sb.host.set_password_hash("erin", other_hash()).expect("set");
     let stored = sb.host.shadow_hash("erin").expect("ok").expect("hash");
     assert_eq!(stored, other_hash());
     assert!(verify_password("another pw", &stored));
@@ -362,18 +328,12 @@ fn set_password_hash_replaces_the_hash_and_never_echoes_it() {
 
     let before = sb.snapshot();
     let evil = format!("{}\nroot:x", pw_hash());
-    let e = sb
-        .host
-        .set_password_hash("erin", &evil)
-        .expect_err("newline");
+    let e = sb.host.set_password_hash("erin", &evil).expect_err("newline");
     assert_eq!(e.code(), ReturnCode::Invalid);
     assert!(!e.to_string().contains(pw_hash()));
     let e = sb.host.set_password_hash("erin", "a:b").expect_err("colon");
     assert!(!e.to_string().contains("a:b"));
-    let e = sb
-        .host
-        .set_password_hash("nobody1", other_hash())
-        .expect_err("missing");
+    let e = sb.host.set_password_hash("nobody1", other_hash()).expect_err("missing");
     assert_eq!(e.code(), ReturnCode::NotExist);
     assert!(!e.to_string().contains(other_hash()));
     assert_eq!(sb.snapshot(), before);
@@ -464,10 +424,7 @@ fn invalid_values_are_refused_before_any_effect() {
         ("kim", EMAIL, "/bin/zsh"),
         ("kim", EMAIL, ""),
     ] {
-        let e = sb
-            .host
-            .add_account(user, email, shell, pw_hash())
-            .expect_err(user);
+        let e = sb.host.add_account(user, email, shell, pw_hash()).expect_err(user);
         assert_eq!(e.code(), ReturnCode::Invalid, "{user} {email} {shell}");
     }
     let e = sb
@@ -523,8 +480,7 @@ fn immutable_conf_when_enabled_and_delete_clears_it() {
     require_root!();
     let sb = Sandbox::new();
     let host = Host::new(sb.root()).with_immutable_conf(true);
-    host.add_account("mia", EMAIL, "/bin/bash", pw_hash())
-        .expect("add");
+    host.add_account("mia", EMAIL, "/bin/bash", pw_hash()).expect("add");
     let conf = sb.root().join("home/mia/conf");
     let out = Command::new("/usr/bin/lsattr")
         .arg("-d")
@@ -560,13 +516,7 @@ fn concurrent_adds_on_one_root_all_succeed() {
         }
     });
     let mut uids: Vec<u32> = (0..10)
-        .map(|i| {
-            sb.host
-                .account(&format!("user{i}"))
-                .expect("ok")
-                .expect("exists")
-                .uid
-        })
+        .map(|i| sb.host.account(&format!("user{i}")).expect("ok").expect("exists").uid)
         .collect();
     uids.sort_unstable();
     uids.dedup();
@@ -617,11 +567,7 @@ fn libcrypt_interop() {
     let out = child.wait_with_output().expect("wait");
     let text = String::from_utf8_lossy(&out.stdout);
     let mut lines = text.lines();
-    assert_eq!(
-        lines.next(),
-        Some("ok"),
-        "libcrypt must verify our $y$ hash"
-    );
+    assert_eq!(lines.next(), Some("ok"), "libcrypt must verify our $y$ hash");
     for prefix in ["$y$j9T$", "$y$j9T$", "$6$"] {
         let theirs = lines.next().expect("libcrypt hash");
         assert!(theirs.starts_with(prefix), "{theirs}");

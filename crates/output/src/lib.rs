@@ -138,7 +138,10 @@ pub fn column_t(rows: &[Vec<String>]) -> String {
 
 /// Split a line the way `column -t` does without `-s`: on runs of blanks, empty cells vanish.
 pub fn split_blank(line: &str) -> Vec<String> {
-    line.split([' ', '\t']).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    line.split([' ', '\t'])
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Split a line on a separator character the way `column -t -s SEP` does: runs of the

@@ -83,7 +83,9 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(store_err)?;
-        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(store_err)?;
+        let version: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(store_err)?;
         if version > SCHEMA_VERSION {
             return Err(HearthError::new(
                 ReturnCode::Disk,
@@ -97,13 +99,16 @@ impl Store {
             }
         }
         if version < SCHEMA_VERSION {
-            tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(store_err)?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+                .map_err(store_err)?;
         }
         tx.commit().map_err(store_err)
     }
 
     pub fn schema_version(&self) -> Result<i64> {
-        self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(store_err)
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(store_err)
     }
 
     /// Run `f` in a write transaction; commit when it returns `Ok`, roll back otherwise.
@@ -130,14 +135,18 @@ impl Store {
 }
 
 fn rec(text: String) -> rusqlite::Result<Record> {
-    Record::from_json(&text).map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+    Record::from_json(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 impl Tx<'_> {
     // ---------------------------------------------------------------- settings
 
     pub fn settings(&self) -> Result<Record> {
-        let mut st = self.tx.prepare_cached("SELECT key, value FROM settings ORDER BY key").map_err(store_err)?;
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT key, value FROM settings ORDER BY key")
+            .map_err(store_err)?;
         let rows = st
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
             .map_err(store_err)?;
@@ -187,7 +196,9 @@ impl Tx<'_> {
             .tx
             .prepare_cached("SELECT name, conf FROM packages ORDER BY mtime DESC, name ASC")
             .map_err(store_err)?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, rec(r.get(1)?)?))).map_err(store_err)?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, rec(r.get(1)?)?)))
+            .map_err(store_err)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(store_err)
     }
 
@@ -203,7 +214,10 @@ impl Tx<'_> {
     }
 
     pub fn delete_package(&self, name: &str) -> Result<bool> {
-        let n = self.tx.execute("DELETE FROM packages WHERE name = ?1", [name]).map_err(store_err)?;
+        let n = self
+            .tx
+            .execute("DELETE FROM packages WHERE name = ?1", [name])
+            .map_err(store_err)?;
         Ok(n > 0)
     }
 
@@ -235,13 +249,20 @@ impl Tx<'_> {
 
     /// Every user, in creation order (Hestia lists users in /etc/passwd order).
     pub fn users(&self) -> Result<Vec<(String, Record)>> {
-        let mut st = self.tx.prepare_cached("SELECT name, conf FROM users ORDER BY ord").map_err(store_err)?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, rec(r.get(1)?)?))).map_err(store_err)?;
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT name, conf FROM users ORDER BY ord")
+            .map_err(store_err)?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, rec(r.get(1)?)?)))
+            .map_err(store_err)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(store_err)
     }
 
     pub fn user_count(&self) -> Result<i64> {
-        self.tx.query_row("SELECT count(*) FROM users", [], |r| r.get(0)).map_err(store_err)
+        self.tx
+            .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
+            .map_err(store_err)
     }
 
     pub fn insert_user(&self, name: &str, conf: &Record) -> Result<()> {
@@ -257,7 +278,10 @@ impl Tx<'_> {
     pub fn update_user(&self, name: &str, conf: &Record) -> Result<()> {
         let n = self
             .tx
-            .execute("UPDATE users SET conf = ?2 WHERE name = ?1", params![name, conf.to_json()])
+            .execute(
+                "UPDATE users SET conf = ?2 WHERE name = ?1",
+                params![name, conf.to_json()],
+            )
             .map_err(store_err)?;
         if n == 0 {
             return Err(HearthError::not_exist(format!("user {name} doesn't exist")));
@@ -267,8 +291,13 @@ impl Tx<'_> {
 
     /// Delete a user with everything it owns (keys by cascade, history here).
     pub fn delete_user(&self, name: &str) -> Result<bool> {
-        self.tx.execute("DELETE FROM history WHERE user = ?1", [name]).map_err(store_err)?;
-        let n = self.tx.execute("DELETE FROM users WHERE name = ?1", [name]).map_err(store_err)?;
+        self.tx
+            .execute("DELETE FROM history WHERE user = ?1", [name])
+            .map_err(store_err)?;
+        let n = self
+            .tx
+            .execute("DELETE FROM users WHERE name = ?1", [name])
+            .map_err(store_err)?;
         Ok(n > 0)
     }
 
@@ -308,7 +337,10 @@ impl Tx<'_> {
     }
 
     pub fn delete_access_key(&self, id: &str) -> Result<bool> {
-        let n = self.tx.execute("DELETE FROM access_keys WHERE id = ?1", [id]).map_err(store_err)?;
+        let n = self
+            .tx
+            .execute("DELETE FROM access_keys WHERE id = ?1", [id])
+            .map_err(store_err)?;
         Ok(n > 0)
     }
 
@@ -316,7 +348,9 @@ impl Tx<'_> {
 
     pub fn legacy_key_exists(&self, key_sha256: &[u8]) -> Result<bool> {
         self.tx
-            .query_row("SELECT 1 FROM legacy_keys WHERE key_sha256 = ?1", [key_sha256], |_| Ok(()))
+            .query_row("SELECT 1 FROM legacy_keys WHERE key_sha256 = ?1", [key_sha256], |_| {
+                Ok(())
+            })
             .optional()
             .map(|o| o.is_some())
             .map_err(store_err)
@@ -333,7 +367,10 @@ impl Tx<'_> {
     }
 
     pub fn delete_legacy_key(&self, key_sha256: &[u8]) -> Result<bool> {
-        let n = self.tx.execute("DELETE FROM legacy_keys WHERE key_sha256 = ?1", [key_sha256]).map_err(store_err)?;
+        let n = self
+            .tx
+            .execute("DELETE FROM legacy_keys WHERE key_sha256 = ?1", [key_sha256])
+            .map_err(store_err)?;
         Ok(n > 0)
     }
 
@@ -341,7 +378,15 @@ impl Tx<'_> {
 
     /// Append a line to `user`'s history (`system` is the panel's own log), keeping the last
     /// [`HISTORY_KEEP`] lines once there are more than [`HISTORY_MAX`].
-    pub fn log_history(&self, user: &str, date: &str, time: &str, level: &str, category: &str, message: &str) -> Result<()> {
+    pub fn log_history(
+        &self,
+        user: &str,
+        date: &str,
+        time: &str,
+        level: &str,
+        category: &str,
+        message: &str,
+    ) -> Result<()> {
         self.tx
             .execute(
                 "INSERT INTO history(user, id, date, time, level, category, message) VALUES (?1, (SELECT coalesce(max(id), 0) + 1 FROM history WHERE user = ?1), ?2, ?3, ?4, ?5, ?6)",

@@ -21,7 +21,8 @@ fn refuses_a_newer_schema() {
     let (dir, store) = open();
     drop(store);
     let conn = rusqlite::Connection::open(dir.path().join("hearth.db")).expect("conn");
-    conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).expect("set");
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .expect("set");
     drop(conn);
     let err = Store::open(&dir.path().join("hearth.db")).err().expect("must refuse");
     assert!(err.message.contains("newer"), "{err}");
@@ -95,6 +96,11 @@ fn packages_list_newest_first_then_by_name() {
             tx.put_package("basic", &Record::new(), 20)
         })
         .expect("write");
-    let names: Vec<String> = store.read(|tx| tx.packages()).expect("read").into_iter().map(|(n, _)| n).collect();
+    let names: Vec<String> = store
+        .read(|tx| tx.packages())
+        .expect("read")
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
     assert_eq!(names, ["basic", "default", "system"]);
 }

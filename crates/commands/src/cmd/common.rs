@@ -6,11 +6,6 @@ use hearth_domain::validate::{Kind, check};
 use hearth_domain::{HearthError, ReturnCode};
 use hearth_output::Format;
 
-/// `is_format_valid NAME` on argument `i` (empty passes, as in Hestia).
-pub fn valid(kind: Kind, args: &Args, i: usize) -> Result<(), HearthError> {
-    check(kind, args.s(i))
-}
-
 /// `is_object_valid user`: the user's record, or `user X doesn't exist` (E_NOTEXIST).
 pub fn user(ctx: &Ctx<'_, '_>, name: &str) -> Result<Record, HearthError> {
     ctx.tx
@@ -21,7 +16,10 @@ pub fn user(ctx: &Ctx<'_, '_>, name: &str) -> Result<Record, HearthError> {
 /// `is_object_unsuspended user`.
 pub fn unsuspended(name: &str, rec: &Record) -> Result<(), HearthError> {
     if rec.get("SUSPENDED") == "yes" {
-        return Err(HearthError::new(ReturnCode::Suspended, format!("user {name} is suspended")));
+        return Err(HearthError::new(
+            ReturnCode::Suspended,
+            format!("user {name} is suspended"),
+        ));
     }
     Ok(())
 }

@@ -47,7 +47,9 @@ pub fn parse_expiry(s: &str, now_unix: i64) -> Result<Option<i64>, HearthError> 
         let t = d.and_hms_opt(23, 59, 59).ok_or_else(bad)?;
         return Ok(Some(t.and_utc().timestamp()));
     }
-    chrono::DateTime::parse_from_rfc3339(s).map(|t| Some(t.timestamp())).map_err(|_| bad())
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| Some(t.timestamp()))
+        .map_err(|_| bad())
 }
 
 pub fn format_expiry(t: Option<i64>) -> String {
@@ -136,7 +138,8 @@ pub fn add_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
             }
             continue;
         }
-        let prof = profiles::load(ctx.home, p).ok_or_else(|| HearthError::not_exist(format!("API {p} doesn't exist")))?;
+        let prof =
+            profiles::load(ctx.home, p).ok_or_else(|| HearthError::not_exist(format!("API {p} doesn't exist")))?;
         if prof.role != "user" && user != root {
             return Err(HearthError::invalid("Only the admin can run this API"));
         }
@@ -221,7 +224,9 @@ fn key_of(ctx: &Ctx<'_, '_>, id: &str) -> Result<AccessKey, HearthError> {
     if id.is_empty() {
         return Err(HearthError::invalid(format!("invalid access_key_id format :: {id}")));
     }
-    ctx.tx.access_key(id)?.ok_or_else(|| HearthError::not_exist(format!("key {id} doesn't exist")))
+    ctx.tx
+        .access_key(id)?
+        .ok_or_else(|| HearthError::not_exist(format!("key {id} doesn't exist")))
 }
 
 pub fn list_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
@@ -270,7 +275,13 @@ pub fn list_access_keys(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, He
                 split_sep("--\t------\t----\t-----------\t-------\t----\t----", '\t'),
             ];
             for k in &keys {
-                let or_dash = |s: &str| if s.is_empty() { "-".to_string() } else { s.replace('\t', " ") };
+                let or_dash = |s: &str| {
+                    if s.is_empty() {
+                        "-".to_string()
+                    } else {
+                        s.replace('\t', " ")
+                    }
+                };
                 rows.push(vec![
                     k.id.clone(),
                     k.user.clone(),
@@ -325,11 +336,18 @@ pub fn authenticate(
     // Hash the secret even for an unknown key, so both paths cost the same.
     let digest = sha256(secret.as_bytes());
     let Some(key) = key else {
-        return Err(HearthError::new(ReturnCode::Password, format!("key {id} doesn't exist")));
+        return Err(HearthError::new(
+            ReturnCode::Password,
+            format!("key {id} doesn't exist"),
+        ));
     };
-    check(Kind::SecretAccessKey, secret).map_err(|_| HearthError::new(ReturnCode::Password, "invalid secret_access_key format"))?;
+    check(Kind::SecretAccessKey, secret)
+        .map_err(|_| HearthError::new(ReturnCode::Password, "invalid secret_access_key format"))?;
     if secret.is_empty() {
-        return Err(HearthError::new(ReturnCode::Password, format!("Secret key not provided for key {id}")));
+        return Err(HearthError::new(
+            ReturnCode::Password,
+            format!("Secret key not provided for key {id}"),
+        ));
     }
     if !ct_eq(&digest, &key.secret_sha256) {
         let msg = format!("Invalid secret key for key {id}");
@@ -339,10 +357,16 @@ pub fn authenticate(
     if let Some(t) = key.expires_at
         && ctx.now.unix > t
     {
-        return Err(HearthError::new(ReturnCode::Password, format!("Access key {id} has expired")));
+        return Err(HearthError::new(
+            ReturnCode::Password,
+            format!("Access key {id} has expired"),
+        ));
     }
     if !ip_allowed(&key.ips, ip) {
-        return Err(HearthError::new(ReturnCode::Password, format!("Access key {id} is not allowed from {ip}")));
+        return Err(HearthError::new(
+            ReturnCode::Password,
+            format!("Access key {id} is not allowed from {ip}"),
+        ));
     }
     let root = ctx.root_user()?;
     let options = if command == crate::catalogue::MAKE_TMP_FILE {
@@ -351,7 +375,10 @@ pub fn authenticate(
         crate::catalogue::options(command)
     };
     let Some(options) = options else {
-        return Err(HearthError::new(ReturnCode::Forbidden, format!("Command {command} not found")));
+        return Err(HearthError::new(
+            ReturnCode::Forbidden,
+            format!("Command {command} not found"),
+        ));
     };
     if !key_allows(ctx.home, &key, &root, command) {
         return Err(HearthError::new(
@@ -359,11 +386,18 @@ pub fn authenticate(
             format!("Key {id} don't have permission to run the command {command}"),
         ));
     }
-    let position = if key.user == root { 0 } else { crate::engine::user_position(options) };
+    let position = if key.user == root {
+        0
+    } else {
+        crate::engine::user_position(options)
+    };
     check(Kind::User, &key.user)?;
     let owner = common::user(ctx, &key.user)?;
     common::unsuspended(&key.user, &owner)?;
-    Ok(KeyGrant { user: key.user, user_arg_position: position })
+    Ok(KeyGrant {
+        user: key.user,
+        user_arg_position: position,
+    })
 }
 
 pub fn check_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
@@ -403,7 +437,11 @@ pub fn check_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, He
         Err(e) => {
             ctx.auth_log(&format!("{who} {ip} failed to login"));
             // Hestia's abort_missmatch: 10 for a forbidden command, 9 for everything else.
-            let code = if e.code == ReturnCode::Forbidden { ReturnCode::Forbidden } else { ReturnCode::Password };
+            let code = if e.code == ReturnCode::Forbidden {
+                ReturnCode::Forbidden
+            } else {
+                ReturnCode::Password
+            };
             Err(HearthError { code, ..e })
         }
     }
@@ -433,9 +471,15 @@ pub fn list_apis(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthErr
             o.push_str("\n}\n");
         }
         Some(Format::Shell) => {
-            let mut rows = vec![split_sep("API\tROLE\tCOMMANDS", '\t'), split_sep("---\t----\t--------", '\t')];
+            let mut rows = vec![
+                split_sep("API\tROLE\tCOMMANDS", '\t'),
+                split_sep("---\t----\t--------", '\t'),
+            ];
             for p in &all {
-                rows.push(split_sep(&format!("{}\t{}\t{}", p.name, p.role, p.commands.join(",")), '\t'));
+                rows.push(split_sep(
+                    &format!("{}\t{}\t{}", p.name, p.role, p.commands.join(",")),
+                    '\t',
+                ));
             }
             o.push_str(&column_t(&rows));
         }
@@ -477,7 +521,8 @@ pub fn generate_api_key(ctx: &mut Ctx<'_, '_>, _args: &Args) -> Result<String, H
             break k;
         }
     };
-    ctx.tx.insert_legacy_key(&sha256(key.as_bytes()), &ctx.now.time, &ctx.now.date)?;
+    ctx.tx
+        .insert_legacy_key(&sha256(key.as_bytes()), &ctx.now.time, &ctx.now.date)?;
     // compat: Hestia writes the key itself into the log; hearth does not.
     ctx.history("system", "Warning", "System", "New system API key generated.")?;
     Ok(format!("{key}\n"))

@@ -10,7 +10,16 @@ use crate::engine::{Handler, Mode, Spec};
 use hearth_domain::ReturnCode;
 
 const fn spec(name: &'static str, options: &'static str, min_args: usize, mode: Mode, handler: Handler) -> Spec {
-    Spec { name, options, usage_text: None, min_args, usage_code: ReturnCode::Args, hide: &[], mode, handler }
+    Spec {
+        name,
+        options,
+        usage_text: None,
+        min_args,
+        usage_code: ReturnCode::Args,
+        hide: &[],
+        mode,
+        handler,
+    }
 }
 
 const fn hiding(mut s: Spec, hide: &'static [usize]) -> Spec {
@@ -34,7 +43,13 @@ pub static REGISTRY: &[Spec] = &[
     // users
     hiding(
         usage(
-            spec("v-add-user", "USER PASSWORD EMAIL [PACKAGE] [NAME] [LASTNAME]", 3, Write, users::add_user),
+            spec(
+                "v-add-user",
+                "USER PASSWORD EMAIL [PACKAGE] [NAME] [LASTNAME]",
+                3,
+                Write,
+                users::add_user,
+            ),
             "USER PASSWORD EMAIL [PACKAGE] [NAME] ",
         ),
         &[2],
@@ -43,17 +58,50 @@ pub static REGISTRY: &[Spec] = &[
     spec("v-suspend-user", "USER [RESTART]", 1, Write, users::suspend_user),
     spec("v-unsuspend-user", "USER [RESTART]", 1, Write, users::unsuspend_user),
     hiding(
-        usage(spec("v-change-user-password", "USER PASSWORD", 1, Write, users::change_password), "USER [PASSWORD]"),
+        usage(
+            spec(
+                "v-change-user-password",
+                "USER PASSWORD",
+                1,
+                Write,
+                users::change_password,
+            ),
+            "USER [PASSWORD]",
+        ),
         &[2],
     ),
-    spec("v-change-user-package", "USER PACKAGE [FORCE]", 2, Write, packages::change_user_package),
+    spec(
+        "v-change-user-package",
+        "USER PACKAGE [FORCE]",
+        2,
+        Write,
+        packages::change_user_package,
+    ),
     spec("v-change-user-shell", "USER SHELL", 2, Write, users::change_shell),
     spec("v-change-user-contact", "USER EMAIL", 2, Write, users::change_contact),
-    spec("v-change-user-name", "USER NAME [LAST_NAME]", 2, Write, users::change_name),
+    spec(
+        "v-change-user-name",
+        "USER NAME [LAST_NAME]",
+        2,
+        Write,
+        users::change_name,
+    ),
     spec("v-change-user-role", "USER ROLE", 2, Write, users::change_role),
-    spec("v-change-user-config-value", "USER KEY VALUE", 2, Write, users::change_config_value),
+    spec(
+        "v-change-user-config-value",
+        "USER KEY VALUE",
+        2,
+        Write,
+        users::change_config_value,
+    ),
     hiding(
-        spec("v-check-user-password", "USER PASSWORD [IP] [RETURN_HASH]", 2, Read, users::check_password),
+        spec(
+            "v-check-user-password",
+            "USER PASSWORD [IP] [RETURN_HASH]",
+            2,
+            Read,
+            users::check_password,
+        ),
         &[2],
     ),
     spec("v-get-user-value", "USER KEY", 2, Read, users::get_user_value),
@@ -61,17 +109,50 @@ pub static REGISTRY: &[Spec] = &[
     spec("v-list-users", "[FORMAT]", 0, Read, users::list_users),
     spec("v-list-user-log", "USER [FORMAT]", 1, Read, users::list_user_log),
     // packages
-    usage(spec("v-add-user-package", "tmpfile PACKAGE [REWRITE]", 2, Write, packages::add_package), "PKG_DIR PACKAGE"),
+    usage(
+        spec(
+            "v-add-user-package",
+            "tmpfile PACKAGE [REWRITE]",
+            2,
+            Write,
+            packages::add_package,
+        ),
+        "PKG_DIR PACKAGE",
+    ),
     spec("v-delete-user-package", "PACKAGE", 1, Write, packages::delete_package),
-    spec("v-list-user-package", "PACKAGE [FORMAT]", 1, Read, packages::list_package),
+    spec(
+        "v-list-user-package",
+        "PACKAGE [FORMAT]",
+        1,
+        Read,
+        packages::list_package,
+    ),
     spec("v-list-user-packages", "[FORMAT]", 0, Read, packages::list_packages),
     // access keys and profiles
     usage(
-        spec("v-add-access-key", "USER [PERMISSIONS] [COMMENT] [FORMAT] [EXPIRES] [IP]", 1, Write, keys::add_access_key),
+        spec(
+            "v-add-access-key",
+            "USER [PERMISSIONS] [COMMENT] [FORMAT] [EXPIRES] [IP]",
+            1,
+            Write,
+            keys::add_access_key,
+        ),
         "USER [PERMISSIONS] [COMMENT] [FORMAT]",
     ),
-    spec("v-delete-access-key", "ACCESS_KEY_ID", 1, Write, keys::delete_access_key),
-    spec("v-list-access-key", "ACCESS_KEY_ID [FORMAT]", 1, Read, keys::list_access_key),
+    spec(
+        "v-delete-access-key",
+        "ACCESS_KEY_ID",
+        1,
+        Write,
+        keys::delete_access_key,
+    ),
+    spec(
+        "v-list-access-key",
+        "ACCESS_KEY_ID [FORMAT]",
+        1,
+        Read,
+        keys::list_access_key,
+    ),
     spec("v-list-access-keys", "[USER] [FORMAT]", 0, Read, keys::list_access_keys),
     hiding(
         usage_code(
@@ -95,8 +176,23 @@ pub static REGISTRY: &[Spec] = &[
     hiding(spec("v-delete-api-key", "[HASH]", 1, Write, keys::revoke_api_key), &[1]),
     // settings
     spec("v-list-sys-config", "[FORMAT]", 0, Read, settings::list_sys_config),
-    spec("v-change-sys-config-value", "KEY VALUE", 2, Write, settings::change_sys_config_value),
-    usage(spec("v-change-sys-api", "STATUS [VERSION]", 1, Write, settings::change_sys_api), "STATUS"),
+    spec(
+        "v-change-sys-config-value",
+        "KEY VALUE",
+        2,
+        Write,
+        settings::change_sys_config_value,
+    ),
+    usage(
+        spec(
+            "v-change-sys-api",
+            "STATUS [VERSION]",
+            1,
+            Write,
+            settings::change_sys_api,
+        ),
+        "STATUS",
+    ),
     spec("v-add-sys-api-ip", "IP", 1, Write, settings::add_sys_api_ip),
     spec("v-delete-sys-api-ip", "IP", 1, Write, settings::delete_sys_api_ip),
 ];

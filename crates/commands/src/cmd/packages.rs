@@ -26,7 +26,18 @@ fn consistent(ctx: &Ctx<'_, '_>, src: &Record) -> Result<Record, HearthError> {
         }
         Ok(())
     };
-    for k in ["WEB_DOMAINS", "WEB_ALIASES", "DNS_DOMAINS", "DNS_RECORDS", "MAIL_DOMAINS", "MAIL_ACCOUNTS", "DATABASES", "CRON_JOBS", "DISK_QUOTA", "BANDWIDTH"] {
+    for k in [
+        "WEB_DOMAINS",
+        "WEB_ALIASES",
+        "DNS_DOMAINS",
+        "DNS_RECORDS",
+        "MAIL_DOMAINS",
+        "MAIL_ACCOUNTS",
+        "DATABASES",
+        "CRON_JOBS",
+        "DISK_QUOTA",
+        "BANDWIDTH",
+    ] {
         let v = src.get(k);
         if v != "unlimited" {
             int(k, v)?;
@@ -36,13 +47,16 @@ fn consistent(ctx: &Ctx<'_, '_>, src: &Record) -> Result<Record, HearthError> {
     int("BACKUPS", src.get("BACKUPS"))?;
     let inc = src.get("BACKUPS_INCREMENTAL");
     if !inc.is_empty() && inc != "yes" && inc != "no" {
-        return Err(HearthError::invalid(format!("invalid BACKUPS_INCREMENTAL format :: {inc}")));
+        return Err(HearthError::invalid(format!(
+            "invalid BACKUPS_INCREMENTAL format :: {inc}"
+        )));
     }
     for k in ["WEB_TEMPLATE", "BACKEND_TEMPLATE", "PROXY_TEMPLATE", "DNS_TEMPLATE"] {
         check(Kind::Template, src.get(k))?;
     }
     for k in ["CPU_QUOTA", "CPU_QUOTA_PERIOD", "MEMORY_LIMIT", "SWAP_LIMIT"] {
-        check(Kind::Common, src.get(k)).map_err(|_| HearthError::invalid(format!("invalid {k} format :: {}", src.get(k))))?;
+        check(Kind::Common, src.get(k))
+            .map_err(|_| HearthError::invalid(format!("invalid {k} format :: {}", src.get(k))))?;
     }
     for ns in src.get("NS").split(',').filter(|s| !s.is_empty()) {
         check(Kind::Domain, ns)?;
@@ -80,7 +94,11 @@ pub fn add_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthE
     rec.set("TIME", ctx.now.time.as_str());
     rec.set("DATE", ctx.now.date.as_str());
     ctx.tx.put_package(name, &rec, now_nanos())?;
-    let msg = if rewrite { "Package limits updated" } else { "Package added" };
+    let msg = if rewrite {
+        "Package limits updated"
+    } else {
+        "Package added"
+    };
     ctx.history("system", "Info", "Packages", &format!("{msg} (Name: {name})."))?;
     if rewrite {
         for user in ctx.tx.users_with_package(name)? {
@@ -156,30 +174,63 @@ pub fn change_user_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
         for (limit, used) in LIMIT_USAGE {
             let used: u64 = rec.get(used).parse().unwrap_or(0);
             if !common::within_limit(pkg.get(limit), used) {
-                return Err(HearthError::new(ReturnCode::Limit, format!("Package {name} doesn't cover {limit} usage")));
+                return Err(HearthError::new(
+                    ReturnCode::Limit,
+                    format!("Package {name} doesn't cover {limit} usage"),
+                ));
             }
         }
     }
     demo_mode(ctx)?;
     apply_package(ctx, user, name, &pkg)?;
-    ctx.history("system", "Info", "Users", &format!("User package changed (User: {user}, Package: {name})."))?;
+    ctx.history(
+        "system",
+        "Info",
+        "Users",
+        &format!("User package changed (User: {user}, Package: {name})."),
+    )?;
     Ok(String::new())
 }
 
 // ------------------------------------------------------------------------------------ list
 
 const ONE_JSON: &[&str] = &[
-    "WEB_TEMPLATE", "BACKEND_TEMPLATE", "PROXY_TEMPLATE", "DNS_TEMPLATE", "WEB_DOMAINS", "WEB_ALIASES",
-    "DNS_DOMAINS", "DNS_RECORDS", "MAIL_DOMAINS", "MAIL_ACCOUNTS", "RATE_LIMIT", "DATABASES", "CRON_JOBS",
-    "DISK_QUOTA", "CPU_QUOTA", "CPU_QUOTA_PERIOD", "MEMORY_LIMIT", "SWAP_LIMIT", "BANDWIDTH", "NS", "SHELL",
-    "BACKUPS", "BACKUPS_INCREMENTAL", "TIME", "DATE",
+    "WEB_TEMPLATE",
+    "BACKEND_TEMPLATE",
+    "PROXY_TEMPLATE",
+    "DNS_TEMPLATE",
+    "WEB_DOMAINS",
+    "WEB_ALIASES",
+    "DNS_DOMAINS",
+    "DNS_RECORDS",
+    "MAIL_DOMAINS",
+    "MAIL_ACCOUNTS",
+    "RATE_LIMIT",
+    "DATABASES",
+    "CRON_JOBS",
+    "DISK_QUOTA",
+    "CPU_QUOTA",
+    "CPU_QUOTA_PERIOD",
+    "MEMORY_LIMIT",
+    "SWAP_LIMIT",
+    "BANDWIDTH",
+    "NS",
+    "SHELL",
+    "BACKUPS",
+    "BACKUPS_INCREMENTAL",
+    "TIME",
+    "DATE",
 ];
 
 /// Hestia writes these four members without a space after the colon.
 const TIGHT: [&str; 4] = ["CPU_QUOTA", "CPU_QUOTA_PERIOD", "MEMORY_LIMIT", "SWAP_LIMIT"];
 
 fn member(k: &str, v: &str) -> String {
-    if TIGHT.contains(&k) { format!("{}:{}", json_str(k), json_str(v)) } else { out::json_member(k, v) }
+    if TIGHT.contains(&k) {
+        format!("{}:{}", json_str(k), json_str(v))
+    } else {
+        out::json_member(k, v)
+    }
 }
 
 pub fn list_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
@@ -199,25 +250,72 @@ pub fn list_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hearth
         }
         Some(Format::Plain) => {
             let keys = [
-                "WEB_TEMPLATE", "BACKEND_TEMPLATE", "PROXY_TEMPLATE", "DNS_TEMPLATE", "WEB_DOMAINS", "WEB_ALIASES",
-                "DNS_DOMAINS", "DNS_RECORDS", "MAIL_DOMAINS", "MAIL_ACCOUNTS", "RATE_LIMIT", "DATABASES",
-                "CRON_JOBS", "CPU_QUOTA", "CPU_QUOTA_PERIOD", "MEMORY_LIMIT", "SWAP_LIMIT", "DISK_QUOTA",
-                "BANDWIDTH", "NS", "SHELL", "BACKUPS", "TIME", "DATE",
+                "WEB_TEMPLATE",
+                "BACKEND_TEMPLATE",
+                "PROXY_TEMPLATE",
+                "DNS_TEMPLATE",
+                "WEB_DOMAINS",
+                "WEB_ALIASES",
+                "DNS_DOMAINS",
+                "DNS_RECORDS",
+                "MAIL_DOMAINS",
+                "MAIL_ACCOUNTS",
+                "RATE_LIMIT",
+                "DATABASES",
+                "CRON_JOBS",
+                "CPU_QUOTA",
+                "CPU_QUOTA_PERIOD",
+                "MEMORY_LIMIT",
+                "SWAP_LIMIT",
+                "DISK_QUOTA",
+                "BANDWIDTH",
+                "NS",
+                "SHELL",
+                "BACKUPS",
+                "TIME",
+                "DATE",
             ];
-            let cells: Vec<String> =
-                std::iter::once(name.to_string()).chain(keys.iter().map(|k| plain_field(p.get(k)))).collect();
+            let cells: Vec<String> = std::iter::once(name.to_string())
+                .chain(keys.iter().map(|k| plain_field(p.get(k))))
+                .collect();
             let _ = writeln!(o, "{}", cells.join("\t"));
         }
         Some(Format::Csv) => {
             let keys = [
-                "WEB_TEMPLATE", "BACKEND_TEMPLATE", "PROXY_TEMPLATE", "DNS_TEMPLATE", "WEB_DOMAINS", "WEB_ALIASES",
-                "DNS_DOMAINS", "DNS_RECORDS", "MAIL_DOMAINS", "MAIL_ACCOUNTS", "RATE_LIMIT", "DATABASES",
-                "CRON_JOBS", "DISK_QUOTA", "CPU_QUOTA", "CPU_QUOTA_PERIOD", "MEMORY_LIMIT", "SWAP_LIMIT",
-                "BANDWIDTH", "NS", "SHELL", "BACKUPS", "TIME", "DATE",
+                "WEB_TEMPLATE",
+                "BACKEND_TEMPLATE",
+                "PROXY_TEMPLATE",
+                "DNS_TEMPLATE",
+                "WEB_DOMAINS",
+                "WEB_ALIASES",
+                "DNS_DOMAINS",
+                "DNS_RECORDS",
+                "MAIL_DOMAINS",
+                "MAIL_ACCOUNTS",
+                "RATE_LIMIT",
+                "DATABASES",
+                "CRON_JOBS",
+                "DISK_QUOTA",
+                "CPU_QUOTA",
+                "CPU_QUOTA_PERIOD",
+                "MEMORY_LIMIT",
+                "SWAP_LIMIT",
+                "BANDWIDTH",
+                "NS",
+                "SHELL",
+                "BACKUPS",
+                "TIME",
+                "DATE",
             ];
             let _ = writeln!(o, "PACKAGE,{}", keys.join(","));
             let cells: Vec<String> = std::iter::once(csv_field(name))
-                .chain(keys.iter().map(|k| if *k == "NS" { csv_quoted(p.get(k)) } else { csv_field(p.get(k)) }))
+                .chain(keys.iter().map(|k| {
+                    if *k == "NS" {
+                        csv_quoted(p.get(k))
+                    } else {
+                        csv_field(p.get(k))
+                    }
+                }))
                 .collect();
             let _ = writeln!(o, "{}", cells.join(","));
         }
@@ -258,9 +356,28 @@ pub fn list_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hearth
 }
 
 const MANY_KEYS: [&str; 22] = [
-    "WEB_TEMPLATE", "PROXY_TEMPLATE", "DNS_TEMPLATE", "WEB_DOMAINS", "WEB_ALIASES", "DNS_DOMAINS", "DNS_RECORDS",
-    "MAIL_DOMAINS", "MAIL_ACCOUNTS", "DATABASES", "CRON_JOBS", "DISK_QUOTA", "CPU_QUOTA", "CPU_QUOTA_PERIOD",
-    "MEMORY_LIMIT", "SWAP_LIMIT", "BANDWIDTH", "NS", "SHELL", "BACKUPS", "TIME", "DATE",
+    "WEB_TEMPLATE",
+    "PROXY_TEMPLATE",
+    "DNS_TEMPLATE",
+    "WEB_DOMAINS",
+    "WEB_ALIASES",
+    "DNS_DOMAINS",
+    "DNS_RECORDS",
+    "MAIL_DOMAINS",
+    "MAIL_ACCOUNTS",
+    "DATABASES",
+    "CRON_JOBS",
+    "DISK_QUOTA",
+    "CPU_QUOTA",
+    "CPU_QUOTA_PERIOD",
+    "MEMORY_LIMIT",
+    "SWAP_LIMIT",
+    "BANDWIDTH",
+    "NS",
+    "SHELL",
+    "BACKUPS",
+    "TIME",
+    "DATE",
 ];
 
 pub fn list_packages(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
@@ -282,8 +399,9 @@ pub fn list_packages(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Heart
         }
         Some(Format::Plain) => {
             for (name, p) in &packages {
-                let cells: Vec<String> =
-                    std::iter::once(name.clone()).chain(MANY_KEYS.iter().map(|k| plain_field(p.get(k)))).collect();
+                let cells: Vec<String> = std::iter::once(name.clone())
+                    .chain(MANY_KEYS.iter().map(|k| plain_field(p.get(k))))
+                    .collect();
                 let _ = writeln!(o, "{}", cells.join("\t"));
             }
         }
@@ -292,7 +410,13 @@ pub fn list_packages(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Heart
             let _ = writeln!(o, "PACKAGE,{}", MANY_KEYS.join(","));
             for (name, p) in &packages {
                 let cells: Vec<String> = std::iter::once(csv_field(name))
-                    .chain(MANY_KEYS.iter().map(|k| if *k == "NS" { csv_quoted(p.get(k)) } else { csv_field(p.get(k)) }))
+                    .chain(MANY_KEYS.iter().map(|k| {
+                        if *k == "NS" {
+                            csv_quoted(p.get(k))
+                        } else {
+                            csv_field(p.get(k))
+                        }
+                    }))
                     .collect();
                 let _ = writeln!(o, "{}", cells.join(","));
             }

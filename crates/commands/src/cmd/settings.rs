@@ -5,39 +5,153 @@ use super::common::{demo_mode, format_arg};
 use crate::engine::{Args, Ctx};
 use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, check};
-use hearth_domain::{HearthError, ReturnCode};
+use hearth_domain::HearthError;
 use hearth_output::{Format, csv_field, json_str};
 use std::fmt::Write as _;
 
 const JSON_KEYS: &[&str] = &[
-    "ANTISPAM_SYSTEM", "ANTIVIRUS_SYSTEM", "API", "API_ALLOWED_IP", "API_SYSTEM", "APP_NAME", "BACKEND_PORT",
-    "BACKUP", "BACKUP_GZIP", "BACKUP_INCREMENTAL", "BACKUP_MODE", "BACKUP_SYSTEM", "CRON_SYSTEM", "DB_PGA_ALIAS",
-    "DB_PMA_ALIAS", "DB_SYSTEM", "DEBUG_MODE", "DEMO_MODE", "DISABLE_IP_CHECK", "DISK_QUOTA", "RESOURCES_LIMIT",
-    "DNS_CLUSTER", "DNS_CLUSTER_SYSTEM", "DNS_SYSTEM", "ENFORCE_SUBDOMAIN_OWNERSHIP", "FILE_MANAGER",
-    "FIREWALL_EXTENSION", "FIREWALL_SYSTEM", "FROM_EMAIL", "FROM_NAME", "FTP_SYSTEM", "HIDE_DOCS", "IMAP_SYSTEM",
-    "INACTIVE_SESSION_TIMEOUT", "LANGUAGE", "LOGIN_STYLE", "MAIL_SYSTEM", "PHPMYADMIN_KEY", "PLUGIN_APP_INSTALLER",
-    "PLUGIN_FILE_MANAGER", "PMA_RESTRICT_ACCESS", "POLICY_BACKUP_SUSPENDED_USERS", "POLICY_CSRF_STRICTNESS",
-    "POLICY_SYNC_ERROR_DOCUMENTS", "POLICY_SYNC_SKELETON", "POLICY_SYSTEM_ENABLE_BACON", "POLICY_SYSTEM_HIDE_ADMIN",
-    "POLICY_SYSTEM_HIDE_SERVICES", "POLICY_SYSTEM_PASSWORD_RESET", "POLICY_SYSTEM_PROTECTED_ADMIN",
-    "POLICY_USER_CHANGE_THEME", "POLICY_USER_DELETE_LOGS", "POLICY_USER_EDIT_DETAILS",
-    "POLICY_USER_EDIT_DNS_TEMPLATES", "POLICY_USER_EDIT_WEB_TEMPLATES", "POLICY_USER_VIEW_LOGS",
-    "POLICY_USER_VIEW_SUSPENDED", "PROXY_PORT", "PROXY_SSL_PORT", "PROXY_SYSTEM", "RELEASE_BRANCH", "REPOSITORY",
-    "ROOT_USER", "SERVER_SMTP_ADDR", "SERVER_SMTP_HOST", "SERVER_SMTP_PASSWD", "SERVER_SMTP_PORT",
-    "SERVER_SMTP_SECURITY", "SERVER_SMTP_USER", "SMTP_RELAY", "SMTP_RELAY_HOST", "SMTP_RELAY_PORT",
-    "SMTP_RELAY_USER", "STATS_SYSTEM", "SUBJECT_EMAIL", "SUPPORT_DNSSEC", "THEME", "TITLE", "UPDATE_AVAILABLE",
-    "UPGRADE_SEND_EMAIL", "UPGRADE_SEND_EMAIL_LOG", "USE_SERVER_SMTP", "VERSION", "WEBMAIL_ALIAS", "WEBMAIL_SYSTEM",
-    "WEB_BACKEND", "WEB_PORT", "WEB_RGROUPS", "WEB_SSL", "WEB_SSL_PORT", "WEB_SYSTEM", "WEB_TERMINAL",
+    "ANTISPAM_SYSTEM",
+    "ANTIVIRUS_SYSTEM",
+    "API",
+    "API_ALLOWED_IP",
+    "API_SYSTEM",
+    "APP_NAME",
+    "BACKEND_PORT",
+    "BACKUP",
+    "BACKUP_GZIP",
+    "BACKUP_INCREMENTAL",
+    "BACKUP_MODE",
+    "BACKUP_SYSTEM",
+    "CRON_SYSTEM",
+    "DB_PGA_ALIAS",
+    "DB_PMA_ALIAS",
+    "DB_SYSTEM",
+    "DEBUG_MODE",
+    "DEMO_MODE",
+    "DISABLE_IP_CHECK",
+    "DISK_QUOTA",
+    "RESOURCES_LIMIT",
+    "DNS_CLUSTER",
+    "DNS_CLUSTER_SYSTEM",
+    "DNS_SYSTEM",
+    "ENFORCE_SUBDOMAIN_OWNERSHIP",
+    "FILE_MANAGER",
+    "FIREWALL_EXTENSION",
+    "FIREWALL_SYSTEM",
+    "FROM_EMAIL",
+    "FROM_NAME",
+    "FTP_SYSTEM",
+    "HIDE_DOCS",
+    "IMAP_SYSTEM",
+    "INACTIVE_SESSION_TIMEOUT",
+    "LANGUAGE",
+    "LOGIN_STYLE",
+    "MAIL_SYSTEM",
+    "PHPMYADMIN_KEY",
+    "PLUGIN_APP_INSTALLER",
+    "PLUGIN_FILE_MANAGER",
+    "PMA_RESTRICT_ACCESS",
+    "POLICY_BACKUP_SUSPENDED_USERS",
+    "POLICY_CSRF_STRICTNESS",
+    "POLICY_SYNC_ERROR_DOCUMENTS",
+    "POLICY_SYNC_SKELETON",
+    "POLICY_SYSTEM_ENABLE_BACON",
+    "POLICY_SYSTEM_HIDE_ADMIN",
+    "POLICY_SYSTEM_HIDE_SERVICES",
+    "POLICY_SYSTEM_PASSWORD_RESET",
+    "POLICY_SYSTEM_PROTECTED_ADMIN",
+    "POLICY_USER_CHANGE_THEME",
+    "POLICY_USER_DELETE_LOGS",
+    "POLICY_USER_EDIT_DETAILS",
+    "POLICY_USER_EDIT_DNS_TEMPLATES",
+    "POLICY_USER_EDIT_WEB_TEMPLATES",
+    "POLICY_USER_VIEW_LOGS",
+    "POLICY_USER_VIEW_SUSPENDED",
+    "PROXY_PORT",
+    "PROXY_SSL_PORT",
+    "PROXY_SYSTEM",
+    "RELEASE_BRANCH",
+    "REPOSITORY",
+    "ROOT_USER",
+    "SERVER_SMTP_ADDR",
+    "SERVER_SMTP_HOST",
+    "SERVER_SMTP_PASSWD",
+    "SERVER_SMTP_PORT",
+    "SERVER_SMTP_SECURITY",
+    "SERVER_SMTP_USER",
+    "SMTP_RELAY",
+    "SMTP_RELAY_HOST",
+    "SMTP_RELAY_PORT",
+    "SMTP_RELAY_USER",
+    "STATS_SYSTEM",
+    "SUBJECT_EMAIL",
+    "SUPPORT_DNSSEC",
+    "THEME",
+    "TITLE",
+    "UPDATE_AVAILABLE",
+    "UPGRADE_SEND_EMAIL",
+    "UPGRADE_SEND_EMAIL_LOG",
+    "USE_SERVER_SMTP",
+    "VERSION",
+    "WEBMAIL_ALIAS",
+    "WEBMAIL_SYSTEM",
+    "WEB_BACKEND",
+    "WEB_PORT",
+    "WEB_RGROUPS",
+    "WEB_SSL",
+    "WEB_SSL_PORT",
+    "WEB_SYSTEM",
+    "WEB_TERMINAL",
     "WEB_TERMINAL_PORT",
 ];
 
 const CSV_KEYS: &[&str] = &[
-    "WEB_SYSTEM", "WEB_RGROUPS", "WEB_PORT", "WEB_SSL", "WEB_SSL_PORT", "WEB_BACKEND", "PROXY_SYSTEM", "PROXY_PORT",
-    "PROXY_SSL_PORT", "FTP_SYSTEM", "MAIL_SYSTEM", "IMAP_SYSTEM", "ANTIVIRUS_SYSTEM", "ANTISPAM_SYSTEM", "DB_SYSTEM",
-    "DNS_SYSTEM", "DNS_CLUSTER", "STATS_SYSTEM", "BACKUP_SYSTEM", "CRON_SYSTEM", "DISK_QUOTA", "RESOURCES_LIMIT",
-    "FIREWALL_SYSTEM", "FIREWALL_EXTENSION", "FILE_MANAGER", "REPOSITORY", "VERSION", "DEMO_MODE", "RELEASE_BRANCH",
-    "SMTP_RELAY", "SMTP_RELAY_HOST", "SMTP_RELAY_PORT", "SMTP_RELAY_USER", "UPGRADE_SEND_EMAIL",
-    "UPGRADE_SEND_EMAIL_LOG", "THEME", "LANGUAGE", "BACKUP_GZIP", "BACKUP", "WEBMAIL_ALIAS", "DB_PMA_ALIAS",
-    "DB_PGA_ALIAS", "DEBUG_MODE", "API", "API_ALLOWED_IP", "POLICY_SYSTEM_PROTECTED_ADMIN",
+    "WEB_SYSTEM",
+    "WEB_RGROUPS",
+    "WEB_PORT",
+    "WEB_SSL",
+    "WEB_SSL_PORT",
+    "WEB_BACKEND",
+    "PROXY_SYSTEM",
+    "PROXY_PORT",
+    "PROXY_SSL_PORT",
+    "FTP_SYSTEM",
+    "MAIL_SYSTEM",
+    "IMAP_SYSTEM",
+    "ANTIVIRUS_SYSTEM",
+    "ANTISPAM_SYSTEM",
+    "DB_SYSTEM",
+    "DNS_SYSTEM",
+    "DNS_CLUSTER",
+    "STATS_SYSTEM",
+    "BACKUP_SYSTEM",
+    "CRON_SYSTEM",
+    "DISK_QUOTA",
+    "RESOURCES_LIMIT",
+    "FIREWALL_SYSTEM",
+    "FIREWALL_EXTENSION",
+    "FILE_MANAGER",
+    "REPOSITORY",
+    "VERSION",
+    "DEMO_MODE",
+    "RELEASE_BRANCH",
+    "SMTP_RELAY",
+    "SMTP_RELAY_HOST",
+    "SMTP_RELAY_PORT",
+    "SMTP_RELAY_USER",
+    "UPGRADE_SEND_EMAIL",
+    "UPGRADE_SEND_EMAIL_LOG",
+    "THEME",
+    "LANGUAGE",
+    "BACKUP_GZIP",
+    "BACKUP",
+    "WEBMAIL_ALIAS",
+    "DB_PMA_ALIAS",
+    "DB_PGA_ALIAS",
+    "DEBUG_MODE",
+    "API",
+    "API_ALLOWED_IP",
+    "POLICY_SYSTEM_PROTECTED_ADMIN",
     "POLICY_SYSTEM_HIDE_ADMIN",
 ];
 
@@ -89,18 +203,38 @@ fn shell_list(s: &Record, o: &mut String) {
         o.push('\n');
     };
     if set("WEB_SYSTEM") {
-        line(format!("Web Server:                       {}:{} ({})", g("WEB_SYSTEM"), g("WEB_PORT"), g("WEB_RGROUPS")));
-        line(format!("SSL Support:                      {}:{}", g("WEB_SSL"), g("WEB_SSL_PORT")));
+        line(format!(
+            "Web Server:                       {}:{} ({})",
+            g("WEB_SYSTEM"),
+            g("WEB_PORT"),
+            g("WEB_RGROUPS")
+        ));
+        line(format!(
+            "SSL Support:                      {}:{}",
+            g("WEB_SSL"),
+            g("WEB_SSL_PORT")
+        ));
     }
     if set("WEB_BACKEND") {
         line(format!("PHP Intepreter:                   {}", g("WEB_BACKEND")));
     }
     if set("PROXY_SYSTEM") {
-        line(format!("Proxy Server:                     {}:{}", g("PROXY_SYSTEM"), g("PROXY_PORT")));
-        line(format!("Proxy SSL:                        {}:{}", g("PROXY_SYSTEM"), g("PROXY_SSL_PORT")));
+        line(format!(
+            "Proxy Server:                     {}:{}",
+            g("PROXY_SYSTEM"),
+            g("PROXY_PORT")
+        ));
+        line(format!(
+            "Proxy SSL:                        {}:{}",
+            g("PROXY_SYSTEM"),
+            g("PROXY_SSL_PORT")
+        ));
     }
     if set("STATS_SYSTEM") {
-        line(format!("Statistics Engine:                {}", g("STATS_SYSTEM").replace(',', ", ")));
+        line(format!(
+            "Statistics Engine:                {}",
+            g("STATS_SYSTEM").replace(',', ", ")
+        ));
     }
     if set("FTP_SYSTEM") {
         line(format!("FTP Server:                       {}", g("FTP_SYSTEM")));
@@ -118,7 +252,10 @@ fn shell_list(s: &Record, o: &mut String) {
         }
     }
     if set("DB_SYSTEM") {
-        line(format!("Database:                         {}", g("DB_SYSTEM").replace(',', ", ")));
+        line(format!(
+            "Database:                         {}",
+            g("DB_SYSTEM").replace(',', ", ")
+        ));
         if set("DB_PMA_ALIAS") {
             line(format!("phpMyAdmin Alias:                 {}", g("DB_PMA_ALIAS")));
         }
@@ -128,24 +265,40 @@ fn shell_list(s: &Record, o: &mut String) {
     }
     if set("DNS_SYSTEM") {
         let cluster = if set("DNS_CLUSTER") { " (cluster)" } else { "" };
-        line(format!("DNS Server:                       {}{cluster}", g("DNS_SYSTEM")));
+        line(format!(
+            "DNS Server:                       {}{cluster}",
+            g("DNS_SYSTEM")
+        ));
     }
     if set("CRON_SYSTEM") {
         line(format!("CRON daemon:                      {}", g("CRON_SYSTEM")));
     }
     if set("FIREWALL_SYSTEM") {
-        let ext = if set("FIREWALL_EXTENSION") { format!("+ {}", g("FIREWALL_EXTENSION")) } else { String::new() };
-        line(format!("Firewall:                         {}{ext}", g("FIREWALL_SYSTEM")));
+        let ext = if set("FIREWALL_EXTENSION") {
+            format!("+ {}", g("FIREWALL_EXTENSION"))
+        } else {
+            String::new()
+        };
+        line(format!(
+            "Firewall:                         {}{ext}",
+            g("FIREWALL_SYSTEM")
+        ));
     }
     if set("BACKUP_SYSTEM") {
-        line(format!("Backups:                          {}", g("BACKUP_SYSTEM").replace(',', ", ")));
+        line(format!(
+            "Backups:                          {}",
+            g("BACKUP_SYSTEM").replace(',', ", ")
+        ));
         line(format!("Backup Directory:                 {}", g("BACKUP")));
     }
     if set("DISK_QUOTA") {
         line(format!("Disk Quota enabled:               {}", g("DISK_QUOTA")));
     }
     if set("RESOURCES_LIMIT") {
-        line(format!("Resource limit with cgroup enabled:               {}", g("RESOURCES_LIMIT")));
+        line(format!(
+            "Resource limit with cgroup enabled:               {}",
+            g("RESOURCES_LIMIT")
+        ));
     }
     if set("LANGUAGE") && g("LANGUAGE") != "en" {
         line(format!("System Language:                  {}", g("LANGUAGE")));
@@ -171,7 +324,10 @@ fn shell_list(s: &Record, o: &mut String) {
     if set("USE_SERVER_SMTP") && g("USE_SERVER_SMTP") != "false" {
         line(format!("SMTP Server Account Host:          {}", g("SERVER_SMTP_HOST")));
         line(format!("SMTP Server Account Port:          {}", g("SERVER_SMTP_PORT")));
-        line(format!("SMTP Server Account Security:      {}", g("SERVER_SMTP_SECURITY")));
+        line(format!(
+            "SMTP Server Account Security:      {}",
+            g("SERVER_SMTP_SECURITY")
+        ));
         line(format!("SMTP Server Account Username:      {}", g("SERVER_SMTP_USER")));
         // compat: Hestia prints the SMTP password here.
         line("SMTP Server Account Password:      ******".to_string());
@@ -180,16 +336,27 @@ fn shell_list(s: &Record, o: &mut String) {
     line(format!("Release Branch:                   {}", g("RELEASE_BRANCH")));
     line(format!("Debug Mode:                       {}", g("DEBUG_MODE")));
     line(format!("Theme:                            {}", g("THEME")));
-    line(format!("Restricted Admin Access:          {}", g("POLICY_SYSTEM_PROTECTED_ADMIN")));
-    line(format!("Hide System Administator:         {}", g("POLICY_SYSTEM_HIDE_ADMIN")));
+    line(format!(
+        "Restricted Admin Access:          {}",
+        g("POLICY_SYSTEM_PROTECTED_ADMIN")
+    ));
+    line(format!(
+        "Hide System Administator:         {}",
+        g("POLICY_SYSTEM_HIDE_ADMIN")
+    ));
     line(format!("Updates: Notify by email:         {}", g("UPGRADE_SEND_EMAIL")));
-    line(format!("Updates: Email install log:       {}", g("UPGRADE_SEND_EMAIL_LOG")));
+    line(format!(
+        "Updates: Email install log:       {}",
+        g("UPGRADE_SEND_EMAIL_LOG")
+    ));
 }
 
 /// Set one setting with the checks of `v-change-sys-config-value` and its log line.
 pub fn set_value(ctx: &mut Ctx<'_, '_>, key: &str, value: &str) -> Result<(), HearthError> {
     if value.contains(['\'', '"', '|']) {
-        return Err(HearthError::invalid(format!("Invalid value contains qoutes (\" or ' or | ) :: {value}")));
+        return Err(HearthError::invalid(format!(
+            "Invalid value contains qoutes (\" or ' or | ) :: {value}"
+        )));
     }
     if value.contains(['\n', '\r']) {
         return Err(HearthError::invalid(format!("invalid value format :: {value}")));
@@ -200,7 +367,12 @@ pub fn set_value(ctx: &mut Ctx<'_, '_>, key: &str, value: &str) -> Result<(), He
     }
     ctx.tx.set_setting(key, value)?;
     let shown = if secret_setting(key) { "******" } else { value };
-    ctx.history("system", "Info", "System", &format!("System configuration value changed (Key: {key}, Value: {shown})."))
+    ctx.history(
+        "system",
+        "Info",
+        "System",
+        &format!("System configuration value changed (Key: {key}, Value: {shown})."),
+    )
 }
 
 pub fn change_sys_config_value(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
@@ -260,14 +432,23 @@ pub fn add_sys_api_ip(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
     let ip = allowed_entry(args.s(0))?;
     demo_mode(ctx)?;
     let current = ctx.tx.setting("API_ALLOWED_IP")?.unwrap_or_default();
-    let mut list: Vec<String> = current.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
+    let mut list: Vec<String> = current
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
     // compat: Hestia appends duplicates, and turns `allow-all` into "only this address"; hearth
     // keeps `allow-all` in the list (it still allows everyone) and adds each entry once.
     if !list.contains(&ip) {
         list.push(ip.clone());
     }
     set_value(ctx, "API_ALLOWED_IP", &list.join(","))?;
-    ctx.history("system", "Warning", "System", &format!("Added new IP address added to Allowed IP API (IP: {ip})"))?;
+    ctx.history(
+        "system",
+        "Warning",
+        "System",
+        &format!("Added new IP address added to Allowed IP API (IP: {ip})"),
+    )?;
     Ok(String::new())
 }
 
@@ -277,7 +458,11 @@ pub fn delete_sys_api_ip(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, H
     let current = ctx.tx.setting("API_ALLOWED_IP")?.unwrap_or_default();
     let list: Vec<&str> = current.split(',').filter(|s| !s.is_empty() && *s != ip).collect();
     set_value(ctx, "API_ALLOWED_IP", &list.join(","))?;
-    ctx.history("system", "Warning", "System", &format!("Removed IP address added from Allowed IP API (IP: {ip})"))?;
-    let _ = ReturnCode::Ok;
+    ctx.history(
+        "system",
+        "Warning",
+        "System",
+        &format!("Removed IP address added from Allowed IP API (IP: {ip})"),
+    )?;
     Ok(String::new())
 }

@@ -1,8 +1,8 @@
 //! Users: v-add-user, v-delete-user, v-suspend-user, v-unsuspend-user, v-change-user-*,
 //! v-check-user-password, v-get-user-value, v-list-user, v-list-users, v-list-user-log.
 
-use super::common::{self, demo_mode, format_arg, unsuspended, valid};
-use crate::engine::{Args, Caller, Ctx};
+use super::common::{self, demo_mode, format_arg, unsuspended};
+use crate::engine::{Args, Ctx};
 use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, check};
 use hearth_domain::{HearthError, ReturnCode};
@@ -86,8 +86,18 @@ const USER_TAIL: [(&str, &str); 45] = [
 ];
 
 /// Names Hestia refuses for new users (database servers' own files and `sudo`).
-const RESERVED: [&str; 10] =
-    ["aria", "aria_log", "mysql", "mysql_upgrade", "ib", "ib_buffer", "ddl", "ddl_recovery", "performance", "sudo"];
+const RESERVED: [&str; 10] = [
+    "aria",
+    "aria_log",
+    "mysql",
+    "mysql_upgrade",
+    "ib",
+    "ib_buffer",
+    "ddl",
+    "ddl_recovery",
+    "performance",
+    "sudo",
+];
 
 /// The record as the list commands show it: the root user's `U_USERS` and `SUSPENDED_USERS`
 /// are derived from the store (Hestia keeps them as counters that drift).
@@ -105,15 +115,6 @@ fn with_root_counters(ctx: &Ctx<'_, '_>, mut rec: Record, apply: bool) -> Result
         rec.set("SUSPENDED_USERS", suspended.to_string());
     }
     Ok(rec)
-}
-
-/// Through the API, secrets of a user's login (password-reset key, 2FA secret) are not handed
-/// out; the CLI (root on the host) still sees them.
-fn redact(ctx: &Ctx<'_, '_>, rec: &mut Record) {
-    match ctx.caller {
-        Caller::Cli => {}
-    }
-    let _ = rec;
 }
 
 // ------------------------------------------------------------------------------------ add
@@ -177,7 +178,12 @@ pub fn add_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthErro
     rec.set("TIME", ctx.now.time.as_str());
     rec.set("DATE", ctx.now.date.as_str());
     ctx.tx.insert_user(user, &rec)?;
-    ctx.history("system", "Info", "Users", &format!("User account added (Name: {user})."))?;
+    ctx.history(
+        "system",
+        "Info",
+        "Users",
+        &format!("User account added (Name: {user})."),
+    )?;
     ctx.history(user, "Info", "System", "Welcome!")?;
     // Host last: if it fails the transaction rolls back and the host is left as it was.
     ctx.host.add_account(user, email, &shell_path, &hash)?;
@@ -193,7 +199,10 @@ pub fn delete_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthE
     common::user(ctx, user)?;
     if user == ctx.root_user()? {
         // compat: Hestia exits 0 without doing anything.
-        return Err(HearthError::new(ReturnCode::Forbidden, format!("user {user} is the root user and cannot be deleted")));
+        return Err(HearthError::new(
+            ReturnCode::Forbidden,
+            format!("user {user} is the root user and cannot be deleted"),
+        ));
     }
     demo_mode(ctx)?;
     ctx.tx.delete_user(user)?;
@@ -212,12 +221,20 @@ pub fn suspend_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hearth
     unsuspended(user, &rec)?;
     if user == ctx.root_user()? {
         // compat: Hestia exits 0 without doing anything.
-        return Err(HearthError::new(ReturnCode::Forbidden, format!("user {user} is the root user and cannot be suspended")));
+        return Err(HearthError::new(
+            ReturnCode::Forbidden,
+            format!("user {user} is the root user and cannot be suspended"),
+        ));
     }
     demo_mode(ctx)?;
     rec.set("SUSPENDED", "yes");
     ctx.tx.update_user(user, &rec)?;
-    ctx.history("system", "Info", "Users", &format!("Suspended user account (Name: {user})."))?;
+    ctx.history(
+        "system",
+        "Info",
+        "Users",
+        &format!("Suspended user account (Name: {user})."),
+    )?;
     ctx.host.lock(user)?;
     Ok(String::new())
 }
@@ -234,7 +251,12 @@ pub fn unsuspend_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
     demo_mode(ctx)?;
     rec.set("SUSPENDED", "no");
     ctx.tx.update_user(user, &rec)?;
-    ctx.history("system", "Info", "Users", &format!("Unsuspended user account (User: {user})."))?;
+    ctx.history(
+        "system",
+        "Info",
+        "Users",
+        &format!("Unsuspended user account (User: {user})."),
+    )?;
     ctx.host.unlock(user)?;
     Ok(String::new())
 }
@@ -257,7 +279,12 @@ pub fn change_password(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hea
     rec.set("RKEY", crate::util::random_string(crate::util::KEY_ID_ALPHABET, 16)?);
     rec.set("MD5", hash.as_str());
     ctx.tx.update_user(user, &rec)?;
-    ctx.history("system", "Warning", "Security", &format!("Password changed (User: {user})."))?;
+    ctx.history(
+        "system",
+        "Warning",
+        "Security",
+        &format!("Password changed (User: {user})."),
+    )?;
     ctx.history(user, "Warning", "Security", "Password changed.")?;
     ctx.host.set_password_hash(user, &hash)?;
     Ok(String::new())
@@ -274,7 +301,12 @@ pub fn change_shell(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hearth
     let base = shell_path.rsplit('/').next().unwrap_or(shell).to_string();
     rec.set("SHELL", base.as_str());
     ctx.tx.update_user(user, &rec)?;
-    ctx.history("system", "Info", "System", &format!("User SSH shell changed (Shell: {base}, User: {user})."))?;
+    ctx.history(
+        "system",
+        "Info",
+        "System",
+        &format!("User SSH shell changed (Shell: {base}, User: {user})."),
+    )?;
     ctx.host.set_shell(user, &shell_path)?;
     Ok(String::new())
 }
@@ -301,7 +333,12 @@ pub fn change_contact(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
     demo_mode(ctx)?;
     rec.set("CONTACT", email);
     ctx.tx.update_user(user, &rec)?;
-    ctx.history(user, "Info", "System", &format!("Email address changed (Value: {email})."))?;
+    ctx.history(
+        user,
+        "Info",
+        "System",
+        &format!("Email address changed (Value: {email})."),
+    )?;
     ctx.host.set_contact(user, email)?;
     Ok(String::new())
 }
@@ -316,10 +353,19 @@ pub fn change_name(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthE
     unsuspended(user, &rec)?;
     check(Kind::Name, lname)?;
     demo_mode(ctx)?;
-    let full = if lname.is_empty() { name.to_string() } else { format!("{name} {lname}") };
+    let full = if lname.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name} {lname}")
+    };
     rec.set("NAME", full.as_str());
     ctx.tx.update_user(user, &rec)?;
-    ctx.history(user, "Info", "System", &format!("User display name changed (Value: {name})."))?;
+    ctx.history(
+        user,
+        "Info",
+        "System",
+        &format!("User display name changed (Value: {name})."),
+    )?;
     Ok(String::new())
 }
 
@@ -370,7 +416,9 @@ pub fn change_config_value(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
     }
     if protected_key(&key) {
         // compat: Hestia lets this command overwrite any key of user.conf.
-        return Err(HearthError::invalid(format!("key {key} cannot be changed with this command")));
+        return Err(HearthError::invalid(format!(
+            "key {key} cannot be changed with this command"
+        )));
     }
     rec.set(key.as_str(), value);
     ctx.tx.update_user(user, &rec)?;
@@ -411,8 +459,7 @@ pub fn get_user_value(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
     let key = args.s(1).to_uppercase();
     check(Kind::User, user)?;
     check(Kind::Key, &key)?;
-    let mut rec = with_root_counters(ctx, common::user(ctx, user)?, true)?;
-    redact(ctx, &mut rec);
+    let rec = with_root_counters(ctx, common::user(ctx, user)?, true)?;
     let value = match key.as_str() {
         "HOME" => format!("/home/{user}"),
         "USER" => user.to_string(),
@@ -424,37 +471,187 @@ pub fn get_user_value(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
 // ------------------------------------------------------------------------------------ list
 
 const LIST_USER_JSON: &[&str] = &[
-    "NAME", "PACKAGE", "WEB_TEMPLATE", "BACKEND_TEMPLATE", "PROXY_TEMPLATE", "DNS_TEMPLATE", "WEB_DOMAINS",
-    "WEB_ALIASES", "DNS_DOMAINS", "DNS_RECORDS", "MAIL_DOMAINS", "MAIL_ACCOUNTS", "DATABASES", "CRON_JOBS",
-    "DISK_QUOTA", "BANDWIDTH", "HOME", "NS", "SHELL", "BACKUPS", "CONTACT", "CRON_REPORTS", "RKEY", "TWOFA",
-    "QRCODE", "ROLE", "SUSPENDED", "SUSPENDED_USERS", "SUSPENDED_WEB", "SUSPENDED_DNS", "SUSPENDED_MAIL",
-    "SUSPENDED_DB", "SUSPENDED_CRON", "IP_AVAIL", "IP_OWNED", "U_USERS", "U_DISK", "U_DISK_DIRS", "U_DISK_WEB",
-    "U_DISK_MAIL", "U_DISK_DB", "U_BANDWIDTH", "U_WEB_DOMAINS", "U_WEB_SSL", "U_WEB_ALIASES", "U_DNS_DOMAINS",
-    "U_DNS_RECORDS", "U_MAIL_DOMAINS", "U_MAIL_DKIM", "U_MAIL_ACCOUNTS", "U_DATABASES", "U_CRON_JOBS",
-    "U_BACKUPS", "BACKUPS_INCREMENTAL", "LANGUAGE", "THEME", "NOTIFICATIONS", "PREF_UI_SORT", "LOGIN_DISABLED",
-    "LOGIN_USE_IPLIST", "LOGIN_ALLOW_IPS", "PHPCLI", "TIME", "DATE",
+    "NAME",
+    "PACKAGE",
+    "WEB_TEMPLATE",
+    "BACKEND_TEMPLATE",
+    "PROXY_TEMPLATE",
+    "DNS_TEMPLATE",
+    "WEB_DOMAINS",
+    "WEB_ALIASES",
+    "DNS_DOMAINS",
+    "DNS_RECORDS",
+    "MAIL_DOMAINS",
+    "MAIL_ACCOUNTS",
+    "DATABASES",
+    "CRON_JOBS",
+    "DISK_QUOTA",
+    "BANDWIDTH",
+    "HOME",
+    "NS",
+    "SHELL",
+    "BACKUPS",
+    "CONTACT",
+    "CRON_REPORTS",
+    "RKEY",
+    "TWOFA",
+    "QRCODE",
+    "ROLE",
+    "SUSPENDED",
+    "SUSPENDED_USERS",
+    "SUSPENDED_WEB",
+    "SUSPENDED_DNS",
+    "SUSPENDED_MAIL",
+    "SUSPENDED_DB",
+    "SUSPENDED_CRON",
+    "IP_AVAIL",
+    "IP_OWNED",
+    "U_USERS",
+    "U_DISK",
+    "U_DISK_DIRS",
+    "U_DISK_WEB",
+    "U_DISK_MAIL",
+    "U_DISK_DB",
+    "U_BANDWIDTH",
+    "U_WEB_DOMAINS",
+    "U_WEB_SSL",
+    "U_WEB_ALIASES",
+    "U_DNS_DOMAINS",
+    "U_DNS_RECORDS",
+    "U_MAIL_DOMAINS",
+    "U_MAIL_DKIM",
+    "U_MAIL_ACCOUNTS",
+    "U_DATABASES",
+    "U_CRON_JOBS",
+    "U_BACKUPS",
+    "BACKUPS_INCREMENTAL",
+    "LANGUAGE",
+    "THEME",
+    "NOTIFICATIONS",
+    "PREF_UI_SORT",
+    "LOGIN_DISABLED",
+    "LOGIN_USE_IPLIST",
+    "LOGIN_ALLOW_IPS",
+    "PHPCLI",
+    "TIME",
+    "DATE",
 ];
 
 const LIST_USER_PLAIN: &[&str] = &[
-    "USER", "NAME", "PACKAGE", "WEB_TEMPLATE", "BACKEND_TEMPLATE", "PROXY_TEMPLATE", "DNS_TEMPLATE", "WEB_DOMAINS",
-    "WEB_ALIASES", "DNS_DOMAINS", "DNS_RECORDS", "MAIL_DOMAINS", "MAIL_ACCOUNTS", "DATABASES", "CRON_JOBS",
-    "DISK_QUOTA", "BANDWIDTH", "NS", "HOME", "SHELL", "BACKUPS", "CONTACT", "CRON_REPORTS", "RKEY", "SUSPENDED",
-    "SUSPENDED_USERS", "SUSPENDED_WEB", "SUSPENDED_DNS", "SUSPENDED_MAIL", "SUSPENDED_DB", "SUSPENDED_CRON",
-    "IP_AVAIL", "IP_OWNED", "U_USERS", "U_DISK", "U_DISK_DIRS", "U_DISK_WEB", "U_DISK_MAIL", "U_DISK_DB",
-    "U_BANDWIDTH", "U_WEB_DOMAINS", "U_WEB_SSL", "U_WEB_ALIASES", "U_DNS_DOMAINS", "U_DNS_RECORDS",
-    "U_MAIL_DOMAINS", "U_MAIL_DKIM", "U_MAIL_ACCOUNTS", "U_DATABASES", "U_CRON_JOBS", "U_BACKUPS", "LANGUAGE",
-    "THEME", "TIME", "DATE",
+    "USER",
+    "NAME",
+    "PACKAGE",
+    "WEB_TEMPLATE",
+    "BACKEND_TEMPLATE",
+    "PROXY_TEMPLATE",
+    "DNS_TEMPLATE",
+    "WEB_DOMAINS",
+    "WEB_ALIASES",
+    "DNS_DOMAINS",
+    "DNS_RECORDS",
+    "MAIL_DOMAINS",
+    "MAIL_ACCOUNTS",
+    "DATABASES",
+    "CRON_JOBS",
+    "DISK_QUOTA",
+    "BANDWIDTH",
+    "NS",
+    "HOME",
+    "SHELL",
+    "BACKUPS",
+    "CONTACT",
+    "CRON_REPORTS",
+    "RKEY",
+    "SUSPENDED",
+    "SUSPENDED_USERS",
+    "SUSPENDED_WEB",
+    "SUSPENDED_DNS",
+    "SUSPENDED_MAIL",
+    "SUSPENDED_DB",
+    "SUSPENDED_CRON",
+    "IP_AVAIL",
+    "IP_OWNED",
+    "U_USERS",
+    "U_DISK",
+    "U_DISK_DIRS",
+    "U_DISK_WEB",
+    "U_DISK_MAIL",
+    "U_DISK_DB",
+    "U_BANDWIDTH",
+    "U_WEB_DOMAINS",
+    "U_WEB_SSL",
+    "U_WEB_ALIASES",
+    "U_DNS_DOMAINS",
+    "U_DNS_RECORDS",
+    "U_MAIL_DOMAINS",
+    "U_MAIL_DKIM",
+    "U_MAIL_ACCOUNTS",
+    "U_DATABASES",
+    "U_CRON_JOBS",
+    "U_BACKUPS",
+    "LANGUAGE",
+    "THEME",
+    "TIME",
+    "DATE",
 ];
 
 const LIST_USER_CSV: &[&str] = &[
-    "USER", "NAME", "PACKAGE", "WEB_TEMPLATE", "BACKEND_TEMPLATE", "PROXY_TEMPLATE", "DNS_TEMPLATE", "WEB_DOMAINS",
-    "WEB_ALIASES", "DNS_DOMAINS", "DNS_RECORDS", "MAIL_DOMAINS", "MAIL_ACCOUNTS", "DATABASES", "CRON_JOBS",
-    "DISK_QUOTA", "BANDWIDTH", "NS", "HOME", "SHELL", "BACKUPS", "CONTACT", "CRON_REPORTS", "RKEY", "SUSPENDED",
-    "SUSPENDED_USERS", "SUSPENDED_WEB", "SUSPENDED_DNS", "SUSPENDED_MAIL", "SUSPENDED_DB", "SUSPENDED_CRON",
-    "IP_AVAIL", "IP_OWNED", "U_USERS", "U_DISK", "U_DISK_DIRS", "U_DISK_WEB", "U_DISK_MAIL", "U_DISK_DB",
-    "U_BANDWIDTH", "U_WEB_DOMAINS", "U_WEB_SSL", "U_WEB_ALIASES", "U_DNS_DOMAINS", "U_DNS_RECORDS",
-    "U_MAIL_DOMAINS", "U_MAIL_DKIM", "U_MAIL_ACCOUNTS", "U_DATABASES", "U_CRON_JOBS", "U_BACKUPS", "LANGUAGE",
-    "THEME", "NOTIFICATIONS", "TIME", "DATE",
+    "USER",
+    "NAME",
+    "PACKAGE",
+    "WEB_TEMPLATE",
+    "BACKEND_TEMPLATE",
+    "PROXY_TEMPLATE",
+    "DNS_TEMPLATE",
+    "WEB_DOMAINS",
+    "WEB_ALIASES",
+    "DNS_DOMAINS",
+    "DNS_RECORDS",
+    "MAIL_DOMAINS",
+    "MAIL_ACCOUNTS",
+    "DATABASES",
+    "CRON_JOBS",
+    "DISK_QUOTA",
+    "BANDWIDTH",
+    "NS",
+    "HOME",
+    "SHELL",
+    "BACKUPS",
+    "CONTACT",
+    "CRON_REPORTS",
+    "RKEY",
+    "SUSPENDED",
+    "SUSPENDED_USERS",
+    "SUSPENDED_WEB",
+    "SUSPENDED_DNS",
+    "SUSPENDED_MAIL",
+    "SUSPENDED_DB",
+    "SUSPENDED_CRON",
+    "IP_AVAIL",
+    "IP_OWNED",
+    "U_USERS",
+    "U_DISK",
+    "U_DISK_DIRS",
+    "U_DISK_WEB",
+    "U_DISK_MAIL",
+    "U_DISK_DB",
+    "U_BANDWIDTH",
+    "U_WEB_DOMAINS",
+    "U_WEB_SSL",
+    "U_WEB_ALIASES",
+    "U_DNS_DOMAINS",
+    "U_DNS_RECORDS",
+    "U_MAIL_DOMAINS",
+    "U_MAIL_DKIM",
+    "U_MAIL_ACCOUNTS",
+    "U_DATABASES",
+    "U_CRON_JOBS",
+    "U_BACKUPS",
+    "LANGUAGE",
+    "THEME",
+    "NOTIFICATIONS",
+    "TIME",
+    "DATE",
 ];
 
 /// Fields Hestia's CSV wraps in double quotes.
@@ -474,7 +671,11 @@ fn csv_row(name: &str, rec: &Record, keys: &[&str], home: &str) -> String {
         .iter()
         .map(|k| {
             let v = field(name, rec, k, home);
-            if CSV_QUOTED.contains(k) { csv_quoted(v) } else { csv_field(v) }
+            if CSV_QUOTED.contains(k) {
+                csv_quoted(v)
+            } else {
+                csv_field(v)
+            }
         })
         .collect();
     cells.join(",")
@@ -482,15 +683,15 @@ fn csv_row(name: &str, rec: &Record, keys: &[&str], home: &str) -> String {
 
 fn csv_header(keys: &[&str]) -> String {
     // Hestia's header misses the comma between these two (kept: clients may match on it).
-    keys.join(",").replace("U_DATABASES,U_CRON_JOBS", "U_DATABASESU_CRON_JOBS")
+    keys.join(",")
+        .replace("U_DATABASES,U_CRON_JOBS", "U_DATABASESU_CRON_JOBS")
 }
 
 pub fn list_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     let user = args.s(0);
     check(Kind::User, user)?;
     let rec = common::user(ctx, user)?;
-    let mut rec = with_root_counters(ctx, rec, true)?;
-    redact(ctx, &mut rec);
+    let rec = with_root_counters(ctx, rec, true)?;
     let home = format!("/home/{user}");
     let mut o = String::new();
     match format_arg(args, 1) {
@@ -505,13 +706,15 @@ pub fn list_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthErr
             o.push_str("        }\n}\n");
         }
         Some(Format::Plain) => {
-            let cells: Vec<String> =
-                LIST_USER_PLAIN.iter().map(|k| plain_field(field(user, &rec, k, &home))).collect();
+            let cells: Vec<String> = LIST_USER_PLAIN
+                .iter()
+                .map(|k| plain_field(field(user, &rec, k, &home)))
+                .collect();
             let _ = writeln!(o, "{}", cells.join("\t"));
         }
         Some(Format::Csv) => {
-            let _ = writeln!(o, "{}", csv_header(&LIST_USER_CSV));
-            let _ = writeln!(o, "{}", csv_row(user, &rec, &LIST_USER_CSV, &home));
+            let _ = writeln!(o, "{}", csv_header(LIST_USER_CSV));
+            let _ = writeln!(o, "{}", csv_row(user, &rec, LIST_USER_CSV, &home));
         }
         Some(Format::Shell) => {
             let g = |k: &str| rec.get(k).to_string();
@@ -528,8 +731,14 @@ pub fn list_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthErr
                 ("WEB ALIASES:", format!("{}/{}", g("U_WEB_ALIASES"), g("WEB_ALIASES"))),
                 ("DNS DOMAINS:", format!("{}/{}", g("U_DNS_DOMAINS"), g("DNS_DOMAINS"))),
                 ("DNS RECORDS:", format!("{}/{}", g("U_DNS_RECORDS"), g("DNS_RECORDS"))),
-                ("MAIL DOMAINS:", format!("{}/{}", g("U_MAIL_DOMAINS"), g("MAIL_DOMAINS"))),
-                ("MAIL ACCOUNTS:", format!("{}/{}", g("U_MAIL_ACCOUNTS"), g("MAIL_ACCOUNTS"))),
+                (
+                    "MAIL DOMAINS:",
+                    format!("{}/{}", g("U_MAIL_DOMAINS"), g("MAIL_DOMAINS")),
+                ),
+                (
+                    "MAIL ACCOUNTS:",
+                    format!("{}/{}", g("U_MAIL_ACCOUNTS"), g("MAIL_ACCOUNTS")),
+                ),
                 ("BACKUPS:", format!("{}/{}", g("U_BACKUPS"), g("BACKUPS"))),
                 ("DATABASES:", format!("{}/{}", g("U_DATABASES"), g("DATABASES"))),
                 ("CRON_JOBS:", format!("{}/{}", g("U_CRON_JOBS"), g("CRON_JOBS"))),
@@ -548,25 +757,125 @@ pub fn list_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthErr
 }
 
 const LIST_USERS_JSON: &[&str] = &[
-    "NAME", "PACKAGE", "WEB_TEMPLATE", "BACKEND_TEMPLATE", "PROXY_TEMPLATE", "DNS_TEMPLATE", "WEB_DOMAINS",
-    "WEB_ALIASES", "DNS_DOMAINS", "DNS_RECORDS", "MAIL_DOMAINS", "MAIL_ACCOUNTS", "DATABASES", "CRON_JOBS",
-    "DISK_QUOTA", "CPU_QUOTA", "CPU_QUOTA_PERIOD", "MEMORY_LIMIT", "SWAP_LIMIT", "BANDWIDTH", "NS", "SHELL",
-    "BACKUPS", "CONTACT", "CRON_REPORTS", "RKEY", "ROLE", "SUSPENDED", "SUSPENDED_USERS", "SUSPENDED_WEB",
-    "SUSPENDED_DNS", "SUSPENDED_MAIL", "SUSPENDED_DB", "SUSPENDED_CRON", "IP_AVAIL", "IP_OWNED", "U_USERS",
-    "U_DISK", "U_DISK_DIRS", "U_DISK_WEB", "U_DISK_MAIL", "U_DISK_DB", "U_BANDWIDTH", "U_WEB_DOMAINS",
-    "U_WEB_SSL", "U_WEB_ALIASES", "U_DNS_DOMAINS", "U_DNS_RECORDS", "U_MAIL_DOMAINS", "U_MAIL_DKIM",
-    "U_MAIL_ACCOUNTS", "U_DATABASES", "U_CRON_JOBS", "U_BACKUPS", "LANGUAGE", "TIME", "DATE",
+    "NAME",
+    "PACKAGE",
+    "WEB_TEMPLATE",
+    "BACKEND_TEMPLATE",
+    "PROXY_TEMPLATE",
+    "DNS_TEMPLATE",
+    "WEB_DOMAINS",
+    "WEB_ALIASES",
+    "DNS_DOMAINS",
+    "DNS_RECORDS",
+    "MAIL_DOMAINS",
+    "MAIL_ACCOUNTS",
+    "DATABASES",
+    "CRON_JOBS",
+    "DISK_QUOTA",
+    "CPU_QUOTA",
+    "CPU_QUOTA_PERIOD",
+    "MEMORY_LIMIT",
+    "SWAP_LIMIT",
+    "BANDWIDTH",
+    "NS",
+    "SHELL",
+    "BACKUPS",
+    "CONTACT",
+    "CRON_REPORTS",
+    "RKEY",
+    "ROLE",
+    "SUSPENDED",
+    "SUSPENDED_USERS",
+    "SUSPENDED_WEB",
+    "SUSPENDED_DNS",
+    "SUSPENDED_MAIL",
+    "SUSPENDED_DB",
+    "SUSPENDED_CRON",
+    "IP_AVAIL",
+    "IP_OWNED",
+    "U_USERS",
+    "U_DISK",
+    "U_DISK_DIRS",
+    "U_DISK_WEB",
+    "U_DISK_MAIL",
+    "U_DISK_DB",
+    "U_BANDWIDTH",
+    "U_WEB_DOMAINS",
+    "U_WEB_SSL",
+    "U_WEB_ALIASES",
+    "U_DNS_DOMAINS",
+    "U_DNS_RECORDS",
+    "U_MAIL_DOMAINS",
+    "U_MAIL_DKIM",
+    "U_MAIL_ACCOUNTS",
+    "U_DATABASES",
+    "U_CRON_JOBS",
+    "U_BACKUPS",
+    "LANGUAGE",
+    "TIME",
+    "DATE",
 ];
 
 const LIST_USERS_CSV: &[&str] = &[
-    "USER", "NAME", "PACKAGE", "WEB_TEMPLATE", "BACKEND_TEMPLATE", "PROXY_TEMPLATE", "DNS_TEMPLATE", "WEB_DOMAINS",
-    "WEB_ALIASES", "DNS_DOMAINS", "DNS_RECORDS", "MAIL_DOMAINS", "MAIL_ACCOUNTS", "DATABASES", "CRON_JOBS",
-    "DISK_QUOTA", "CPU_QUOTA", "CPU_QUOTA_PERIOD", "MEMORY_LIMIT", "SWAP_LIMIT", "BANDWIDTH", "NS", "HOME",
-    "SHELL", "BACKUPS", "CONTACT", "CRON_REPORTS", "RKEY", "ROLE", "SUSPENDED", "SUSPENDED_USERS",
-    "SUSPENDED_WEB", "SUSPENDED_DNS", "SUSPENDED_MAIL", "SUSPENDED_DB", "SUSPENDED_CRON", "IP_AVAIL", "IP_OWNED",
-    "U_USERS", "U_DISK", "U_DISK_DIRS", "U_DISK_WEB", "U_DISK_MAIL", "U_DISK_DB", "U_BANDWIDTH",
-    "U_WEB_DOMAINS", "U_WEB_SSL", "U_WEB_ALIASES", "U_DNS_DOMAINS", "U_DNS_RECORDS", "U_MAIL_DOMAINS",
-    "U_MAIL_DKIM", "U_MAIL_ACCOUNTS", "U_DATABASES", "U_CRON_JOBS", "U_BACKUPS", "LANGUAGE", "TIME", "DATE",
+    "USER",
+    "NAME",
+    "PACKAGE",
+    "WEB_TEMPLATE",
+    "BACKEND_TEMPLATE",
+    "PROXY_TEMPLATE",
+    "DNS_TEMPLATE",
+    "WEB_DOMAINS",
+    "WEB_ALIASES",
+    "DNS_DOMAINS",
+    "DNS_RECORDS",
+    "MAIL_DOMAINS",
+    "MAIL_ACCOUNTS",
+    "DATABASES",
+    "CRON_JOBS",
+    "DISK_QUOTA",
+    "CPU_QUOTA",
+    "CPU_QUOTA_PERIOD",
+    "MEMORY_LIMIT",
+    "SWAP_LIMIT",
+    "BANDWIDTH",
+    "NS",
+    "HOME",
+    "SHELL",
+    "BACKUPS",
+    "CONTACT",
+    "CRON_REPORTS",
+    "RKEY",
+    "ROLE",
+    "SUSPENDED",
+    "SUSPENDED_USERS",
+    "SUSPENDED_WEB",
+    "SUSPENDED_DNS",
+    "SUSPENDED_MAIL",
+    "SUSPENDED_DB",
+    "SUSPENDED_CRON",
+    "IP_AVAIL",
+    "IP_OWNED",
+    "U_USERS",
+    "U_DISK",
+    "U_DISK_DIRS",
+    "U_DISK_WEB",
+    "U_DISK_MAIL",
+    "U_DISK_DB",
+    "U_BANDWIDTH",
+    "U_WEB_DOMAINS",
+    "U_WEB_SSL",
+    "U_WEB_ALIASES",
+    "U_DNS_DOMAINS",
+    "U_DNS_RECORDS",
+    "U_MAIL_DOMAINS",
+    "U_MAIL_DKIM",
+    "U_MAIL_ACCOUNTS",
+    "U_DATABASES",
+    "U_CRON_JOBS",
+    "U_BACKUPS",
+    "LANGUAGE",
+    "TIME",
+    "DATE",
 ];
 
 pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
@@ -574,8 +883,7 @@ pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthEr
     let root = ctx.root_user()?;
     let mut users = Vec::new();
     for (name, rec) in ctx.tx.users()? {
-        let mut rec = shown(ctx, &name, rec, &root)?;
-        redact(ctx, &mut rec);
+        let rec = shown(ctx, &name, rec, &root)?;
         users.push((name, rec));
     }
     let mut o = String::new();
@@ -586,9 +894,7 @@ pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthEr
         return Ok(o);
     }
     let json_keys: Vec<&str> = LIST_USERS_JSON.iter().copied().filter(|k| !k.is_empty()).collect();
-    let plain_keys: Vec<&str> = std::iter::once("USER")
-        .chain(json_keys.iter().copied())
-        .collect();
+    let plain_keys: Vec<&str> = std::iter::once("USER").chain(json_keys.iter().copied()).collect();
     match Format::from_arg(format) {
         None => {}
         Some(Format::Json) => {
@@ -600,23 +906,30 @@ pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthEr
                     let comma = if i + 1 < json_keys.len() { "," } else { "" };
                     let _ = writeln!(o, "        {}{comma}", out::json_member(k, field(name, rec, k, &home)));
                 }
-                o.push_str(if ui + 1 < users.len() { "        },\n" } else { "        }" });
+                o.push_str(if ui + 1 < users.len() {
+                    "        },\n"
+                } else {
+                    "        }"
+                });
             }
             o.push_str("}\n");
         }
         Some(Format::Plain) => {
             for (name, rec) in &users {
                 let home = format!("/home/{name}");
-                let cells: Vec<String> = plain_keys.iter().map(|k| plain_field(field(name, rec, k, &home))).collect();
+                let cells: Vec<String> = plain_keys
+                    .iter()
+                    .map(|k| plain_field(field(name, rec, k, &home)))
+                    .collect();
                 let _ = writeln!(o, "{}\t", cells.join("\t"));
             }
         }
         Some(Format::Csv) => {
-            let _ = writeln!(o, "{}", csv_header(&LIST_USERS_CSV));
+            let _ = writeln!(o, "{}", csv_header(LIST_USERS_CSV));
             for (name, rec) in &users {
                 // compat: Hestia prints the process's $HOME here; hearth prints the user's home.
                 let home = format!("/home/{name}");
-                let _ = writeln!(o, "{}", csv_row(name, rec, &LIST_USERS_CSV, &home));
+                let _ = writeln!(o, "{}", csv_row(name, rec, LIST_USERS_CSV, &home));
             }
         }
         Some(Format::Shell) => {
@@ -706,15 +1019,32 @@ pub fn list_user_log(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Heart
         }
         Some(Format::Shell) => {
             let mut rows = vec![
-                vec!["DATE".to_string(), "TIME".into(), "LEVEL".into(), "CATEGORY".into(), "MESSAGE".into()],
-                vec!["----".to_string(), "----".into(), "-----".into(), "--------".into(), "-------".into()],
+                vec![
+                    "DATE".to_string(),
+                    "TIME".into(),
+                    "LEVEL".into(),
+                    "CATEGORY".into(),
+                    "MESSAGE".into(),
+                ],
+                vec![
+                    "----".to_string(),
+                    "----".into(),
+                    "-----".into(),
+                    "--------".into(),
+                    "-------".into(),
+                ],
             ];
             for e in &entries {
-                rows.push(vec![e.date.clone(), e.time.clone(), e.level.clone(), e.category.clone(), e.message.clone()]);
+                rows.push(vec![
+                    e.date.clone(),
+                    e.time.clone(),
+                    e.level.clone(),
+                    e.category.clone(),
+                    e.message.clone(),
+                ]);
             }
             o.push_str(&column_t(&rows));
         }
     }
-    let _ = valid;
     Ok(o)
 }

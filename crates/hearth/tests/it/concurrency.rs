@@ -8,7 +8,12 @@ fn twenty_concurrent_add_users() {
     let children: Vec<_> = (0..20)
         .map(|i| {
             env.command()
-                .args(["v-add-user", &format!("user{i:02}"), "S3cretPass", &format!("u{i}@example.org")])
+                .args([
+                    "v-add-user",
+                    &format!("user{i:02}"),
+                    "S3cretPass",
+                    &format!("u{i}@example.org"),
+                ])
                 .stdout(std::process::Stdio::piped())
                 .spawn()
                 .expect("spawn")
@@ -28,8 +33,15 @@ fn twenty_concurrent_add_users() {
         .lines()
         .filter_map(|l| l.split(':').nth(2).map(str::to_string))
         .collect();
-    assert_eq!(uids.len(), env.read_host("etc/passwd").lines().count(), "uids are distinct");
-    let check = std::process::Command::new("/usr/bin/sqlite3").arg(env.home().join("data/hearth.db")).arg("PRAGMA integrity_check;").output();
+    assert_eq!(
+        uids.len(),
+        env.read_host("etc/passwd").lines().count(),
+        "uids are distinct"
+    );
+    let check = std::process::Command::new("/usr/bin/sqlite3")
+        .arg(env.home().join("data/hearth.db"))
+        .arg("PRAGMA integrity_check;")
+        .output();
     if let Ok(out) = check {
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
     }

@@ -59,8 +59,13 @@ system,default,default,default,1,1,1,unlimited,1,1,0,unlimited,unlimited,unlimit
 /// The fixture's secret of the key a `v-list-access-key__ID__FMT` case lists.
 fn fixture_secret(name: &str) -> String {
     let id = name.split("__").nth(1).unwrap_or("");
-    let golden = std::fs::read_to_string(fixtures().join(format!("v-list-access-key__{id}__plain.txt"))).unwrap_or_default();
-    golden.trim().split_once(':').map(|(_, s)| s.to_string()).unwrap_or_default()
+    let golden =
+        std::fs::read_to_string(fixtures().join(format!("v-list-access-key__{id}__plain.txt"))).unwrap_or_default();
+    golden
+        .trim()
+        .split_once(':')
+        .map(|(_, s)| s.to_string())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -72,7 +77,9 @@ fn golden_cases_match_hestia() {
     let mut failures = Vec::new();
     for line in manifest.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
         let cols: Vec<&str> = line.splitn(3, '\t').collect();
-        let [name, rc, argv] = cols[..] else { panic!("bad manifest line {line:?}") };
+        let [name, rc, argv] = cols[..] else {
+            panic!("bad manifest line {line:?}")
+        };
         let argv: Vec<String> = serde_json::from_str(argv).expect("argv json");
         if !IN_SCOPE.contains(&argv[0].as_str()) {
             continue;
@@ -92,7 +99,15 @@ fn golden_cases_match_hestia() {
             ));
         }
     }
-    eprintln!("{ran} golden cases run; deliberate deviations:\n  {}", deviations.join("\n  "));
+    eprintln!(
+        "{ran} golden cases run; deliberate deviations:\n  {}",
+        deviations.join("\n  ")
+    );
     assert!(ran >= 90, "only {ran} golden cases ran");
-    assert!(failures.is_empty(), "{} of {ran} golden cases differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} golden cases differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

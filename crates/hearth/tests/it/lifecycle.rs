@@ -5,7 +5,15 @@ use crate::support::Env;
 #[test]
 fn user_life_reaches_the_host() {
     let env = Env::new();
-    env.ok(&["v-add-user", "bob", "S3cretPass", "bob@example.org", "default", "Bob", "Builder"]);
+    env.ok(&[
+        "v-add-user",
+        "bob",
+        "S3cretPass",
+        "bob@example.org",
+        "default",
+        "Bob",
+        "Builder",
+    ]);
     let passwd = env.host_line("passwd", "bob").expect("passwd line");
     let f: Vec<&str> = passwd.split(':').collect();
     assert_eq!(f[4], "bob@example.org", "GECOS holds the contact e-mail");
@@ -15,7 +23,10 @@ fn user_life_reaches_the_host() {
     let hash = shadow.split(':').nth(1).expect("hash").to_string();
     assert!(hash.starts_with("$y$") || hash.starts_with("$6$"), "{hash}");
     for d in ["conf", "web", "mail", "tmp", ".ssh"] {
-        assert!(env.host_root().join("home/bob").join(d).is_dir(), "home/bob/{d} missing");
+        assert!(
+            env.host_root().join("home/bob").join(d).is_dir(),
+            "home/bob/{d} missing"
+        );
     }
     let json: serde_json::Value = serde_json::from_str(&env.ok(&["v-list-user", "bob", "json"])).expect("json");
     assert_eq!(json["bob"]["NAME"], "Bob Builder");
@@ -32,7 +43,13 @@ fn user_life_reaches_the_host() {
 
     // password change reaches shadow
     env.ok(&["v-change-user-password", "bob", "N3wPassword"]);
-    let hash2 = env.host_line("shadow", "bob").expect("shadow").split(':').nth(1).expect("h").to_string();
+    let hash2 = env
+        .host_line("shadow", "bob")
+        .expect("shadow")
+        .split(':')
+        .nth(1)
+        .expect("h")
+        .to_string();
     assert_ne!(hash, hash2);
     env.ok(&["v-check-user-password", "bob", "N3wPassword"]);
 
@@ -49,11 +66,21 @@ fn user_life_reaches_the_host() {
     assert_eq!(json["bob"]["PACKAGE"], "small");
     assert_eq!(json["bob"]["WEB_DOMAINS"], "2");
     assert_eq!(json["bob"]["SHELL"], "bash");
-    assert!(env.host_line("passwd", "bob").expect("passwd").ends_with("/bash"), "package shell applied");
+    assert!(
+        env.host_line("passwd", "bob").expect("passwd").ends_with("/bash"),
+        "package shell applied"
+    );
 
     // suspend locks the account; the password no longer passes
     env.ok(&["v-suspend-user", "bob"]);
-    assert!(env.host_line("shadow", "bob").expect("shadow").split(':').nth(1).expect("h").starts_with('!'));
+    assert!(
+        env.host_line("shadow", "bob")
+            .expect("shadow")
+            .split(':')
+            .nth(1)
+            .expect("h")
+            .starts_with('!')
+    );
     let r = env.hearth(&["v-check-user-password", "bob", "N3wPassword"]);
     assert_eq!(r.code, 9);
     let r = env.hearth(&["v-suspend-user", "bob"]);
@@ -64,14 +91,25 @@ fn user_life_reaches_the_host() {
 
     // unsuspend restores the hash
     env.ok(&["v-unsuspend-user", "bob"]);
-    let hash3 = env.host_line("shadow", "bob").expect("shadow").split(':').nth(1).expect("h").to_string();
+    let hash3 = env
+        .host_line("shadow", "bob")
+        .expect("shadow")
+        .split(':')
+        .nth(1)
+        .expect("h")
+        .to_string();
     assert_eq!(hash3, hash2);
     env.ok(&["v-check-user-password", "bob", "N3wPassword"]);
 
     // history shows the changes
     let log = env.ok(&["v-list-user-log", "bob", "json"]);
     let log: serde_json::Value = serde_json::from_str(&log).expect("json");
-    assert!(log.as_object().expect("obj").values().any(|e| e["MESSAGE"] == "Password changed."));
+    assert!(
+        log.as_object()
+            .expect("obj")
+            .values()
+            .any(|e| e["MESSAGE"] == "Password changed.")
+    );
 
     // delete removes account, home, keys
     env.ok(&["v-add-access-key", "admin", "*", "bobs-keeper", "json"]);
@@ -103,7 +141,14 @@ fn init_is_idempotent_and_writes_the_profiles() {
     let env = Env::new();
     let r = env.hearth(&["init"]);
     assert_eq!(r.code, 0, "{r:?}");
-    for p in ["billing", "mail-accounts", "phpmyadmin-sso", "purge-nginx-cache", "sync-dns-cluster", "update-dns-records"] {
+    for p in [
+        "billing",
+        "mail-accounts",
+        "phpmyadmin-sso",
+        "purge-nginx-cache",
+        "sync-dns-cluster",
+        "update-dns-records",
+    ] {
         let text = std::fs::read_to_string(env.home().join("data/api").join(p)).expect("profile");
         assert!(text.starts_with("ROLE='"), "{p}: {text}");
         assert!(text.contains("COMMANDS='v-"), "{p}: {text}");
@@ -118,7 +163,10 @@ fn init_is_idempotent_and_writes_the_profiles() {
     let users = env.ok(&["v-list-users", "list"]);
     assert_eq!(users, "admin\n");
     let pk = env.ok(&["v-list-user-packages", "plain"]);
-    assert!(pk.lines().any(|l| l.starts_with("default\t")) && pk.lines().any(|l| l.starts_with("system\t")), "{pk}");
+    assert!(
+        pk.lines().any(|l| l.starts_with("default\t")) && pk.lines().any(|l| l.starts_with("system\t")),
+        "{pk}"
+    );
     assert!(env.host_line("passwd", "admin").is_some());
 }
 
@@ -133,7 +181,13 @@ fn link_commands_makes_working_links() {
         .output()
         .expect("run link");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "admin\n");
-    let out = std::process::Command::new(bin.join("v-list-user")).env("HEARTH_HOME", env.home()).output().expect("run");
+    let out = std::process::Command::new(bin.join("v-list-user"))
+        .env("HEARTH_HOME", env.home())
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "Usage: v-list-user USER [FORMAT]\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Usage: v-list-user USER [FORMAT]\n"
+    );
 }

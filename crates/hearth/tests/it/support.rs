@@ -15,7 +15,11 @@ pub struct Run {
 
 impl std::fmt::Debug for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 }
 
@@ -30,7 +34,9 @@ pub fn fixtures() -> PathBuf {
 impl Env {
     /// An empty directory for a home (not initialised).
     pub fn empty() -> Env {
-        Env { dir: tempfile::tempdir().expect("tempdir") }
+        Env {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
     }
 
     /// A home initialised with root user `admin` (password `Adm1nPass!`).
@@ -38,7 +44,13 @@ impl Env {
         let env = Env::empty();
         let pw = env.dir.path().join("pw");
         std::fs::write(&pw, "Adm1nPass!\n").expect("pw");
-        let r = env.hearth(&["init", "--password-file", pw.to_str().expect("utf8"), "--email", "admin@example.com"]);
+        let r = env.hearth(&[
+            "init",
+            "--password-file",
+            pw.to_str().expect("utf8"),
+            "--email",
+            "admin@example.com",
+        ]);
         assert_eq!(r.code, 0, "init failed: {r:?}");
         env
     }
@@ -98,6 +110,8 @@ impl Env {
     /// The line of `etc/<file>` for `user`, if any.
     pub fn host_line(&self, file: &str, user: &str) -> Option<String> {
         let text = self.read_host(&format!("etc/{file}"));
-        text.lines().find(|l| l.split(':').next() == Some(user)).map(str::to_string)
+        text.lines()
+            .find(|l| l.split(':').next() == Some(user))
+            .map(str::to_string)
     }
 }
