@@ -3,9 +3,9 @@
 
 use super::common::{demo_mode, format_arg};
 use crate::engine::{Args, Ctx};
+use hearth_domain::HearthError;
 use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, check};
-use hearth_domain::HearthError;
 use hearth_output::{Format, csv_field, json_str};
 use std::fmt::Write as _;
 

@@ -6,7 +6,9 @@ use crate::engine::{Args, Ctx};
 use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, check};
 use hearth_domain::{HearthError, ReturnCode};
-use hearth_output::{self as out, Format, column_t, csv_field, csv_quoted, json_str, plain_field, split_blank};
+use hearth_output::{
+    self as out, Format, column_t, csv_field, csv_quoted, json_str, plain_field, split_blank, split_sep,
+};
 use std::fmt::Write as _;
 
 /// Keys of a package copied into a user's record, in package order.
@@ -972,12 +974,10 @@ pub fn list_user_log(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Heart
         Some(Format::Json) => {
             o.push_str("{\n");
             for (i, e) in entries.iter().enumerate() {
-                let id = e.id.to_string();
                 let _ = write!(
                     o,
-                    "    {}: {{\n        {},\n        {},\n        {},\n        {},\n        {},\n        {}\n    }}",
-                    json_str(&id),
-                    out::json_member("ID", &id),
+                    "    {}: {{\n        {},\n        {},\n        {},\n        {},\n        {}\n    }}",
+                    json_str(&e.id.to_string()),
                     out::json_member("DATE", &e.date),
                     out::json_member("TIME", &e.time),
                     out::json_member("LEVEL", &e.level),
@@ -1003,45 +1003,33 @@ pub fn list_user_log(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Heart
             }
         }
         Some(Format::Csv) => {
+            // compat: Hestia's header (ID,MESSAGE,TIME,DATE) does not match its rows, whose
+            // quoting is broken; hearth prints the six columns it has.
             o.push_str("ID,DATE,TIME,LEVEL,CATEGORY,MESSAGE\n");
             for e in &entries {
                 let _ = writeln!(
                     o,
                     "{},{},{},{},{},{}",
                     e.id,
-                    e.date,
-                    e.time,
-                    e.level,
-                    e.category,
+                    csv_quoted(&e.date),
+                    csv_quoted(&e.time),
+                    csv_quoted(&e.level),
+                    csv_quoted(&e.category),
                     csv_quoted(&e.message)
                 );
             }
         }
         Some(Format::Shell) => {
             let mut rows = vec![
-                vec![
-                    "DATE".to_string(),
-                    "TIME".into(),
-                    "LEVEL".into(),
-                    "CATEGORY".into(),
-                    "MESSAGE".into(),
-                ],
-                vec![
-                    "----".to_string(),
-                    "----".into(),
-                    "-----".into(),
-                    "--------".into(),
-                    "-------".into(),
-                ],
+                split_sep("ID~DATE~TIME~LEVEL~CATEGORY~MESSAGE", '~'),
+                split_sep("----~----~----~-----~--------~-------", '~'),
             ];
             for e in &entries {
-                rows.push(vec![
-                    e.date.clone(),
-                    e.time.clone(),
-                    e.level.clone(),
-                    e.category.clone(),
-                    e.message.clone(),
-                ]);
+                let line = format!(
+                    "{}~{}~{}~{}~{}~{}",
+                    e.id, e.date, e.time, e.level, e.category, e.message
+                );
+                rows.push(split_sep(&line, '~'));
             }
             o.push_str(&column_t(&rows));
         }
