@@ -191,3 +191,28 @@ fn link_commands_makes_working_links() {
         "Usage: v-list-user USER [FORMAT]\n"
     );
 }
+
+/// Values Hestia would print raw (a backslash, a tab, non-ASCII) keep every JSON document valid.
+#[test]
+fn json_stays_valid_for_any_value() {
+    let env = Env::new();
+    env.ok(&["v-add-user", "odd", "S3cretPass", "odd@example.org", "default", "Back\\slash\tTab Ünïcode"]);
+    for args in [
+        vec!["v-list-user", "odd", "json"],
+        vec!["v-list-users", "json"],
+        vec!["v-list-user-log", "system", "json"],
+        vec!["v-list-sys-config", "json"],
+        vec!["v-list-user-packages", "json"],
+        vec!["v-list-apis", "json"],
+        vec!["v-list-access-keys", "", "json"],
+    ] {
+        let out = env.ok(&args);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}\n{out}"));
+        if args[0] == "v-list-user" {
+            assert_eq!(v["odd"]["NAME"], "Back\\slash\tTab Ünïcode");
+        }
+    }
+    let plain = env.ok(&["v-list-user", "odd", "plain"]);
+    assert_eq!(plain.lines().count(), 1);
+    assert_eq!(plain.split('\t').count(), 55, "a tab inside a value must not add a column");
+}
