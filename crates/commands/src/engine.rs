@@ -18,6 +18,15 @@ use std::io::Write as _;
 pub enum Caller {
     /// `hearth v-…` on the command line (root on the host).
     Cli,
+    /// An authenticated API request, acting for `user` (`root` when that is the ROOT_USER).
+    Api { user: String, root: bool, ip: String },
+}
+
+impl Caller {
+    /// Whether this caller sees the secrets of a user's login (reset key, 2FA): only the CLI.
+    pub fn sees_login_secrets(&self) -> bool {
+        matches!(self, Caller::Cli)
+    }
 }
 
 /// Whether a command changes state.

@@ -88,6 +88,10 @@ impl Home {
     pub fn log_dir(&self) -> PathBuf {
         self.dir.join("log")
     }
+    /// The private store of `v-make-tmp-file` files of one API caller (mode 0700).
+    pub fn tmp_dir(&self, user: &str) -> PathBuf {
+        self.dir.join("tmp").join(user)
+    }
     pub fn store(&self) -> Result<Store, HearthError> {
         Store::open(&self.db_path())
     }

@@ -16,6 +16,8 @@ usage:
   v-COMMAND [ARG…]               the same, through a link (see link-commands)
   hearth init [--root-user NAME] [--password-file FILE] [--email EMAIL] [--host-root DIR]
                                  create (or complete) the home, idempotently
+  hearth serve [--listen ADDR:PORT]… [--plain-http ADDR:PORT]…
+                                 serve the HTTPS API (initialises the home on first start)
   hearth import-hestia DIR       import a Hestia tree (conf/, data/) into the home
   hearth link-commands DIR       create v-* links to this binary in DIR
   hearth commands                list the commands hearth implements
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
     match sub.as_str() {
         s if s.starts_with("v-") => run_command(s, rest),
         "init" => init(rest),
+        "serve" => serve(rest),
         "import-hestia" => import_hestia(rest),
         "link-commands" => link_commands(rest),
         "commands" => {
@@ -210,4 +213,70 @@ fn link_commands(args: &[String]) -> ExitCode {
     }
     println!("{made} commands linked in {}", dir.display());
     ExitCode::SUCCESS
+}
+
+fn serve(args: &[String]) -> ExitCode {
+    let parsed = match flags(args, &["--listen", "--plain-http"]) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("hearth serve: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut opts = hearth_api::ServeOptions::default();
+    for (k, v) in parsed {
+        let Ok(addr) = v.parse() else {
+            eprintln!("hearth serve: {v} is not ADDR:PORT");
+            return ExitCode::from(1);
+        };
+        if k == "--listen" {
+            opts.listen.push(addr)
+        } else {
+            opts.plain.push(addr)
+        }
+    }
+    let dir = Home::locate();
+    if !Home::is_initialised(&dir) {
+        match hearth_commands::init(&dir, &InitOptions::default()) {
+            Ok(report) => {
+                println!("hearth: initialised {}", dir.display());
+                if let Some(pw) = report.generated_password {
+                    println!("root user: {}  password (shown once): {pw}", report.root_user);
+                }
+                if let Ok(home) = Home::open(&dir) {
+                    let key = engine::run(
+                        &home,
+                        "v-add-access-key",
+                        &[
+                            report.root_user.clone(),
+                            "*".into(),
+                            "initial admin key".into(),
+                            "plain".into(),
+                        ],
+                        &Caller::Cli,
+                    );
+                    println!("admin access key (shown once): {}", key.stdout.trim());
+                }
+                println!("allow a client address with: hearth v-add-sys-api-ip ADDRESS");
+            }
+            Err(e) => {
+                print!("{}", e.stdout_text());
+                return exit(e.code.exit_code());
+            }
+        }
+    }
+    let home = match Home::open(&dir) {
+        Ok(h) => h,
+        Err(e) => {
+            print!("{}", e.stdout_text());
+            return exit(e.code.exit_code());
+        }
+    };
+    match hearth_api::serve(home, opts) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("hearth serve: {e}");
+            ExitCode::from(1)
+        }
+    }
 }

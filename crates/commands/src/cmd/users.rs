@@ -116,6 +116,15 @@ fn with_root_counters(ctx: &Ctx<'_, '_>, mut rec: Record, apply: bool) -> Result
         rec.set("U_USERS", users.len().to_string());
         rec.set("SUSPENDED_USERS", suspended.to_string());
     }
+    // Through the API the secrets of a user's login (password-reset key, 2FA) are not handed
+    // out (Hestia gives them to any billing key); the CLI, root on the host, still sees them.
+    if !ctx.caller.sees_login_secrets() {
+        for k in ["RKEY", "TWOFA", "QRCODE"] {
+            if rec.contains(k) {
+                rec.set(k, "");
+            }
+        }
+    }
     Ok(rec)
 }
 

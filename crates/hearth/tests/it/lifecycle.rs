@@ -196,7 +196,14 @@ fn link_commands_makes_working_links() {
 #[test]
 fn json_stays_valid_for_any_value() {
     let env = Env::new();
-    env.ok(&["v-add-user", "odd", "S3cretPass", "odd@example.org", "default", "Back\\slash\tTab Ünïcode"]);
+    env.ok(&[
+        "v-add-user",
+        "odd",
+        "S3cretPass",
+        "odd@example.org",
+        "default",
+        "Back\\slash\tTab Ünïcode",
+    ]);
     for args in [
         vec!["v-list-user", "odd", "json"],
         vec!["v-list-users", "json"],
@@ -214,5 +221,9 @@ fn json_stays_valid_for_any_value() {
     }
     let plain = env.ok(&["v-list-user", "odd", "plain"]);
     assert_eq!(plain.lines().count(), 1);
-    assert_eq!(plain.split('\t').count(), 55, "a tab inside a value must not add a column");
+    assert_eq!(
+        plain.split('\t').count(),
+        55,
+        "a tab inside a value must not add a column"
+    );
 }

@@ -1,0 +1,422 @@
+//! The two authentication flows of Hestia's endpoint, on hearth's command registry.
+
+use crate::protocol::{Answer, Fields, api_error, exec_lines, http_status, php_trim, split_hash, valid_cmd};
+use hearth_commands::engine::{self, Caller};
+use hearth_commands::home::Home;
+use hearth_commands::tmpfile;
+use hearth_domain::record::Record;
+use hearth_store::Store;
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+/// What the endpoint needs: the home and a pool of store connections.
+pub struct Endpoint {
+    pub home: Home,
+    pool: Mutex<Vec<Store>>,
+}
+
+/// Which flow a request took (for logs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    AccessKey,
+    Legacy,
+    None,
+}
+
+impl Endpoint {
+    pub fn new(home: Home) -> Endpoint {
+        Endpoint {
+            home,
+            pool: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> T) -> Result<T, Answer> {
+        let taken = self.pool.lock().ok().and_then(|mut p| p.pop());
+        let mut store = match taken {
+            Some(s) => s,
+            None => self
+                .home
+                .store()
+                .map_err(|e| api_error(e.code.exit_code(), &e.message, false))?,
+        };
+        let out = f(&mut store);
+        if let Ok(mut p) = self.pool.lock()
+            && p.len() < 64
+        {
+            p.push(store);
+        }
+        Ok(out)
+    }
+
+    fn settings(&self) -> Result<Record, Answer> {
+        self.with_store(|s| s.read(|tx| tx.settings()))?
+            .map_err(|e| api_error(e.code.exit_code(), &e.message, false))
+    }
+
+    fn run(&self, name: &str, args: &[String], caller: &Caller) -> Result<engine::Outcome, Answer> {
+        self.with_store(|s| engine::run_with(&self.home, s, name, args, caller))
+    }
+
+    /// Answer one request whose body gave `fields`, from client address `ip`.
+    pub fn handle(&self, mut fields: Fields, ip: &str) -> (Flow, Answer) {
+        split_hash(&mut fields);
+        if fields.has("access_key") && fields.has("secret_key") {
+            (Flow::AccessKey, self.access_key_flow(&fields, ip).unwrap_or_else(|a| a))
+        } else if fields.has("user") || fields.has("hash") {
+            (Flow::Legacy, self.legacy_flow(&fields, ip).unwrap_or_else(|a| a))
+        } else {
+            (Flow::None, api_error(405, crate::protocol::NULL_DATA, false))
+        }
+    }
+
+    fn access_key_flow(&self, f: &Fields, ip: &str) -> Result<Answer, Answer> {
+        let rc = f.return_code();
+        let settings = self.settings()?;
+        let root = settings.get("ROOT_USER").to_string();
+        let api_status: i64 = settings.get("API_SYSTEM").parse().unwrap_or(0);
+        if api_status == 0 {
+            return Err(api_error(11, "API has been disabled", rc));
+        }
+        check_allowed(settings.get("API_ALLOWED_IP"), ip, true, rc)?;
+        let access_key = f.trimmed("access_key").unwrap_or_default();
+        let secret_key = f.trimmed("secret_key").unwrap_or_default();
+        let cmd = command(f, rc)?;
+        let args = f.args();
+        if access_key.is_empty() || secret_key.is_empty() {
+            return Err(api_error(9, "Authentication failed", rc));
+        }
+        let check = [
+            access_key.clone(),
+            secret_key,
+            cmd.clone(),
+            ip.to_string(),
+            "json".to_string(),
+        ];
+        let out = self.run("v-check-access-key", &check, &Caller::Cli)?;
+        if out.exit_code() != 0 {
+            // An unknown key and a wrong secret answer alike.
+            let msg = if out
+                .stdout
+                .starts_with(&format!("Error: key {access_key} doesn't exist"))
+                || out.stdout.starts_with("Error: invalid secret_access_key format")
+                || out.stdout.starts_with("Error: invalid access_key_id format")
+            {
+                format!("Error: Invalid secret key for key {access_key}")
+            } else {
+                out.stdout.clone()
+            };
+            return Err(api_error(out.exit_code(), &msg, rc));
+        }
+        let grant: serde_json::Value =
+            serde_json::from_str(&out.stdout).map_err(|_| api_error(9, "Authentication failed", rc))?;
+        let key_user = grant["USER"].as_str().unwrap_or_default().to_string();
+        let position = grant["USER_ARG_POSITION"].as_u64().unwrap_or(0) as usize;
+        let is_root = key_user == root;
+        if !is_root && api_status < 2 {
+            return Err(api_error(21, "API has been disabled", rc));
+        }
+        if !is_root {
+            // The USER argument is checked on the packed list the command receives, so gaps
+            // in argN cannot shift another user into place (they can in Hestia).
+            let mismatch = || {
+                api_error(
+                    10,
+                    &format!("Key {access_key} - the \"user\" argument doesn\\'t match the key\\'s user"),
+                    rc,
+                )
+            };
+            if position == 0 && cmd != hearth_commands::catalogue::MAKE_TMP_FILE {
+                return Err(mismatch());
+            }
+            if position > 0 && args.get(position - 1).map(String::as_str) != Some(key_user.as_str()) {
+                return Err(mismatch());
+            }
+        }
+        let caller = Caller::Api {
+            user: key_user.clone(),
+            root: is_root,
+            ip: ip.to_string(),
+        };
+        if cmd == hearth_commands::catalogue::MAKE_TMP_FILE {
+            self.make_tmp_file(&key_user, &args);
+            return Ok(Answer {
+                status: if rc { 200 } else { 204 },
+                exit_code: Some(0),
+                json: false,
+                body: if rc { "0".into() } else { String::new() },
+            });
+        }
+        let out = self.run(&cmd, &args, &caller)?;
+        let code = out.exit_code();
+        let body = exec_lines(&out.stdout).join("\n");
+        let body = php_trim(&body);
+        if rc {
+            return Ok(Answer {
+                status: 200,
+                exit_code: Some(code),
+                json: false,
+                body: code.to_string(),
+            });
+        }
+        if code != 0 {
+            return Ok(Answer {
+                status: http_status(code),
+                exit_code: Some(code),
+                json: false,
+                body,
+            });
+        }
+        let status = if body.is_empty() || body == "0" { 204 } else { 200 };
+        let json = !body.is_empty() && json_truthy(&body);
+        Ok(Answer {
+            status,
+            exit_code: Some(0),
+            json,
+            body,
+        })
+    }
+
+    fn legacy_flow(&self, f: &Fields, ip: &str) -> Result<Answer, Answer> {
+        let rc = f.return_code();
+        let settings = self.settings()?;
+        if settings.get("API") != "yes" {
+            let suffix = if rc {
+                "11".to_string()
+            } else {
+                "Error: API Disabled".to_string()
+            };
+            return Err(Answer {
+                status: 400,
+                exit_code: Some(11),
+                json: false,
+                body: format!("Error: API has been disabled{suffix}"),
+            });
+        }
+        check_allowed(settings.get("API_ALLOWED_IP"), ip, false, rc)?;
+        let root = settings.get("ROOT_USER").to_string();
+        let failed = |code: i32| api_error(code, "Error: authentication failed", rc);
+        let hash = f.get("hash").unwrap_or("");
+        if hash.is_empty() {
+            if f.get("user").unwrap_or("") != root {
+                return Err(failed(10));
+            }
+            let Some(password) = f.get("password") else {
+                return Err(failed(9));
+            };
+            let out = self.run(
+                "v-check-user-password",
+                &[root.clone(), password.to_string(), ip.to_string()],
+                &Caller::Cli,
+            )?;
+            if out.exit_code() != 0 {
+                return Err(failed(9));
+            }
+            // A user whose panel login is disabled keeps its keys, but not its password here.
+            let disabled = self
+                .with_store(|s| s.read(|tx| tx.user(&root)))?
+                .ok()
+                .flatten()
+                .is_some_and(|r| r.get("LOGIN_DISABLED") == "yes");
+            if disabled {
+                return Err(failed(9));
+            }
+        } else {
+            let key = hash.rsplit('/').next().unwrap_or("").to_string();
+            let out = self.run("v-check-api-key", &[key, ip.to_string()], &Caller::Cli)?;
+            if out.exit_code() != 0 {
+                return Err(failed(9));
+            }
+        }
+        let cmd = command(f, rc)?;
+        let args = f.args();
+        let caller = Caller::Api {
+            user: root.clone(),
+            root: true,
+            ip: ip.to_string(),
+        };
+        if cmd == hearth_commands::catalogue::MAKE_TMP_FILE {
+            self.make_tmp_file(&root, &args);
+            let body = if rc { String::new() } else { "OK".to_string() };
+            return Ok(Answer {
+                status: 200,
+                exit_code: None,
+                json: false,
+                body,
+            });
+        }
+        let out = self.run(&cmd, &args, &caller)?;
+        let body = if rc {
+            out.exit_code().to_string()
+        } else if out.stdout.is_empty() {
+            "OK".to_string()
+        } else {
+            exec_lines(&out.stdout).join("\n") + "\n"
+        };
+        Ok(Answer {
+            status: 200,
+            exit_code: None,
+            json: false,
+            body,
+        })
+    }
+
+    /// `v-make-tmp-file CONTENT NAME`: write CONTENT + newline into the caller's private store
+    /// (never a shared directory); a later argument `/tmp/NAME` of the same caller reads it.
+    fn make_tmp_file(&self, user: &str, args: &[String]) {
+        let (Some(content), Some(name)) = (args.first(), args.get(1)) else {
+            return;
+        };
+        let name = name.rsplit('/').next().unwrap_or("");
+        if !tmpfile::valid_name(name) {
+            return;
+        }
+        let dir = self.home.tmp_dir(user);
+        if std::fs::create_dir_all(&dir).is_err() {
+            return;
+        }
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
+        let _ = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(dir.join(name))
+            .and_then(|mut fh| std::io::Write::write_all(&mut fh, format!("{content}\n").as_bytes()));
+    }
+}
+
+/// `cmd`: trimmed, present, and of the allowed characters.
+fn command(f: &Fields, rc: bool) -> Result<String, Answer> {
+    let cmd = f.trimmed("cmd").unwrap_or_default();
+    if cmd.is_empty() {
+        return Err(api_error(2, "Command not provided", rc));
+    }
+    if !valid_cmd(&cmd) {
+        return Err(api_error(2, &format!("{cmd} command invalid"), rc));
+    }
+    Ok(cmd)
+}
+
+/// PHP's truthiness of `json_decode($out, true)`.
+fn json_truthy(s: &str) -> bool {
+    match serde_json::from_str::<serde_json::Value>(s) {
+        Ok(serde_json::Value::Object(m)) => !m.is_empty(),
+        Ok(serde_json::Value::Array(a)) => !a.is_empty(),
+        Ok(serde_json::Value::Number(n)) => n.as_f64().is_some_and(|x| x != 0.0),
+        Ok(serde_json::Value::String(s)) => !s.is_empty() && s != "0",
+        Ok(serde_json::Value::Bool(b)) => b,
+        _ => false,
+    }
+}
+
+/// `API_ALLOWED_IP`: `allow-all`, exact addresses (IPv4-mapped IPv6 folded), CIDR ranges, and
+/// (access-key flow only, as in Hestia) `0.0.0.0` as a wildcard. An empty list allows no one.
+pub fn allowed(list: &str, ip: &str, zero_wildcard: bool) -> bool {
+    let Ok(addr) = ip.parse::<IpAddr>() else { return false };
+    let addr = fold(addr);
+    list.split(',').map(str::trim).filter(|e| !e.is_empty()).any(|entry| {
+        if entry == "allow-all" || (zero_wildcard && entry == "0.0.0.0") {
+            return true;
+        }
+        if let Ok(a) = entry.parse::<IpAddr>() {
+            return fold(a) == addr;
+        }
+        entry.parse::<ipnet_lite::Net>().is_ok_and(|n| n.contains(addr))
+    })
+}
+
+fn fold(a: IpAddr) -> IpAddr {
+    match a {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(a),
+        v4 => v4,
+    }
+}
+
+fn check_allowed(list: &str, ip: &str, zero_wildcard: bool, rc: bool) -> Result<(), Answer> {
+    if list == "allow-all" || allowed(list, ip, zero_wildcard) {
+        return Ok(());
+    }
+    let msg = if list.trim().is_empty() {
+        "IP is not allowed to connect with API (API_ALLOWED_IP is empty: add an address with v-add-sys-api-ip)"
+            .to_string()
+    } else {
+        "IP is not allowed to connect with API".to_string()
+    };
+    Err(api_error(10, &msg, rc))
+}
+
+/// A CIDR range without another dependency.
+mod ipnet_lite {
+    use std::net::IpAddr;
+
+    pub struct Net {
+        addr: IpAddr,
+        prefix: u8,
+    }
+
+    impl std::str::FromStr for Net {
+        type Err = ();
+        fn from_str(s: &str) -> Result<Net, ()> {
+            let (a, p) = s.split_once('/').ok_or(())?;
+            let addr: IpAddr = a.parse().map_err(|_| ())?;
+            let prefix: u8 = p.parse().map_err(|_| ())?;
+            let max = if addr.is_ipv4() { 32 } else { 128 };
+            if prefix > max {
+                return Err(());
+            }
+            Ok(Net { addr, prefix })
+        }
+    }
+
+    impl Net {
+        pub fn contains(&self, ip: IpAddr) -> bool {
+            match (self.addr, ip) {
+                (IpAddr::V4(n), IpAddr::V4(a)) => {
+                    let mask = if self.prefix == 0 {
+                        0
+                    } else {
+                        u32::MAX << (32 - self.prefix)
+                    };
+                    u32::from(n) & mask == u32::from(a) & mask
+                }
+                (IpAddr::V6(n), IpAddr::V6(a)) => {
+                    let mask = if self.prefix == 0 {
+                        0
+                    } else {
+                        u128::MAX << (128 - self.prefix)
+                    };
+                    u128::from(n) & mask == u128::from(a) & mask
+                }
+                _ => false,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_list() {
+        assert!(allowed("allow-all", "1.2.3.4", false));
+        assert!(allowed("10.0.0.0/8,192.0.2.1", "10.9.8.7", false));
+        assert!(allowed("192.0.2.1", "::ffff:192.0.2.1", false));
+        assert!(allowed("2001:db8::/32", "2001:db8::5", false));
+        assert!(!allowed("", "127.0.0.1", true));
+        assert!(!allowed("10.0.0.1", "10.0.0.2", true));
+        assert!(allowed("10.0.0.1,0.0.0.0", "10.0.0.2", true));
+        assert!(!allowed("10.0.0.1,0.0.0.0", "10.0.0.2", false));
+        assert!(!allowed("10.0.0.0/33", "10.0.0.2", false));
+    }
+
+    #[test]
+    fn php_truthiness() {
+        assert!(json_truthy("{\"a\":1}"));
+        assert!(!json_truthy("{\n}"));
+        assert!(json_truthy("5"));
+        assert!(!json_truthy("admin\nbob"));
+    }
+}

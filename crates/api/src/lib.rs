@@ -1,0 +1,8 @@
+//! hearth's HTTPS front end: Hestia's `/api/` endpoint, parsed into the command registry.
+#![forbid(unsafe_code)]
+
+pub mod flow;
+pub mod protocol;
+pub mod server;
+
+pub use server::{ServeOptions, serve};

@@ -1,0 +1,226 @@
+//! `hearth serve`: the HTTPS listener (rustls), graceful shutdown on SIGTERM, certificate
+//! reload on SIGHUP.
+
+use crate::flow::{Endpoint, Flow};
+use crate::protocol::{Answer, BodyError, api_error, parse_body};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum_server::tls_rustls::RustlsConfig;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Options of `hearth serve`.
+#[derive(Clone, Debug, Default)]
+pub struct ServeOptions {
+    /// HTTPS listen addresses; empty = `0.0.0.0:BACKEND_PORT` and `[::]:BACKEND_PORT`.
+    pub listen: Vec<SocketAddr>,
+    /// Plain-HTTP listen addresses (loopback only).
+    pub plain: Vec<SocketAddr>,
+}
+
+struct App {
+    endpoint: Endpoint,
+    requests: AtomicU64,
+}
+
+/// The TLS certificate and key of a home: `conf/tls/{cert,key}.pem`.
+pub fn tls_paths(home_dir: &Path) -> (PathBuf, PathBuf) {
+    let d = home_dir.join("conf").join("tls");
+    (d.join("cert.pem"), d.join("key.pem"))
+}
+
+/// Make a self-signed certificate for this host's names when there is none.
+pub fn ensure_certificate(home_dir: &Path) -> Result<(), String> {
+    let (cert, key) = tls_paths(home_dir);
+    if cert.is_file() && key.is_file() {
+        return Ok(());
+    }
+    let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
+    if let Ok(h) = std::fs::read_to_string("/etc/hostname") {
+        let h = h.trim().to_string();
+        if !h.is_empty() && !names.contains(&h) {
+            names.push(h);
+        }
+    }
+    let ck = rcgen::generate_simple_self_signed(names).map_err(|e| format!("certificate: {e}"))?;
+    let dir = cert.parent().ok_or("bad path")?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    use std::os::unix::fs::OpenOptionsExt;
+    let write = |p: &Path, data: &str, mode: u32| -> Result<(), String> {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(mode)
+            .open(p)
+            .map_err(|e| format!("{}: {e}", p.display()))?;
+        std::io::Write::write_all(&mut f, data.as_bytes()).map_err(|e| format!("{}: {e}", p.display()))
+    };
+    write(&key, &ck.signing_key.serialize_pem(), 0o600)?;
+    write(&cert, &ck.cert.pem(), 0o644)
+}
+
+fn respond(a: Answer) -> Response {
+    let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut r = (status, a.body).into_response();
+    let h = r.headers_mut();
+    let ct = if a.json {
+        "application/json; charset=utf-8"
+    } else {
+        "text/html; charset=UTF-8"
+    };
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    if let Some(code) = a.exit_code
+        && let Ok(v) = HeaderValue::from_str(&code.to_string())
+    {
+        h.insert("hestia-exit-code", v);
+    }
+    r
+}
+
+async fn api(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let id = app.requests.fetch_add(1, Ordering::Relaxed) + 1;
+    let _ = headers;
+    let ip = match peer.ip() {
+        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map(std::net::IpAddr::V4).unwrap_or(peer.ip()),
+        v4 => v4,
+    }
+    .to_string();
+    let fields = match parse_body(&body, None) {
+        Ok(f) => f,
+        Err(BodyError::Null) => return respond(api_error(405, crate::protocol::NULL_DATA, false)),
+        Err(BodyError::NonScalar) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    let cmd = fields.get("cmd").unwrap_or("").chars().take(64).collect::<String>();
+    let app2 = app.clone();
+    let ip2 = ip.clone();
+    let result = tokio::task::spawn_blocking(move || app2.endpoint.handle(fields, &ip2)).await;
+    match result {
+        Ok((flow, answer)) => {
+            eprintln!(
+                "req={id} ip={ip} flow={} cmd={} status={} exit={}",
+                match flow {
+                    Flow::AccessKey => "key",
+                    Flow::Legacy => "legacy",
+                    Flow::None => "-",
+                },
+                if crate::protocol::valid_cmd(&cmd) {
+                    cmd.as_str()
+                } else {
+                    "?"
+                },
+                answer.status,
+                answer.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into())
+            );
+            respond(answer)
+        }
+        Err(_) => {
+            eprintln!("req={id} ip={ip} status=500 (handler failed)");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/api/", any(api))
+        .route("/api", any(api))
+        .route("/api/index.php", any(api))
+        .route("/healthz", get(healthz))
+        .with_state(app)
+}
+
+/// Serve until SIGTERM/SIGINT. Blocks.
+pub fn serve(home: hearth_commands::Home, opts: ServeOptions) -> Result<(), String> {
+    ensure_certificate(&home.dir)?;
+    let mut listen = opts.listen.clone();
+    if listen.is_empty() && opts.plain.is_empty() {
+        let port: u16 = home
+            .store()
+            .ok()
+            .and_then(|mut s| s.read(|tx| tx.setting("BACKEND_PORT")).ok().flatten())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(8083);
+        listen.push(SocketAddr::from(([0, 0, 0, 0], port)));
+    }
+    for p in &opts.plain {
+        if !p.ip().is_loopback() {
+            return Err(format!("plain HTTP is only allowed on loopback, not {p}"));
+        }
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async move {
+        let (cert, key) = tls_paths(&home.dir);
+        let tls = RustlsConfig::from_pem_file(&cert, &key)
+            .await
+            .map_err(|e| format!("TLS: {e}"))?;
+        let app = Arc::new(App {
+            endpoint: Endpoint::new(home),
+            requests: AtomicU64::new(0),
+        });
+        let handle = axum_server::Handle::new();
+        let mut tasks = Vec::new();
+        for addr in listen {
+            let std_listener = std::net::TcpListener::bind(addr).map_err(|e| format!("{addr}: {e}"))?;
+            let local = std_listener.local_addr().map_err(|e| e.to_string())?;
+            eprintln!("hearth: listening on https://{local}/api/");
+            let server = axum_server::from_tcp_rustls(std_listener, tls.clone())
+                .map_err(|e| e.to_string())?
+                .handle(handle.clone())
+                .serve(router(app.clone()).into_make_service_with_connect_info::<SocketAddr>());
+            tasks.push(tokio::spawn(server));
+        }
+        for addr in opts.plain {
+            let std_listener = std::net::TcpListener::bind(addr).map_err(|e| format!("{addr}: {e}"))?;
+            let local = std_listener.local_addr().map_err(|e| e.to_string())?;
+            eprintln!("hearth: listening on http://{local}/api/ (plain, loopback)");
+            let server = axum_server::from_tcp(std_listener)
+                .map_err(|e| e.to_string())?
+                .handle(handle.clone())
+                .serve(router(app.clone()).into_make_service_with_connect_info::<SocketAddr>());
+            tasks.push(tokio::spawn(server));
+        }
+        let reload = tls.clone();
+        tokio::spawn(async move {
+            let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+                return;
+            };
+            while hup.recv().await.is_some() {
+                match reload.reload_from_pem_file(&cert, &key).await {
+                    Ok(()) => eprintln!("hearth: certificate reloaded"),
+                    Err(e) => eprintln!("hearth: certificate reload failed: {e}"),
+                }
+            }
+        });
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        eprintln!("hearth: shutting down, finishing requests in flight");
+        handle.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+        for t in tasks {
+            let _ = t.await;
+        }
+        Ok(())
+    })
+}
