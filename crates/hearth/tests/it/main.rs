@@ -6,4 +6,5 @@ mod concurrency;
 mod golden;
 mod keys;
 mod lifecycle;
+mod serve;
 mod support;
