@@ -13,6 +13,7 @@ use std::sync::Mutex;
 pub struct Endpoint {
     pub home: Home,
     pool: Mutex<Vec<Store>>,
+    failed_auth: crate::limits::FailedAuth,
 }
 
 /// Which flow a request took (for logs).
@@ -28,6 +29,7 @@ impl Endpoint {
         Endpoint {
             home,
             pool: Mutex::new(Vec::new()),
+            failed_auth: Default::default(),
         }
     }
 
@@ -60,7 +62,36 @@ impl Endpoint {
 
     /// Answer one request whose body gave `fields`, from client address `ip`.
     pub fn handle(&self, mut fields: Fields, ip: &str) -> (Flow, Answer) {
-        split_hash(&mut fields);
+        let addr = ip.parse::<IpAddr>().ok();
+        if let Some(wait) = addr.and_then(|a| self.failed_auth.blocked(a)) {
+            self.auth_log(&format!("api {ip} failed to login"));
+            let answer = Answer {
+                status: 429,
+                exit_code: Some(9),
+                json: false,
+                body: format!("Error: too many failed authentications from {ip}, retry in {wait} seconds"),
+                retry_after: Some(wait),
+            };
+            return (Flow::None, answer);
+        }
+        let (flow, answer) = self.dispatch(fields_hash(&mut fields), ip);
+        if answer.status == 401
+            && answer.exit_code == Some(9)
+            && let Some(a) = addr
+        {
+            self.failed_auth.failed(a);
+        }
+        (flow, answer)
+    }
+
+    fn auth_log(&self, rest: &str) {
+        let now = hearth_commands::util::Now::current();
+        self.home
+            .append_log("auth.log", &format!("{} {} {rest}", now.date, now.time));
+    }
+
+    fn dispatch(&self, fields: Fields, ip: &str) -> (Flow, Answer) {
+        let fields = fields;
         if fields.has("access_key") && fields.has("secret_key") {
             (Flow::AccessKey, self.access_key_flow(&fields, ip).unwrap_or_else(|a| a))
         } else if fields.has("user") || fields.has("hash") {
@@ -145,6 +176,7 @@ impl Endpoint {
                 exit_code: Some(0),
                 json: false,
                 body: if rc { "0".into() } else { String::new() },
+                retry_after: None,
             });
         }
         let out = self.run(&cmd, &args, &caller)?;
@@ -157,6 +189,7 @@ impl Endpoint {
                 exit_code: Some(code),
                 json: false,
                 body: code.to_string(),
+                retry_after: None,
             });
         }
         if code != 0 {
@@ -165,6 +198,7 @@ impl Endpoint {
                 exit_code: Some(code),
                 json: false,
                 body,
+                retry_after: None,
             });
         }
         let status = if body.is_empty() || body == "0" { 204 } else { 200 };
@@ -174,6 +208,7 @@ impl Endpoint {
             exit_code: Some(0),
             json,
             body,
+            retry_after: None,
         })
     }
 
@@ -191,6 +226,7 @@ impl Endpoint {
                 exit_code: Some(11),
                 json: false,
                 body: format!("Error: API has been disabled{suffix}"),
+                retry_after: None,
             });
         }
         check_allowed(settings.get("API_ALLOWED_IP"), ip, false, rc)?;
@@ -243,6 +279,7 @@ impl Endpoint {
                 exit_code: None,
                 json: false,
                 body,
+                retry_after: None,
             });
         }
         let out = self.run(&cmd, &args, &caller)?;
@@ -258,6 +295,7 @@ impl Endpoint {
             exit_code: None,
             json: false,
             body,
+            retry_after: None,
         })
     }
 
@@ -275,6 +313,7 @@ impl Endpoint {
         if std::fs::create_dir_all(&dir).is_err() {
             return;
         }
+        tmpfile::sweep(&dir);
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
         let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
         let _ = std::fs::OpenOptions::new()
@@ -419,4 +458,9 @@ mod tests {
         assert!(json_truthy("5"));
         assert!(!json_truthy("admin\nbob"));
     }
+}
+
+fn fields_hash(f: &mut Fields) -> Fields {
+    split_hash(f);
+    std::mem::take(f)
 }

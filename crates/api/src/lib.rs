@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod flow;
+pub mod limits;
 pub mod protocol;
 pub mod server;
 

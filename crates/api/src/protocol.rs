@@ -113,6 +113,8 @@ pub struct Answer {
     pub exit_code: Option<i32>,
     pub json: bool,
     pub body: String,
+    /// `Retry-After` seconds (429 answers).
+    pub retry_after: Option<u64>,
 }
 
 /// Hestia's `api_error`.
@@ -135,6 +137,7 @@ pub fn api_error(exit_code: i32, message: &str, return_code: bool) -> Answer {
         exit_code: Some(exit_code),
         json: false,
         body,
+        retry_after: None,
     }
 }
 

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum_server::tls_rustls::RustlsConfig;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -76,6 +76,11 @@ fn respond(a: Answer) -> Response {
         "text/html; charset=UTF-8"
     };
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    if let Some(secs) = a.retry_after
+        && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+    {
+        h.insert(header::RETRY_AFTER, v);
+    }
     if let Some(code) = a.exit_code
         && let Ok(v) = HeaderValue::from_str(&code.to_string())
     {
@@ -91,12 +96,7 @@ async fn api(
     body: Bytes,
 ) -> Response {
     let id = app.requests.fetch_add(1, Ordering::Relaxed) + 1;
-    let _ = headers;
-    let ip = match peer.ip() {
-        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map(std::net::IpAddr::V4).unwrap_or(peer.ip()),
-        v4 => v4,
-    }
-    .to_string();
+    let ip = client_ip(peer.ip(), &headers, &app.endpoint.home.config.trusted_proxies).to_string();
     let fields = match parse_body(&body, None) {
         Ok(f) => f,
         Err(BodyError::Null) => return respond(api_error(405, crate::protocol::NULL_DATA, false)),
@@ -130,6 +130,38 @@ async fn api(
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+fn fold(a: IpAddr) -> IpAddr {
+    match a {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(a),
+        v4 => v4,
+    }
+}
+
+/// The client address: the peer, unless the peer is a trusted proxy; then `CF-Connecting-IP`,
+/// else the right-most `X-Forwarded-For` entry that is not itself a trusted proxy. IPv4-mapped
+/// IPv6 addresses are folded to IPv4.
+pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[String]) -> IpAddr {
+    let peer = fold(peer);
+    let is_trusted = |a: IpAddr| trusted.iter().any(|t| crate::flow::allowed(t, &a.to_string(), false));
+    if trusted.is_empty() || !is_trusted(peer) {
+        return peer;
+    }
+    let header_ip = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    if let Some(cf) = header_ip("cf-connecting-ip").and_then(|v| v.trim().parse::<IpAddr>().ok()) {
+        return fold(cf);
+    }
+    if let Some(xff) = header_ip("x-forwarded-for") {
+        for part in xff.rsplit(',') {
+            match part.trim().parse::<IpAddr>() {
+                Ok(a) if is_trusted(fold(a)) => continue,
+                Ok(a) => return fold(a),
+                Err(_) => break,
+            }
+        }
+    }
+    peer
 }
 
 async fn healthz() -> &'static str {

@@ -29,6 +29,10 @@ pub struct Config {
     /// The file-system root that host effects (accounts, homes, rendered configs) are applied
     /// under: `/` on a real server, a sandbox directory otherwise.
     pub host_root: PathBuf,
+    /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` /
+    /// `CF-Connecting-IP` headers are believed. Empty: the peer address is the client.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -229,7 +233,10 @@ pub fn init(dir: &Path, opts: &InitOptions) -> Result<InitReport, HearthError> {
             Some(p) => absolute(p)?,
             None => dir.join("host"),
         };
-        let config = Config { host_root };
+        let config = Config {
+            host_root,
+            trusted_proxies: Vec::new(),
+        };
         let text =
             toml::to_string(&config).map_err(|e| HearthError::new(ReturnCode::Parsing, format!("config: {e}")))?;
         let tmp = conf_path.with_extension("toml.tmp");

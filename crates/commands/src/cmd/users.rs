@@ -132,7 +132,7 @@ fn with_root_counters(ctx: &Ctx<'_, '_>, mut rec: Record, apply: bool) -> Result
 
 pub fn add_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     let user = args.s(0);
-    let password = args.s(1);
+    let password = &crate::tmpfile::password_arg(ctx, args.s(1));
     let email = args.s(2);
     let package = args.get(3).unwrap_or("default");
     let mut name = args.s(4).to_string();
@@ -279,7 +279,7 @@ pub fn change_password(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hea
     check(Kind::User, user)?;
     let mut rec = common::user(ctx, user)?;
     unsuspended(user, &rec)?;
-    let password = args.s(1);
+    let password = &crate::tmpfile::password_arg(ctx, args.s(1));
     // compat: Hestia reads an empty password from the terminal and accepts any length.
     if password.is_empty() {
         return Err(HearthError::invalid("invalid password format"));
@@ -440,7 +440,7 @@ pub fn change_config_value(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
 
 pub fn check_password(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     let user = args.s(0);
-    let password = args.s(1);
+    let password = &crate::tmpfile::password_arg(ctx, args.s(1));
     let ip = args.get(2).unwrap_or("127.0.0.1");
     let return_hash = !args.s(3).is_empty();
     check(Kind::User, user)?;

@@ -1,10 +1,11 @@
 //! One integration-test binary: each test gets its own HEARTH_HOME and sandbox host-root and
 //! runs the real `hearth` binary.
 
+mod api_matrix;
 mod bad_input;
 mod concurrency;
 mod golden;
 mod keys;
 mod lifecycle;
-mod serve;
+pub mod serve;
 mod support;

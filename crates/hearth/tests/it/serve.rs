@@ -2,7 +2,6 @@
 //! transcript replayed against the imported fixture, plus the deliberate deviations.
 
 use crate::support::{Env, fixtures};
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 pub struct Server {
@@ -19,25 +18,36 @@ impl Drop for Server {
 
 impl Server {
     pub fn start(env: &Env) -> Server {
-        let mut child = env
+        let log = env.dir.path().join("serve.log");
+        let file = std::fs::File::create(&log).expect("log");
+        let child = env
             .command()
             .args(["serve", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+            .stderr(file)
             .spawn()
             .expect("spawn serve");
-        let stderr = child.stderr.take().expect("stderr");
-        let mut lines = BufReader::new(stderr).lines();
         let mut port = 0;
-        for line in lines.by_ref() {
-            let line = line.expect("line");
-            if let Some(rest) = line.strip_prefix("hearth: listening on https://127.0.0.1:") {
-                port = rest.trim_end_matches("/api/").parse().expect("port");
+        for _ in 0..200 {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if let Some(line) = text
+                .lines()
+                .find(|l| l.starts_with("hearth: listening on https://127.0.0.1:"))
+            {
+                port = line
+                    .trim_start_matches("hearth: listening on https://127.0.0.1:")
+                    .trim_end_matches("/api/")
+                    .parse()
+                    .expect("port");
                 break;
             }
+            std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        assert!(port > 0, "serve did not start");
-        std::thread::spawn(move || for _ in lines {});
+        assert!(
+            port > 0,
+            "serve did not start: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
         Server { child, port }
     }
 }
