@@ -91,7 +91,6 @@ impl Endpoint {
     }
 
     fn dispatch(&self, fields: Fields, ip: &str) -> (Flow, Answer) {
-        let fields = fields;
         if fields.has("access_key") && fields.has("secret_key") {
             (Flow::AccessKey, self.access_key_flow(&fields, ip).unwrap_or_else(|a| a))
         } else if fields.has("user") || fields.has("hash") {
@@ -434,6 +433,11 @@ mod ipnet_lite {
     }
 }
 
+fn fields_hash(f: &mut Fields) -> Fields {
+    split_hash(f);
+    std::mem::take(f)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -458,9 +462,4 @@ mod tests {
         assert!(json_truthy("5"));
         assert!(!json_truthy("admin\nbob"));
     }
-}
-
-fn fields_hash(f: &mut Fields) -> Fields {
-    split_hash(f);
-    std::mem::take(f)
 }
