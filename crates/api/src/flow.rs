@@ -14,6 +14,7 @@ pub struct Endpoint {
     pub home: Home,
     pool: Mutex<Vec<Store>>,
     failed_auth: crate::limits::FailedAuth,
+    pub audit: crate::audit::Audit,
 }
 
 /// Which flow a request took (for logs).
@@ -27,6 +28,7 @@ pub enum Flow {
 impl Endpoint {
     pub fn new(home: Home) -> Endpoint {
         Endpoint {
+            audit: crate::audit::Audit::start(home.clone()),
             home,
             pool: Mutex::new(Vec::new()),
             failed_auth: Default::default(),
@@ -74,7 +76,8 @@ impl Endpoint {
             };
             return (Flow::None, answer);
         }
-        let (flow, answer) = self.dispatch(fields_hash(&mut fields), ip);
+        split_hash(&mut fields);
+        let (flow, answer) = self.dispatch(fields, ip);
         if answer.status == 401
             && answer.exit_code == Some(9)
             && let Some(a) = addr
@@ -116,32 +119,22 @@ impl Endpoint {
         if access_key.is_empty() || secret_key.is_empty() {
             return Err(api_error(9, "Authentication failed", rc));
         }
-        let check = [
-            access_key.clone(),
-            secret_key,
-            cmd.clone(),
-            ip.to_string(),
-            "json".to_string(),
-        ];
-        let out = self.run("v-check-access-key", &check, &Caller::Cli)?;
-        if out.exit_code() != 0 {
-            // An unknown key and a wrong secret answer alike.
-            let msg = if out
-                .stdout
-                .starts_with(&format!("Error: key {access_key} doesn't exist"))
-                || out.stdout.starts_with("Error: invalid secret_access_key format")
-                || out.stdout.starts_with("Error: invalid access_key_id format")
-            {
-                format!("Error: Invalid secret key for key {access_key}")
-            } else {
-                out.stdout.clone()
-            };
-            return Err(api_error(out.exit_code(), &msg, rc));
-        }
-        let grant: serde_json::Value =
-            serde_json::from_str(&out.stdout).map_err(|_| api_error(9, "Authentication failed", rc))?;
-        let key_user = grant["USER"].as_str().unwrap_or_default().to_string();
-        let position = grant["USER_ARG_POSITION"].as_u64().unwrap_or(0) as usize;
+        let (result, audit) =
+            self.with_store(|s| engine::authenticate_key(&self.home, s, &access_key, &secret_key, &cmd, ip))?;
+        self.audit.record(audit);
+        let grant = match result {
+            Ok(g) => g,
+            Err(e) => {
+                // An unknown key and a wrong secret answer alike.
+                let same = e.message == format!("key {access_key} doesn't exist")
+                    || e.message == "invalid secret_access_key format"
+                    || e.message.starts_with("invalid access_key_id format");
+                let msg = if same { format!("Invalid secret key for key {access_key}") } else { e.message };
+                return Err(api_error(e.code.exit_code(), &msg, rc));
+            }
+        };
+        let key_user = grant.user.clone();
+        let position = grant.user_arg_position;
         let is_root = key_user == root;
         if !is_root && api_status < 2 {
             return Err(api_error(21, "API has been disabled", rc));
@@ -431,11 +424,6 @@ mod ipnet_lite {
             }
         }
     }
-}
-
-fn fields_hash(f: &mut Fields) -> Fields {
-    split_hash(f);
-    std::mem::take(f)
 }
 
 #[cfg(test)]

@@ -105,11 +105,11 @@ impl Args {
 }
 
 /// A history line to write even though the command failed (its transaction rolled back).
-struct Deferred {
-    user: String,
-    level: &'static str,
-    category: &'static str,
-    message: String,
+pub struct Deferred {
+    pub user: String,
+    pub level: &'static str,
+    pub category: &'static str,
+    pub message: String,
 }
 
 /// What a handler gets: the open transaction, the home, the host, the caller, the clock.
@@ -281,6 +281,57 @@ impl Home {
             let _ = writeln!(f, "{line}");
         }
     }
+}
+
+/// What authenticating an access key leaves to write: history lines and `auth.log` lines.
+#[derive(Default)]
+pub struct AuthAudit {
+    pub history: Vec<Deferred>,
+    pub auth_log: Vec<String>,
+}
+
+/// Authenticate an access key for `command` from `ip` in a read transaction, exactly as
+/// `v-check-access-key` decides (same messages; exit 9, or 10 for a forbidden command), and
+/// return the lines to log instead of writing them, so a server can batch them.
+pub fn authenticate_key(
+    home: &Home,
+    store: &mut Store,
+    id: &str,
+    secret: &str,
+    command: &str,
+    ip: &str,
+) -> (Result<crate::keys::KeyGrant, HearthError>, AuthAudit) {
+    let now = Now::current();
+    let host = home.host();
+    let mut audit = AuthAudit::default();
+    let result = store.read(|tx| {
+        let mut ctx = Ctx { tx, home, host: &host, caller: &Caller::Cli, now: &now, deferred: Vec::new() };
+        let r = crate::keys::authenticate(&mut ctx, id, secret, command, ip);
+        audit.history = std::mem::take(&mut ctx.deferred);
+        Ok(r)
+    });
+    let result = match result {
+        Ok(r) => r,
+        Err(e) => Err(e),
+    };
+    let who = if id.is_empty() { "api" } else { id };
+    match &result {
+        Ok(grant) => {
+            audit.history.push(Deferred {
+                user: grant.user.clone(),
+                level: "Info",
+                category: "API",
+                message: format!("[{ip}] Access key {id} successfully launched with command {command}"),
+            });
+            audit.auth_log.push(format!("{} {} {id} {ip} {command} successfully launched", now.date, now.time));
+        }
+        Err(_) => audit.auth_log.push(format!("{} {} {who} {ip} failed to login", now.date, now.time)),
+    }
+    let result = result.map_err(|e| {
+        let code = if e.code == ReturnCode::Forbidden { ReturnCode::Forbidden } else { ReturnCode::Password };
+        HearthError { code, ..e }
+    });
+    (result, audit)
 }
 
 /// The names of every implemented command.
