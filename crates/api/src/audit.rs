@@ -10,8 +10,14 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+/// One queued item: the audit lines of a call, or a request-log line for stderr.
+pub enum Item {
+    Auth(AuthAudit),
+    Request(String),
+}
+
 pub struct Audit {
-    tx: Option<Sender<AuthAudit>>,
+    tx: Option<Sender<Item>>,
     worker: Option<JoinHandle<()>>,
 }
 
@@ -21,7 +27,10 @@ const LINGER: Duration = Duration::from_millis(5);
 impl Audit {
     pub fn start(home: Home) -> Audit {
         let (tx, rx) = mpsc::channel();
-        let worker = std::thread::Builder::new().name("hearth-audit".into()).spawn(move || run(home, rx)).ok();
+        let worker = std::thread::Builder::new()
+            .name("hearth-audit".into())
+            .spawn(move || run(home, rx))
+            .ok();
         Audit { tx: Some(tx), worker }
     }
 
@@ -30,7 +39,14 @@ impl Audit {
             return;
         }
         if let Some(tx) = &self.tx {
-            let _ = tx.send(a);
+            let _ = tx.send(Item::Auth(a));
+        }
+    }
+
+    /// Queue a request-log line (written to stderr by the same thread, in batches).
+    pub fn request_log(&self, line: String) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(Item::Request(line));
         }
     }
 
@@ -49,7 +65,7 @@ impl Drop for Audit {
     }
 }
 
-fn run(home: Home, rx: Receiver<AuthAudit>) {
+fn run(home: Home, rx: Receiver<Item>) {
     let mut store = None;
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
@@ -62,11 +78,25 @@ fn run(home: Home, rx: Receiver<AuthAudit>) {
         }
         let now = Now::current();
         let mut auth = String::new();
-        for a in &batch {
-            for l in &a.auth_log {
-                auth.push_str(l);
-                auth.push('\n');
+        let mut requests = String::new();
+        let mut audits = Vec::new();
+        for item in batch {
+            match item {
+                Item::Auth(a) => {
+                    for l in &a.auth_log {
+                        auth.push_str(l);
+                        auth.push('\n');
+                    }
+                    audits.push(a);
+                }
+                Item::Request(l) => {
+                    requests.push_str(&l);
+                    requests.push('\n');
+                }
             }
+        }
+        if !requests.is_empty() {
+            let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), requests.as_bytes());
         }
         if !auth.is_empty() {
             home.append_log("auth.log", auth.trim_end_matches('\n'));
@@ -74,11 +104,21 @@ fn run(home: Home, rx: Receiver<AuthAudit>) {
         if store.is_none() {
             store = home.store().ok();
         }
+        if audits.iter().all(|a| a.history.is_empty()) {
+            continue;
+        }
         if let Some(s) = store.as_mut() {
             let r = s.write(|tx| {
-                for a in &batch {
+                for a in &audits {
                     for h in &a.history {
-                        tx.log_history(&h.user, &now.date, &now.time, h.level, h.category, &history_text(&h.message))?;
+                        tx.log_history(
+                            &h.user,
+                            &now.date,
+                            &now.time,
+                            h.level,
+                            h.category,
+                            &history_text(&h.message),
+                        )?;
                     }
                 }
                 Ok(())

@@ -54,7 +54,7 @@ impl Endpoint {
     }
 
     fn settings(&self) -> Result<Record, Answer> {
-        self.with_store(|s| s.read(|tx| tx.settings()))?
+        self.with_store(|s| s.read(|tx| tx.settings_of(&["API", "API_SYSTEM", "API_ALLOWED_IP", "ROOT_USER"])))?
             .map_err(|e| api_error(e.code.exit_code(), &e.message, false))
     }
 
@@ -129,7 +129,11 @@ impl Endpoint {
                 let same = e.message == format!("key {access_key} doesn't exist")
                     || e.message == "invalid secret_access_key format"
                     || e.message.starts_with("invalid access_key_id format");
-                let msg = if same { format!("Invalid secret key for key {access_key}") } else { e.message };
+                let msg = if same {
+                    format!("Invalid secret key for key {access_key}")
+                } else {
+                    e.message
+                };
                 return Err(api_error(e.code.exit_code(), &msg, rc));
             }
         };

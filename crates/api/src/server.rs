@@ -103,33 +103,40 @@ async fn api(
         Err(BodyError::NonScalar) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
     let cmd = fields.get("cmd").unwrap_or("").chars().take(64).collect::<String>();
-    let app2 = app.clone();
-    let ip2 = ip.clone();
-    let result = tokio::task::spawn_blocking(move || app2.endpoint.handle(fields, &ip2)).await;
-    match result {
-        Ok((flow, answer)) => {
-            eprintln!(
-                "req={id} ip={ip} flow={} cmd={} status={} exit={}",
-                match flow {
-                    Flow::AccessKey => "key",
-                    Flow::Legacy => "legacy",
-                    Flow::None => "-",
-                },
-                if crate::protocol::valid_cmd(&cmd) {
-                    cmd.as_str()
-                } else {
-                    "?"
-                },
-                answer.status,
-                answer.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into())
-            );
-            respond(answer)
+    // Reads answer in microseconds: run them on the worker. Commands that write (and may run
+    // useradd or wait for the store's write lock) go to the blocking pool.
+    let writes = hearth_commands::engine::find(&cmd).is_some_and(|s| s.mode == hearth_commands::engine::Mode::Write);
+    let (flow, answer) = if writes {
+        let app2 = app.clone();
+        let ip2 = ip.clone();
+        match tokio::task::spawn_blocking(move || app2.endpoint.handle(fields, &ip2)).await {
+            Ok(r) => r,
+            Err(_) => {
+                app.endpoint
+                    .audit
+                    .request_log(format!("req={id} ip={ip} status=500 (handler failed)"));
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
         }
-        Err(_) => {
-            eprintln!("req={id} ip={ip} status=500 (handler failed)");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
+    } else {
+        app.endpoint.handle(fields, &ip)
+    };
+    app.endpoint.audit.request_log(format!(
+        "req={id} ip={ip} flow={} cmd={} status={} exit={}",
+        match flow {
+            Flow::AccessKey => "key",
+            Flow::Legacy => "legacy",
+            Flow::None => "-",
+        },
+        if crate::protocol::valid_cmd(&cmd) {
+            cmd.as_str()
+        } else {
+            "?"
+        },
+        answer.status,
+        answer.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into())
+    ));
+    respond(answer)
 }
 
 fn fold(a: IpAddr) -> IpAddr {

@@ -11,10 +11,13 @@ pub fn options(name: &str) -> Option<&'static str> {
     if let Some(spec) = crate::engine::find(name) {
         return Some(spec.options);
     }
-    DATA.lines().find_map(|l| {
-        let (n, o) = l.split_once('\t')?;
-        (n == name).then_some(o)
-    })
+    index().get(name).copied()
+}
+
+fn index() -> &'static std::collections::HashMap<&'static str, &'static str> {
+    static INDEX: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static str>> =
+        std::sync::OnceLock::new();
+    INDEX.get_or_init(|| DATA.lines().filter_map(|l| l.split_once('\t')).collect())
 }
 
 pub fn is_hestia_command(name: &str) -> bool {

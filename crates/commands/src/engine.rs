@@ -305,7 +305,14 @@ pub fn authenticate_key(
     let host = home.host();
     let mut audit = AuthAudit::default();
     let result = store.read(|tx| {
-        let mut ctx = Ctx { tx, home, host: &host, caller: &Caller::Cli, now: &now, deferred: Vec::new() };
+        let mut ctx = Ctx {
+            tx,
+            home,
+            host: &host,
+            caller: &Caller::Cli,
+            now: &now,
+            deferred: Vec::new(),
+        };
         let r = crate::keys::authenticate(&mut ctx, id, secret, command, ip);
         audit.history = std::mem::take(&mut ctx.deferred);
         Ok(r)
@@ -323,12 +330,21 @@ pub fn authenticate_key(
                 category: "API",
                 message: format!("[{ip}] Access key {id} successfully launched with command {command}"),
             });
-            audit.auth_log.push(format!("{} {} {id} {ip} {command} successfully launched", now.date, now.time));
+            audit.auth_log.push(format!(
+                "{} {} {id} {ip} {command} successfully launched",
+                now.date, now.time
+            ));
         }
-        Err(_) => audit.auth_log.push(format!("{} {} {who} {ip} failed to login", now.date, now.time)),
+        Err(_) => audit
+            .auth_log
+            .push(format!("{} {} {who} {ip} failed to login", now.date, now.time)),
     }
     let result = result.map_err(|e| {
-        let code = if e.code == ReturnCode::Forbidden { ReturnCode::Forbidden } else { ReturnCode::Password };
+        let code = if e.code == ReturnCode::Forbidden {
+            ReturnCode::Forbidden
+        } else {
+            ReturnCode::Password
+        };
         HearthError { code, ..e }
     });
     (result, audit)

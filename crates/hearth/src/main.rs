@@ -138,6 +138,10 @@ fn init(args: &[String]) -> ExitCode {
     let dir = Home::locate();
     match hearth_commands::init(&dir, &opts) {
         Ok(report) => {
+            if let Err(e) = hearth_api::server::ensure_certificate(&dir) {
+                eprintln!("hearth init: {e}");
+                return ExitCode::from(13);
+            }
             if report.created {
                 println!("hearth home initialised at {}", dir.display());
             } else {

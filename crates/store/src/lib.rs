@@ -140,6 +140,16 @@ fn rec(text: String) -> rusqlite::Result<Record> {
 }
 
 impl Tx<'_> {
+    /// One row of a cached statement (statements are parsed once per connection).
+    fn one<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        self.tx.prepare_cached(sql)?.query_row(params, f)
+    }
+
     // ---------------------------------------------------------------- settings
 
     pub fn settings(&self) -> Result<Record> {
@@ -158,9 +168,27 @@ impl Tx<'_> {
         Ok(out)
     }
 
+    /// The given settings only (a request needs four of them, not all).
+    pub fn settings_of(&self, keys: &[&str]) -> Result<Record> {
+        let mut out = Record::new();
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT value FROM settings WHERE key = ?1")
+            .map_err(store_err)?;
+        for k in keys {
+            if let Some(v) = st
+                .query_row([k], |r| r.get::<_, String>(0))
+                .optional()
+                .map_err(store_err)?
+            {
+                out.set(*k, v);
+            }
+        }
+        Ok(out)
+    }
+
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        self.tx
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+        self.one("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
             .optional()
             .map_err(store_err)
     }
@@ -184,8 +212,7 @@ impl Tx<'_> {
     // ---------------------------------------------------------------- packages
 
     pub fn package(&self, name: &str) -> Result<Option<Record>> {
-        self.tx
-            .query_row("SELECT conf FROM packages WHERE name = ?1", [name], |r| rec(r.get(0)?))
+        self.one("SELECT conf FROM packages WHERE name = ?1", [name], |r| rec(r.get(0)?))
             .optional()
             .map_err(store_err)
     }
@@ -233,15 +260,13 @@ impl Tx<'_> {
     // ---------------------------------------------------------------- users
 
     pub fn user(&self, name: &str) -> Result<Option<Record>> {
-        self.tx
-            .query_row("SELECT conf FROM users WHERE name = ?1", [name], |r| rec(r.get(0)?))
+        self.one("SELECT conf FROM users WHERE name = ?1", [name], |r| rec(r.get(0)?))
             .optional()
             .map_err(store_err)
     }
 
     pub fn user_exists(&self, name: &str) -> Result<bool> {
-        self.tx
-            .query_row("SELECT 1 FROM users WHERE name = ?1", [name], |_| Ok(()))
+        self.one("SELECT 1 FROM users WHERE name = ?1", [name], |_| Ok(()))
             .optional()
             .map(|o| o.is_some())
             .map_err(store_err)
@@ -259,9 +284,18 @@ impl Tx<'_> {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(store_err)
     }
 
+    /// (users, suspended users), counted in SQL without decoding records.
+    pub fn user_counts(&self) -> Result<(i64, i64)> {
+        self.one(
+            r#"SELECT count(*), coalesce(sum(instr(conf, '["SUSPENDED","yes"]') > 0), 0) FROM users"#,
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(store_err)
+    }
+
     pub fn user_count(&self) -> Result<i64> {
-        self.tx
-            .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
+        self.one("SELECT count(*) FROM users", [], |r| r.get(0))
             .map_err(store_err)
     }
 
@@ -304,8 +338,7 @@ impl Tx<'_> {
     // ---------------------------------------------------------------- access keys
 
     pub fn access_key(&self, id: &str) -> Result<Option<AccessKey>> {
-        self.tx
-            .query_row(
+        self.one(
                 "SELECT id, user, secret_sha256, permissions, comment, time, date, expires_at, ips FROM access_keys WHERE id = ?1",
                 [id],
                 key_row,
@@ -347,13 +380,12 @@ impl Tx<'_> {
     // ---------------------------------------------------------------- legacy API keys
 
     pub fn legacy_key_exists(&self, key_sha256: &[u8]) -> Result<bool> {
-        self.tx
-            .query_row("SELECT 1 FROM legacy_keys WHERE key_sha256 = ?1", [key_sha256], |_| {
-                Ok(())
-            })
-            .optional()
-            .map(|o| o.is_some())
-            .map_err(store_err)
+        self.one("SELECT 1 FROM legacy_keys WHERE key_sha256 = ?1", [key_sha256], |_| {
+            Ok(())
+        })
+        .optional()
+        .map(|o| o.is_some())
+        .map_err(store_err)
     }
 
     pub fn insert_legacy_key(&self, key_sha256: &[u8], time: &str, date: &str) -> Result<()> {

@@ -111,9 +111,8 @@ pub fn shown(ctx: &Ctx<'_, '_>, name: &str, rec: Record, root: &str) -> Result<R
 /// them from the root user's file); `v-list-users` only for the root user.
 fn with_root_counters(ctx: &Ctx<'_, '_>, mut rec: Record, apply: bool) -> Result<Record, HearthError> {
     if apply {
-        let users = ctx.tx.users()?;
-        let suspended = users.iter().filter(|(_, r)| r.get("SUSPENDED") == "yes").count();
-        rec.set("U_USERS", users.len().to_string());
+        let (users, suspended) = ctx.tx.user_counts()?;
+        rec.set("U_USERS", users.to_string());
         rec.set("SUSPENDED_USERS", suspended.to_string());
     }
     // Through the API the secrets of a user's login (password-reset key, 2FA) are not handed
