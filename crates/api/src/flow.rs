@@ -54,7 +54,7 @@ impl Endpoint {
     }
 
     fn settings(&self) -> Result<Record, Answer> {
-        self.with_store(|s| s.read(|tx| tx.settings_of(&["API", "API_SYSTEM", "API_ALLOWED_IP", "ROOT_USER"])))?
+        self.with_store(|s| s.read(|tx| tx.api_settings()))?
             .map_err(|e| api_error(e.code.exit_code(), &e.message, false))
     }
 

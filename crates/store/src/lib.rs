@@ -168,21 +168,21 @@ impl Tx<'_> {
         Ok(out)
     }
 
-    /// The given settings only (a request needs four of them, not all).
-    pub fn settings_of(&self, keys: &[&str]) -> Result<Record> {
-        let mut out = Record::new();
+    /// The settings the API reads on every request, in one cached statement.
+    pub fn api_settings(&self) -> Result<Record> {
         let mut st = self
             .tx
-            .prepare_cached("SELECT value FROM settings WHERE key = ?1")
+            .prepare_cached(
+                "SELECT key, value FROM settings WHERE key IN ('API', 'API_SYSTEM', 'API_ALLOWED_IP', 'ROOT_USER')",
+            )
             .map_err(store_err)?;
-        for k in keys {
-            if let Some(v) = st
-                .query_row([k], |r| r.get::<_, String>(0))
-                .optional()
-                .map_err(store_err)?
-            {
-                out.set(*k, v);
-            }
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(store_err)?;
+        let mut out = Record::new();
+        for row in rows {
+            let (k, v) = row.map_err(store_err)?;
+            out.set(k, v);
         }
         Ok(out)
     }
