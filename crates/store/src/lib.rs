@@ -153,29 +153,18 @@ impl Tx<'_> {
     // ---------------------------------------------------------------- settings
 
     pub fn settings(&self) -> Result<Record> {
-        let mut st = self
-            .tx
-            .prepare_cached("SELECT key, value FROM settings ORDER BY key")
-            .map_err(store_err)?;
-        let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .map_err(store_err)?;
-        let mut out = Record::new();
-        for row in rows {
-            let (k, v) = row.map_err(store_err)?;
-            out.set(k, v);
-        }
-        Ok(out)
+        self.settings_where("SELECT key, value FROM settings ORDER BY key")
     }
 
     /// The settings the API reads on every request, in one cached statement.
     pub fn api_settings(&self) -> Result<Record> {
-        let mut st = self
-            .tx
-            .prepare_cached(
-                "SELECT key, value FROM settings WHERE key IN ('API', 'API_SYSTEM', 'API_ALLOWED_IP', 'ROOT_USER')",
-            )
-            .map_err(store_err)?;
+        self.settings_where(
+            "SELECT key, value FROM settings WHERE key IN ('API', 'API_SYSTEM', 'API_ALLOWED_IP', 'ROOT_USER')",
+        )
+    }
+
+    fn settings_where(&self, sql: &str) -> Result<Record> {
+        let mut st = self.tx.prepare_cached(sql).map_err(store_err)?;
         let rows = st
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
             .map_err(store_err)?;

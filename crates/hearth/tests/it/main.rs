@@ -1,6 +1,7 @@
 //! One integration-test binary: each test gets its own HEARTH_HOME and sandbox host-root and
 //! runs the real `hearth` binary.
 
+mod api_bats;
 mod api_matrix;
 mod bad_input;
 mod concurrency;
