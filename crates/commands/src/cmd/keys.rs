@@ -118,7 +118,11 @@ pub fn key_allows(home: &crate::home::Home, key: &AccessKey, root: &str, command
 pub fn add_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     let user = args.s(0);
     let comment = args.s(2);
-    let format = args.get(3).unwrap_or("shell");
+    // `${4-shell}` then, in Hestia, an empty value also prints the shell form.
+    let format = match args.s(3) {
+        "" => "shell",
+        f => f,
+    };
     demo_mode(ctx)?;
     let perms = cleanup(args.s(1));
     check(Kind::User, user)?;
