@@ -1,7 +1,7 @@
 //! Packages: v-add-user-package, v-delete-user-package, v-list-user-package,
 //! v-list-user-packages, v-change-user-package.
 
-use super::common::{self, demo_mode, format_arg, unsuspended};
+use super::common::{self, demo_mode, format_arg};
 use super::users::PACKAGE_KEYS;
 use crate::engine::{Args, Ctx};
 use hearth_domain::kv;
@@ -150,14 +150,16 @@ fn apply_package(ctx: &mut Ctx<'_, '_>, user: &str, name: &str, pkg: &Record) ->
     Ok(())
 }
 
-/// The counters a package limit is checked against when a user moves to it.
-const LIMIT_USAGE: [(&str, &str); 6] = [
-    ("WEB_DOMAINS", "U_WEB_DOMAINS"),
-    ("DNS_DOMAINS", "U_DNS_DOMAINS"),
-    ("MAIL_DOMAINS", "U_MAIL_DOMAINS"),
-    ("DATABASES", "U_DATABASES"),
-    ("CRON_JOBS", "U_CRON_JOBS"),
-    ("DISK_QUOTA", "U_DISK"),
+/// Hestia's `is_package_available`: (limit, usage counter, the name in its message). Hestia's
+/// MAIL_DOMAINS check never fires (a typo, spec §15.31); hearth checks it.
+const LIMIT_USAGE: [(&str, &str, &str); 7] = [
+    ("WEB_DOMAINS", "U_WEB_DOMAINS", "WEB_DOMAIN"),
+    ("DNS_DOMAINS", "U_DNS_DOMAINS", "DNS_DOMAIN"),
+    ("MAIL_DOMAINS", "U_MAIL_DOMAINS", "MAIL_DOMAIN"),
+    ("DATABASES", "U_DATABASES", "DATABASE"),
+    ("CRON_JOBS", "U_CRON_JOBS", "CRON"),
+    ("DISK_QUOTA", "U_DISK", "DISK"),
+    ("BANDWIDTH", "U_BANDWIDTH", "BANDWIDTH"),
 ];
 
 pub fn change_user_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
@@ -167,16 +169,14 @@ pub fn change_user_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
     check(Kind::User, user)?;
     check(Kind::Package, name)?;
     let rec = common::user(ctx, user)?;
-    unsuspended(user, &rec)?;
     let pkg = package(ctx, name)?;
     if force != "yes" {
-        // Hestia's is_package_avalable: the user's usage must fit the new package.
-        for (limit, used) in LIMIT_USAGE {
+        for (limit, used, label) in LIMIT_USAGE {
             let used: u64 = rec.get(used).parse().unwrap_or(0);
             if !common::within_limit(pkg.get(limit), used) {
                 return Err(HearthError::new(
                     ReturnCode::Limit,
-                    format!("Package {name} doesn't cover {limit} usage"),
+                    format!("Package doesn't cover {label} usage"),
                 ));
             }
         }
@@ -184,10 +184,16 @@ pub fn change_user_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
     demo_mode(ctx)?;
     apply_package(ctx, user, name, &pkg)?;
     ctx.history(
+        user,
+        "Info",
+        "System",
+        &format!("You have been assigned a new package ({name})."),
+    )?;
+    ctx.history(
         "system",
         "Info",
-        "Users",
-        &format!("User package changed (User: {user}, Package: {name})."),
+        "System",
+        &format!("Package limits applied to user (Package: {name}, User: {user})."),
     )?;
     Ok(String::new())
 }
