@@ -226,6 +226,14 @@ impl Endpoint {
             });
         }
         check_allowed(settings.get("API_ALLOWED_IP"), ip, false, rc)?;
+        if settings.get("API_LEGACY_AUTH") == "no" {
+            // hearth's switch: access keys only, even while the legacy API is on.
+            return Err(api_error(
+                10,
+                "Error: password and legacy-key authentication are disabled (API_LEGACY_AUTH='no')",
+                rc,
+            ));
+        }
         let root = settings.get("ROOT_USER").to_string();
         let failed = |code: i32| api_error(code, "Error: authentication failed", rc);
         let hash = f.get("hash").unwrap_or("");
@@ -262,6 +270,16 @@ impl Endpoint {
         }
         let cmd = command(f, rc)?;
         let args = f.args();
+        let method = if hash.is_empty() { "password" } else { "legacy API key" };
+        self.audit.record(engine::AuthAudit {
+            history: vec![engine::Deferred {
+                user: root.clone(),
+                level: "Info",
+                category: "API",
+                message: format!("[{ip}] {method} authentication, command {cmd}"),
+            }],
+            auth_log: Vec::new(),
+        });
         let caller = Caller::Api {
             user: root.clone(),
             root: true,

@@ -159,7 +159,7 @@ impl Tx<'_> {
     /// The settings the API reads on every request, in one cached statement.
     pub fn api_settings(&self) -> Result<Record> {
         self.settings_where(
-            "SELECT key, value FROM settings WHERE key IN ('API', 'API_SYSTEM', 'API_ALLOWED_IP', 'ROOT_USER')",
+            "SELECT key, value FROM settings WHERE key IN ('API', 'API_SYSTEM', 'API_ALLOWED_IP', 'ROOT_USER', 'API_LEGACY_AUTH')",
         )
     }
 

@@ -93,6 +93,26 @@ fn api_rules_hold() {
     );
     assert_eq!((r.status, r.body.as_str()), (200, "admin\n"));
 
+    // The switch that refuses the deprecated methods while the legacy API is on.
+    env.ok(&["v-change-sys-config-value", "API_LEGACY_AUTH", "no"]);
+    let r = form(
+        &server,
+        &[
+            ("user", "admin"),
+            ("password", "Adm1nPass!"),
+            ("cmd", "v-list-users"),
+            ("arg1", "list"),
+        ],
+        &[],
+    );
+    assert_eq!((r.status, r.exit.as_deref()), (401, Some("10")), "{}", r.body);
+    assert_eq!(ok(&[]).status, 200, "access keys keep working");
+    env.ok(&["v-change-sys-config-value", "API_LEGACY_AUTH", "yes"]);
+    // Legacy-flow calls land in the root user's history.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let hist = env.ok(&["v-list-user-log", "admin", "plain"]);
+    assert!(hist.contains("password authentication, command v-list-users"), "{hist}");
+
     // v-make-tmp-file + a password argument naming it: the file lives in a private store.
     env.ok(&["v-add-user", "erin", "S3cretPass", "erin@example.org"]);
     let (bil, bils) = key(&env, &["admin", "billing", "billing", "plain"]);
