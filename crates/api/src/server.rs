@@ -97,7 +97,8 @@ async fn api(
 ) -> Response {
     let id = app.requests.fetch_add(1, Ordering::Relaxed) + 1;
     let ip = client_ip(peer.ip(), &headers, &app.endpoint.home.config.trusted_proxies).to_string();
-    let fields = match parse_body(&body, None) {
+    let form = multipart_fields(&headers, &body).await;
+    let fields = match parse_body(&body, form) {
         Ok(f) => f,
         Err(BodyError::Null) => return respond(api_error(405, crate::protocol::NULL_DATA, false)),
         Err(BodyError::NonScalar) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
@@ -137,6 +138,33 @@ async fn api(
         answer.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into())
     ));
     respond(answer)
+}
+
+/// The text fields of a `multipart/form-data` body (PHP fills `$_POST` from those too);
+/// `None` for any other body.
+async fn multipart_fields(headers: &HeaderMap, body: &Bytes) -> Option<Vec<(String, String)>> {
+    let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    if !ct.to_ascii_lowercase().starts_with("multipart/form-data") {
+        return None;
+    }
+    let boundary = multer::parse_boundary(ct).ok()?;
+    let data = body.clone();
+    let stream = futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(data) });
+    let mut mp = multer::Multipart::new(stream, boundary);
+    let mut out = Vec::new();
+    while let Ok(Some(field)) = mp.next_field().await {
+        let Some(name) = field.name().map(str::to_string) else {
+            continue;
+        };
+        if field.file_name().is_some() {
+            continue;
+        }
+        match field.text().await {
+            Ok(v) => out.push((name, v)),
+            Err(_) => return None,
+        }
+    }
+    Some(out)
 }
 
 fn fold(a: IpAddr) -> IpAddr {

@@ -43,6 +43,20 @@ fn api_rules_hold() {
     let r = ok(&[]);
     assert_eq!((r.status, r.body.as_str()), (200, "admin"), "CIDR allow-list entry");
 
+    // multipart/form-data bodies (PHP's curl with an array of fields sends those).
+    let args: Vec<String> = [
+        "-F".to_string(),
+        format!("hash={id}:{secret}"),
+        "-F".into(),
+        "cmd=v-list-users".into(),
+        "-F".into(),
+        "arg1=list".into(),
+        "http://127.0.0.1:8083/api/".into(),
+    ]
+    .to_vec();
+    let r = curl(&server, &args);
+    assert_eq!((r.status, r.body.as_str()), (200, "admin"), "multipart form");
+
     // An empty allow-list blocks everyone, with a hint.
     env.ok(&["v-change-sys-config-value", "API_ALLOWED_IP", ""]);
     let r = ok(&[]);
