@@ -77,7 +77,7 @@ fn upsert(out: &mut Vec<(String, String)>, key: &str, value: String) {
 ///   `'it'\''s'` reads as `it'\''s`, as in Hestia);
 /// * `"…"`: everything between the double quotes, which may not contain `"`, `\`, `$` or a
 ///   backtick (a shell would interpret those);
-/// * bare: no quotes, blanks, `\`, `$` or backticks; possibly empty.
+/// * bare: no quotes, blanks, `\`, `$` or backticks, not ending in `=`; possibly empty.
 ///
 /// Anything else is an error naming the line. A repeated key keeps its first position and takes
 /// the last value.
@@ -128,6 +128,10 @@ fn conf_value(v: &str) -> Result<&str, &'static str> {
     }
     if v.contains(['\'', '"', ' ', '\t']) || v.contains(SHELL) {
         return Err("unquoted value with quotes, blanks or shell characters");
+    }
+    // Hestia's `read` drops a final `=` of an unquoted value: refuse the ambiguity.
+    if v.ends_with('=') {
+        return Err("unquoted value ending in =");
     }
     Ok(v)
 }
@@ -435,6 +439,8 @@ IP=''
             conf_err("A=$(id)").1,
             "unquoted value with quotes, blanks or shell characters"
         );
+        assert_eq!(conf_err("A==").1, "unquoted value ending in =");
+        assert_eq!(parse_conf("A=a=b").expect("ok"), pairs(&[("A", "a=b")]));
         let e = conf_err("X=1\nY");
         assert_eq!(
             KvError { line: e.0, reason: e.1 }.to_string(),

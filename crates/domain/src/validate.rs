@@ -453,23 +453,7 @@ fn verdict(kind: Kind, v: &str) -> Result<(), HearthError> {
         Kind::Bool(_) => matches!(v, "yes" | "no"),
         Kind::Restart => matches!(v, "yes" | "no" | "ssl" | "reload" | "updatessl" | "scheduled"),
         Kind::Role => matches!(v, "admin" | "user" | "dns-cluster"),
-        Kind::Rtype => matches!(
-            v,
-            "A" | "AAAA"
-                | "NS"
-                | "CNAME"
-                | "MX"
-                | "TXT"
-                | "SRV"
-                | "DNSKEY"
-                | "KEY"
-                | "IPSECKEY"
-                | "PTR"
-                | "SPF"
-                | "TLSA"
-                | "CAA"
-                | "DS"
-        ),
+        Kind::Rtype => RTYPES.contains(&v),
         Kind::Hash => {
             (1..=80).contains(&b.len())
                 && b.iter()
@@ -582,6 +566,11 @@ fn one_line(v: &str) -> Result<(), HearthError> {
         Ok(())
     }
 }
+
+/// The DNS record types `is_dns_type_format_valid` knows.
+const RTYPES: [&str; 15] = [
+    "A", "AAAA", "NS", "CNAME", "MX", "TXT", "SRV", "DNSKEY", "KEY", "IPSECKEY", "PTR", "SPF", "TLSA", "CAA", "DS",
+];
 
 const COMMON_EXCLUDED: &[u8] = b"!#$^&()+={}:<>?/\\\"';%`| ";
 const DB_EXCLUDED: &[u8] = b"!@#$^&*()+={}:,<>?/\\\"';%`| ";
