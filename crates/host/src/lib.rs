@@ -267,13 +267,13 @@ impl Host {
     }
 
     /// Set the GECOS field (passwd field 5) to the contact e-mail
-    /// (`usermod [-P ROOT] -c EMAIL -- USER`; Hestia edits the same field with sed).
+    /// (`usermod [-P ROOT] --comment EMAIL -- USER`; Hestia edits the same field with sed).
     pub fn set_contact(&self, user: &str, email: &str) -> Result<()> {
         check_user(user)?;
         check_gecos(email)?;
         let _guard = self.host_lock()?;
         self.existing_user_account(user)?;
-        self.usermod(&[OsStr::new("-c"), OsStr::new(email)], user)
+        self.usermod(&[OsStr::new("--comment"), OsStr::new(email)], user)
             .and_then(|f| f.check(ReturnCode::Disk, "user contact change failed"))
     }
 
@@ -458,7 +458,7 @@ impl Host {
             skel.into_os_string(),
             "-s".into(),
             shell.into(),
-            "-c".into(),
+            "--comment".into(),
             email.into(),
             "-m".into(),
             "-d".into(),
