@@ -408,22 +408,22 @@ impl Tx<'_> {
         category: &str,
         message: &str,
     ) -> Result<()> {
+        // Cached statements: the API's audit writer calls this for every authenticated call.
         self.tx
-            .execute(
+            .prepare_cached(
                 "INSERT INTO history(user, id, date, time, level, category, message) VALUES (?1, (SELECT coalesce(max(id), 0) + 1 FROM history WHERE user = ?1), ?2, ?3, ?4, ?5, ?6)",
-                params![user, date, time, level, category, message],
             )
+            .and_then(|mut st| st.execute(params![user, date, time, level, category, message]))
             .map_err(store_err)?;
         let count: i64 = self
-            .tx
-            .query_row("SELECT count(*) FROM history WHERE user = ?1", [user], |r| r.get(0))
+            .one("SELECT count(*) FROM history WHERE user = ?1", [user], |r| r.get(0))
             .map_err(store_err)?;
         if count > HISTORY_MAX {
             self.tx
-                .execute(
+                .prepare_cached(
                     "DELETE FROM history WHERE user = ?1 AND id <= (SELECT max(id) FROM history WHERE user = ?1) - ?2",
-                    params![user, HISTORY_KEEP],
                 )
+                .and_then(|mut st| st.execute(params![user, HISTORY_KEEP]))
                 .map_err(store_err)?;
         }
         Ok(())
