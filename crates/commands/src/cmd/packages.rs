@@ -287,32 +287,12 @@ pub fn list_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hearth
             let _ = writeln!(o, "{}", cells.join("\t"));
         }
         Some(Format::Csv) => {
-            let keys = [
-                "WEB_TEMPLATE",
-                "BACKEND_TEMPLATE",
-                "PROXY_TEMPLATE",
-                "DNS_TEMPLATE",
-                "WEB_DOMAINS",
-                "WEB_ALIASES",
-                "DNS_DOMAINS",
-                "DNS_RECORDS",
-                "MAIL_DOMAINS",
-                "MAIL_ACCOUNTS",
-                "RATE_LIMIT",
-                "DATABASES",
-                "CRON_JOBS",
-                "DISK_QUOTA",
-                "CPU_QUOTA",
-                "CPU_QUOTA_PERIOD",
-                "MEMORY_LIMIT",
-                "SWAP_LIMIT",
-                "BANDWIDTH",
-                "NS",
-                "SHELL",
-                "BACKUPS",
-                "TIME",
-                "DATE",
-            ];
+            // The JSON members without BACKUPS_INCREMENTAL.
+            let keys: Vec<&str> = ONE_JSON
+                .iter()
+                .copied()
+                .filter(|k| *k != "BACKUPS_INCREMENTAL")
+                .collect();
             let _ = writeln!(o, "PACKAGE,{}", keys.join(","));
             let cells: Vec<String> = std::iter::once(csv_field(name))
                 .chain(keys.iter().map(|k| {

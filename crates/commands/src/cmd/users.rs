@@ -605,64 +605,25 @@ const LIST_USER_PLAIN: &[&str] = &[
     "DATE",
 ];
 
-const LIST_USER_CSV: &[&str] = &[
-    "USER",
-    "NAME",
-    "PACKAGE",
-    "WEB_TEMPLATE",
-    "BACKEND_TEMPLATE",
-    "PROXY_TEMPLATE",
-    "DNS_TEMPLATE",
-    "WEB_DOMAINS",
-    "WEB_ALIASES",
-    "DNS_DOMAINS",
-    "DNS_RECORDS",
-    "MAIL_DOMAINS",
-    "MAIL_ACCOUNTS",
-    "DATABASES",
-    "CRON_JOBS",
-    "DISK_QUOTA",
-    "BANDWIDTH",
-    "NS",
-    "HOME",
-    "SHELL",
-    "BACKUPS",
-    "CONTACT",
-    "CRON_REPORTS",
-    "RKEY",
-    "SUSPENDED",
-    "SUSPENDED_USERS",
-    "SUSPENDED_WEB",
-    "SUSPENDED_DNS",
-    "SUSPENDED_MAIL",
-    "SUSPENDED_DB",
-    "SUSPENDED_CRON",
-    "IP_AVAIL",
-    "IP_OWNED",
-    "U_USERS",
-    "U_DISK",
-    "U_DISK_DIRS",
-    "U_DISK_WEB",
-    "U_DISK_MAIL",
-    "U_DISK_DB",
-    "U_BANDWIDTH",
-    "U_WEB_DOMAINS",
-    "U_WEB_SSL",
-    "U_WEB_ALIASES",
-    "U_DNS_DOMAINS",
-    "U_DNS_RECORDS",
-    "U_MAIL_DOMAINS",
-    "U_MAIL_DKIM",
-    "U_MAIL_ACCOUNTS",
-    "U_DATABASES",
-    "U_CRON_JOBS",
-    "U_BACKUPS",
-    "LANGUAGE",
-    "THEME",
-    "NOTIFICATIONS",
-    "TIME",
-    "DATE",
-];
+/// `v-list-user csv` columns: the plain ones with NOTIFICATIONS before TIME.
+fn list_user_csv_keys() -> Vec<&'static str> {
+    let mut keys = LIST_USER_PLAIN.to_vec();
+    let at = keys.iter().position(|k| *k == "TIME").unwrap_or(keys.len());
+    keys.insert(at, "NOTIFICATIONS");
+    keys
+}
+
+/// `v-list-users csv` columns: USER, the JSON members, HOME after NS.
+fn list_users_csv_keys() -> Vec<&'static str> {
+    let mut keys = vec!["USER"];
+    for k in LIST_USERS_JSON {
+        keys.push(k);
+        if *k == "NS" {
+            keys.push("HOME");
+        }
+    }
+    keys
+}
 
 /// Fields Hestia's CSV wraps in double quotes.
 const CSV_QUOTED: [&str; 3] = ["NAME", "NS", "RKEY"];
@@ -723,8 +684,9 @@ pub fn list_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthErr
             let _ = writeln!(o, "{}", cells.join("\t"));
         }
         Some(Format::Csv) => {
-            let _ = writeln!(o, "{}", csv_header(LIST_USER_CSV));
-            let _ = writeln!(o, "{}", csv_row(user, &rec, LIST_USER_CSV, &home));
+            let keys = list_user_csv_keys();
+            let _ = writeln!(o, "{}", csv_header(&keys));
+            let _ = writeln!(o, "{}", csv_row(user, &rec, &keys, &home));
         }
         Some(Format::Shell) => {
             let g = |k: &str| rec.get(k).to_string();
@@ -826,68 +788,6 @@ const LIST_USERS_JSON: &[&str] = &[
     "DATE",
 ];
 
-const LIST_USERS_CSV: &[&str] = &[
-    "USER",
-    "NAME",
-    "PACKAGE",
-    "WEB_TEMPLATE",
-    "BACKEND_TEMPLATE",
-    "PROXY_TEMPLATE",
-    "DNS_TEMPLATE",
-    "WEB_DOMAINS",
-    "WEB_ALIASES",
-    "DNS_DOMAINS",
-    "DNS_RECORDS",
-    "MAIL_DOMAINS",
-    "MAIL_ACCOUNTS",
-    "DATABASES",
-    "CRON_JOBS",
-    "DISK_QUOTA",
-    "CPU_QUOTA",
-    "CPU_QUOTA_PERIOD",
-    "MEMORY_LIMIT",
-    "SWAP_LIMIT",
-    "BANDWIDTH",
-    "NS",
-    "HOME",
-    "SHELL",
-    "BACKUPS",
-    "CONTACT",
-    "CRON_REPORTS",
-    "RKEY",
-    "ROLE",
-    "SUSPENDED",
-    "SUSPENDED_USERS",
-    "SUSPENDED_WEB",
-    "SUSPENDED_DNS",
-    "SUSPENDED_MAIL",
-    "SUSPENDED_DB",
-    "SUSPENDED_CRON",
-    "IP_AVAIL",
-    "IP_OWNED",
-    "U_USERS",
-    "U_DISK",
-    "U_DISK_DIRS",
-    "U_DISK_WEB",
-    "U_DISK_MAIL",
-    "U_DISK_DB",
-    "U_BANDWIDTH",
-    "U_WEB_DOMAINS",
-    "U_WEB_SSL",
-    "U_WEB_ALIASES",
-    "U_DNS_DOMAINS",
-    "U_DNS_RECORDS",
-    "U_MAIL_DOMAINS",
-    "U_MAIL_DKIM",
-    "U_MAIL_ACCOUNTS",
-    "U_DATABASES",
-    "U_CRON_JOBS",
-    "U_BACKUPS",
-    "LANGUAGE",
-    "TIME",
-    "DATE",
-];
-
 pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     let format = args.get(0);
     let root = ctx.root_user()?;
@@ -935,11 +835,12 @@ pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthEr
             }
         }
         Some(Format::Csv) => {
-            let _ = writeln!(o, "{}", csv_header(LIST_USERS_CSV));
+            let keys = list_users_csv_keys();
+            let _ = writeln!(o, "{}", csv_header(&keys));
             for (name, rec) in &users {
                 // compat: Hestia prints the process's $HOME here; hearth prints the user's home.
                 let home = format!("/home/{name}");
-                let _ = writeln!(o, "{}", csv_row(name, rec, LIST_USERS_CSV, &home));
+                let _ = writeln!(o, "{}", csv_row(name, rec, &keys, &home));
             }
         }
         Some(Format::Shell) => {
