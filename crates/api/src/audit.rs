@@ -3,9 +3,10 @@
 //! authenticated call costs no fsync of its own. Lines reach disk within a few milliseconds;
 //! on shutdown the queue is drained before the process exits.
 
-use hearth_commands::engine::AuthAudit;
+use hearth_commands::engine::{self, AuthAudit};
 use hearth_commands::home::Home;
 use hearth_commands::util::{Now, history_text};
+use hearth_store::HistoryLine;
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -117,21 +118,32 @@ fn run(home: Home, rx: Receiver<Item>) {
             continue;
         }
         if let Some(s) = store.as_mut() {
-            let r = s.write(|tx| {
-                for a in &audits {
-                    for h in &a.history {
-                        tx.log_history(
-                            &h.user,
-                            &now.date,
-                            &now.time,
-                            h.level,
-                            h.category,
-                            &history_text(&h.message),
-                        )?;
-                    }
+            // One insert statement per line, one id lookup and one trim per user and batch.
+            let mut by_user: Vec<(&str, Vec<(String, &engine::Deferred)>)> = Vec::new();
+            for h in audits.iter().flat_map(|a| a.history.iter()) {
+                let text = history_text(&h.message);
+                match by_user.iter_mut().find(|(u, _)| *u == h.user) {
+                    Some((_, v)) => v.push((text, h)),
+                    None => by_user.push((&h.user, vec![(text, h)])),
                 }
-                Ok(())
-            });
+            }
+            let batch: Vec<(&str, Vec<HistoryLine<'_>>)> = by_user
+                .iter()
+                .map(|(user, lines)| {
+                    let lines = lines
+                        .iter()
+                        .map(|(text, h)| HistoryLine {
+                            date: &now.date,
+                            time: &now.time,
+                            level: h.level,
+                            category: h.category,
+                            message: text,
+                        })
+                        .collect();
+                    (*user, lines)
+                })
+                .collect();
+            let r = s.append_histories(&batch);
             if let Err(e) = r {
                 eprintln!("hearth: audit write failed: {e}");
             }

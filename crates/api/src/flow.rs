@@ -1,11 +1,11 @@
 //! The two authentication flows of Hestia's endpoint, on hearth's command registry.
 
-use crate::protocol::{Answer, Fields, api_error, exec_lines, http_status, php_trim, split_hash, valid_cmd};
+use crate::protocol::{Answer, Fields, api_error, exec_output, http_status, php_trim, split_hash, valid_cmd};
 use hearth_commands::engine::{self, Caller};
 use hearth_commands::home::Home;
 use hearth_commands::tmpfile;
 use hearth_domain::record::Record;
-use hearth_store::Store;
+use hearth_store::{Store, Tx};
 use std::net::IpAddr;
 use std::sync::Mutex;
 
@@ -105,8 +105,23 @@ impl Endpoint {
 
     fn access_key_flow(&self, f: &Fields, ip: &str) -> Result<Answer, Answer> {
         let rc = f.return_code();
-        let settings = self.settings()?;
-        let root = settings.get("ROOT_USER").to_string();
+        // Settings, key, permissions and a read-only command: one read transaction.
+        let next = self.with_store(|s| s.read(|tx| Ok(self.access_key_read(tx, f, ip, rc))))?;
+        let next = next.map_err(|e| api_error(e.code.exit_code(), &e.message, rc))??;
+        match next {
+            Next::Done(answer) => Ok(answer),
+            Next::Write { cmd, args, caller } => {
+                let out = self.run(&cmd, &args, &caller)?;
+                Ok(key_answer(&out, rc))
+            }
+        }
+    }
+
+    fn access_key_read(&self, tx: &mut Tx<'_>, f: &Fields, ip: &str, rc: bool) -> Result<Next, Answer> {
+        let settings = tx
+            .api_settings()
+            .map_err(|e| api_error(e.code.exit_code(), &e.message, false))?;
+        let root = settings.get("ROOT_USER");
         let api_status: i64 = settings.get("API_SYSTEM").parse().unwrap_or(0);
         if api_status == 0 {
             return Err(api_error(11, "API has been disabled", rc));
@@ -119,8 +134,7 @@ impl Endpoint {
         if access_key.is_empty() || secret_key.is_empty() {
             return Err(api_error(9, "Authentication failed", rc));
         }
-        let (result, audit) =
-            self.with_store(|s| engine::authenticate_key(&self.home, s, &access_key, &secret_key, &cmd, ip))?;
+        let (result, audit) = engine::authenticate_key_in(&self.home, tx, &access_key, &secret_key, &cmd, ip);
         self.audit.record(audit);
         let grant = match result {
             Ok(g) => g,
@@ -137,7 +151,7 @@ impl Endpoint {
                 return Err(api_error(e.code.exit_code(), &msg, rc));
             }
         };
-        let key_user = grant.user.clone();
+        let key_user = grant.user;
         let position = grant.user_arg_position;
         let is_root = key_user == root;
         if !is_root && api_status < 2 {
@@ -160,52 +174,33 @@ impl Endpoint {
                 return Err(mismatch());
             }
         }
-        let caller = Caller::Api {
-            user: key_user.clone(),
-            root: is_root,
-            ip: ip.to_string(),
-        };
         if cmd == hearth_commands::catalogue::MAKE_TMP_FILE {
             self.make_tmp_file(&key_user, &args);
-            return Ok(Answer {
+            return Ok(Next::Done(Answer {
                 status: if rc { 200 } else { 204 },
                 exit_code: Some(0),
                 json: false,
                 body: if rc { "0".into() } else { String::new() },
                 retry_after: None,
-            });
+            }));
         }
-        let out = self.run(&cmd, &args, &caller)?;
-        let code = out.exit_code();
-        let body = exec_lines(&out.stdout).join("\n");
-        let body = php_trim(&body);
-        if rc {
-            return Ok(Answer {
-                status: 200,
-                exit_code: Some(code),
-                json: false,
-                body: code.to_string(),
-                retry_after: None,
-            });
+        let caller = Caller::Api {
+            user: key_user,
+            root: is_root,
+            ip: ip.to_string(),
+        };
+        match engine::run_read_in(&self.home, tx, &cmd, &args, &caller) {
+            Some((out, deferred)) => {
+                if !deferred.is_empty() {
+                    self.audit.record(engine::AuthAudit {
+                        history: deferred,
+                        auth_log: Vec::new(),
+                    });
+                }
+                Ok(Next::Done(key_answer(&out, rc)))
+            }
+            None => Ok(Next::Write { cmd, args, caller }),
         }
-        if code != 0 {
-            return Ok(Answer {
-                status: http_status(code),
-                exit_code: Some(code),
-                json: false,
-                body,
-                retry_after: None,
-            });
-        }
-        let status = if body.is_empty() || body == "0" { 204 } else { 200 };
-        let json = !body.is_empty() && json_truthy(&body);
-        Ok(Answer {
-            status,
-            exit_code: Some(0),
-            json,
-            body,
-            retry_after: None,
-        })
     }
 
     fn legacy_flow(&self, f: &Fields, ip: &str) -> Result<Answer, Answer> {
@@ -302,7 +297,7 @@ impl Endpoint {
         } else if out.stdout.is_empty() {
             "OK".to_string()
         } else {
-            exec_lines(&out.stdout).join("\n") + "\n"
+            exec_output(&out.stdout) + "\n"
         };
         Ok(Answer {
             status: 200,
@@ -340,6 +335,50 @@ impl Endpoint {
     }
 }
 
+/// What the read part of the access-key flow leaves to do.
+enum Next {
+    Done(Answer),
+    /// A command that changes state, to run in its own write transaction.
+    Write {
+        cmd: String,
+        args: Vec<String>,
+        caller: Caller,
+    },
+}
+
+/// The access-key flow's answer to a command's outcome (Hestia's statuses and bodies).
+fn key_answer(out: &engine::Outcome, rc: bool) -> Answer {
+    let code = out.exit_code();
+    if rc {
+        return Answer {
+            status: 200,
+            exit_code: Some(code),
+            json: false,
+            body: code.to_string(),
+            retry_after: None,
+        };
+    }
+    let body = php_trim(&exec_output(&out.stdout));
+    if code != 0 {
+        return Answer {
+            status: http_status(code),
+            exit_code: Some(code),
+            json: false,
+            body,
+            retry_after: None,
+        };
+    }
+    let status = if body.is_empty() || body == "0" { 204 } else { 200 };
+    let json = !body.is_empty() && json_truthy(&body);
+    Answer {
+        status,
+        exit_code: Some(0),
+        json,
+        body,
+        retry_after: None,
+    }
+}
+
 /// `cmd`: trimmed, present, and of the allowed characters.
 fn command(f: &Fields, rc: bool) -> Result<String, Answer> {
     let cmd = f.trimmed("cmd").unwrap_or_default();
@@ -354,6 +393,13 @@ fn command(f: &Fields, rc: bool) -> Result<String, Answer> {
 
 /// PHP's truthiness of `json_decode($out, true)`.
 fn json_truthy(s: &str) -> bool {
+    // Objects and arrays (every list command's JSON): valid and not empty. Checked without
+    // building the document.
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r']);
+    if t.starts_with(['{', '[']) {
+        let inner = t[1..].trim_start_matches([' ', '\t', '\n', '\r']);
+        return !inner.starts_with(['}', ']']) && serde_json::from_str::<serde::de::IgnoredAny>(s).is_ok();
+    }
     match serde_json::from_str::<serde_json::Value>(s) {
         Ok(serde_json::Value::Object(m)) => !m.is_empty(),
         Ok(serde_json::Value::Array(a)) => !a.is_empty(),
@@ -471,5 +517,9 @@ mod tests {
         assert!(!json_truthy("{\n}"));
         assert!(json_truthy("5"));
         assert!(!json_truthy("admin\nbob"));
+        assert!(!json_truthy("[\n]"));
+        assert!(json_truthy("[1]"));
+        assert!(!json_truthy("{\"a\": 1"));
+        assert!(!json_truthy("{\"a\": 1}}"));
     }
 }

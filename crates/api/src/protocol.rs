@@ -32,7 +32,10 @@ impl Fields {
     }
     /// `arg1`…`arg13` in order, present ones only (gaps compacted), each trimmed.
     pub fn args(&self) -> Vec<String> {
-        (1..=13).filter_map(|i| self.trimmed(&format!("arg{i}"))).collect()
+        const NAMES: [&str; 13] = [
+            "arg1", "arg2", "arg3", "arg4", "arg5", "arg6", "arg7", "arg8", "arg9", "arg10", "arg11", "arg12", "arg13",
+        ];
+        NAMES.iter().filter_map(|n| self.trimmed(n)).collect()
     }
     /// `returncode=yes`, exactly.
     pub fn return_code(&self) -> bool {
@@ -156,6 +159,27 @@ pub fn valid_cmd(cmd: &str) -> bool {
     !cmd.is_empty() && cmd.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
+/// PHP `exec()` output joined by newlines (`implode("\n", $output)`), in one pass.
+pub fn exec_output(out: &str) -> String {
+    let body = out.strip_suffix('\n').unwrap_or(out);
+    // Usually no line ends in whitespace: then the output is the answer as it is.
+    let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\0' | 0x0b);
+    let bytes = body.as_bytes();
+    let clean =
+        bytes.last().is_none_or(|&b| !ws(b)) && body.match_indices('\n').all(|(i, _)| i == 0 || !ws(bytes[i - 1]));
+    if clean {
+        return body.to_string();
+    }
+    let mut s = String::with_capacity(body.len());
+    for (i, l) in body.split('\n').enumerate() {
+        if i > 0 {
+            s.push('\n');
+        }
+        s.push_str(l.trim_end_matches([' ', '\t', '\r', '\0', '\u{0B}']));
+    }
+    s
+}
+
 /// PHP `exec()` output: lines right-trimmed of whitespace, joined by newlines.
 pub fn exec_lines(out: &str) -> Vec<String> {
     let mut lines: Vec<String> = out
@@ -211,5 +235,8 @@ mod tests {
         assert_eq!(api_error(405, NULL_DATA, true).status, 405);
         assert_eq!(api_error(9, "x", true).body, "9");
         assert_eq!(exec_lines("a\tb\t\t\nc  \n"), vec!["a\tb".to_string(), "c".to_string()]);
+        for out in ["", "\n", "a", "a\n", "a  \n\nb\t\n", "x\n\n", "\n\n"] {
+            assert_eq!(exec_output(out), exec_lines(out).join("\n"), "{out:?}");
+        }
     }
 }

@@ -301,26 +301,38 @@ pub fn authenticate_key(
     command: &str,
     ip: &str,
 ) -> (Result<crate::keys::KeyGrant, HearthError>, AuthAudit) {
-    let now = Now::current();
-    let host = home.host();
     let mut audit = AuthAudit::default();
-    let result = store.read(|tx| {
-        let mut ctx = Ctx {
-            tx,
-            home,
-            host: &host,
-            caller: &Caller::Cli,
-            now: &now,
-            deferred: Vec::new(),
-        };
-        let r = crate::keys::authenticate(&mut ctx, id, secret, command, ip);
-        audit.history = std::mem::take(&mut ctx.deferred);
-        Ok(r)
-    });
-    let result = match result {
-        Ok(r) => r,
-        Err(e) => Err(e),
+    let result = store
+        .read(|tx| {
+            let (r, a) = authenticate_key_in(home, tx, id, secret, command, ip);
+            audit = a;
+            Ok(r)
+        })
+        .and_then(|r| r);
+    (result, audit)
+}
+
+/// [`authenticate_key`] inside an open transaction (the API runs a whole request in one).
+pub fn authenticate_key_in(
+    home: &Home,
+    tx: &mut Tx<'_>,
+    id: &str,
+    secret: &str,
+    command: &str,
+    ip: &str,
+) -> (Result<crate::keys::KeyGrant, HearthError>, AuthAudit) {
+    let now = Now::current();
+    let mut audit = AuthAudit::default();
+    let mut ctx = Ctx {
+        tx,
+        home,
+        host: home.host_ref(),
+        caller: &Caller::Cli,
+        now: &now,
+        deferred: Vec::new(),
     };
+    let result = crate::keys::authenticate(&mut ctx, id, secret, command, ip);
+    audit.history = std::mem::take(&mut ctx.deferred);
     let who = if id.is_empty() { "api" } else { id };
     match &result {
         Ok(grant) => {
@@ -348,6 +360,42 @@ pub fn authenticate_key(
         HearthError { code, ..e }
     });
     (result, audit)
+}
+
+/// Run a read-only command inside an open read transaction: `None` when `name` is not a
+/// read-only command of the registry (run it with [`run_with`], in its own transaction).
+/// History lines the command deferred are returned for the caller to write.
+pub fn run_read_in(
+    home: &Home,
+    tx: &mut Tx<'_>,
+    name: &str,
+    args: &[String],
+    caller: &Caller,
+) -> Option<(Outcome, Vec<Deferred>)> {
+    let spec = find(name).filter(|s| s.mode == Mode::Read)?;
+    let args = Args(args.to_vec());
+    if args.len() < spec.min_args {
+        let e = HearthError::raw(spec.usage_code, spec.usage());
+        home.log_event(spec, &args, Some(&e));
+        return Some((failed(e), Vec::new()));
+    }
+    let now = Now::current();
+    let mut ctx = Ctx {
+        tx,
+        home,
+        host: home.host_ref(),
+        caller,
+        now: &now,
+        deferred: Vec::new(),
+    };
+    let out = match (spec.handler)(&mut ctx, &args) {
+        Ok(stdout) => Outcome {
+            stdout,
+            code: ReturnCode::Ok,
+        },
+        Err(e) => failed(e),
+    };
+    Some((out, ctx.deferred))
 }
 
 /// The names of every implemented command.

@@ -39,6 +39,7 @@ pub struct Config {
 pub struct Home {
     pub dir: PathBuf,
     pub config: Config,
+    host: std::sync::OnceLock<Host>,
 }
 
 fn io_err(what: &str, path: &Path, e: std::io::Error) -> HearthError {
@@ -80,6 +81,7 @@ impl Home {
         Ok(Home {
             dir: dir.to_path_buf(),
             config,
+            host: std::sync::OnceLock::new(),
         })
     }
 
@@ -100,7 +102,12 @@ impl Home {
         Store::open(&self.db_path())
     }
     pub fn host(&self) -> Host {
-        Host::new(self.config.host_root.clone())
+        self.host_ref().clone()
+    }
+
+    /// The host layer of this home's host-root (made once).
+    pub fn host_ref(&self) -> &Host {
+        self.host.get_or_init(|| Host::new(self.config.host_root.clone()))
     }
 }
 

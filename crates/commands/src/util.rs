@@ -13,7 +13,29 @@ pub struct Now {
 }
 
 impl Now {
+    /// The current second, formatted once per second and thread (the API asks on every call).
     pub fn current() -> Now {
+        thread_local! {
+            static LAST: std::cell::RefCell<Option<Now>> = const { std::cell::RefCell::new(None) };
+        }
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        LAST.with(|last| {
+            let mut last = last.borrow_mut();
+            match &*last {
+                Some(n) if n.unix == secs => n.clone(),
+                _ => {
+                    let n = Now::compute();
+                    *last = Some(n.clone());
+                    n
+                }
+            }
+        })
+    }
+
+    fn compute() -> Now {
         let t = chrono::Local::now();
         Now {
             date: t.format("%Y-%m-%d").to_string(),

@@ -31,6 +31,20 @@ impl Record {
             .unwrap_or("")
     }
 
+    /// [`Record::get`] for keys asked in (about) the record's own order: the search starts
+    /// after the previous hit (`cursor`) and wraps around, so a whole listing costs one pass.
+    pub fn get_near(&self, key: &str, cursor: &mut usize) -> &str {
+        let n = self.pairs.len();
+        for step in 0..n {
+            let i = (*cursor + step) % n;
+            if self.pairs[i].0 == key {
+                *cursor = i + 1;
+                return &self.pairs[i].1;
+            }
+        }
+        ""
+    }
+
     pub fn get_opt(&self, key: &str) -> Option<&str> {
         self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }

@@ -59,6 +59,14 @@ pub fn json_str(s: &str) -> String {
 
 /// Append `s` escaped for the inside of a JSON string.
 pub fn push_json_escaped(out: &mut String, s: &str) {
+    // Most values need no escape: copy them whole. (0xE2 starts U+2028 and U+2029.)
+    if !s
+        .bytes()
+        .any(|b| b < 0x20 || b == b'"' || b == b'\\' || b == 0x7f || b == 0xe2)
+    {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -82,7 +90,18 @@ pub fn json_str_array<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
 
 /// One `"KEY": "value"` member with Hestia's spacing.
 pub fn json_member(key: &str, value: &str) -> String {
-    format!("{}: {}", json_str(key), json_str(value))
+    let mut out = String::with_capacity(key.len() + value.len() + 6);
+    push_json_member(&mut out, key, value);
+    out
+}
+
+/// Append `"key": "value"` (both escaped) to `out`.
+pub fn push_json_member(out: &mut String, key: &str, value: &str) {
+    out.push('"');
+    push_json_escaped(out, key);
+    out.push_str("\": \"");
+    push_json_escaped(out, value);
+    out.push('"');
 }
 
 /// A value for a plain (TAB-separated) row: tabs and newlines inside a value would break the

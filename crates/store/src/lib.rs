@@ -8,12 +8,16 @@
 //! * `synchronous=FULL`: a command that returned has its change on disk.
 #![forbid(unsafe_code)]
 
+mod generation;
 mod schema;
 
 use hearth_domain::record::Record;
 use hearth_domain::{HearthError, ReturnCode};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use schema::SCHEMA_VERSION;
@@ -27,11 +31,48 @@ pub type Result<T> = std::result::Result<T, HearthError>;
 
 pub struct Store {
     conn: Connection,
+    cache: RefCell<Cache>,
+    generation: generation::Generation,
 }
 
 /// An open transaction. Reads and writes of one command go through it.
 pub struct Tx<'a> {
-    tx: rusqlite::Transaction<'a>,
+    conn: &'a Connection,
+    /// The connection's read cache; `None` inside write transactions (they read the tables)
+    /// and while a write is under way somewhere.
+    cache: Option<&'a RefCell<Cache>>,
+    /// Read transactions start at their first query (`None` for write transactions, which
+    /// are open from the start): a request answered from the cache touches no lock.
+    lazy: Option<&'a std::cell::Cell<bool>>,
+}
+
+/// What a connection keeps between read transactions: the objects every API request reads
+/// (settings, access keys, users), valid while the store's write generation is unchanged
+/// (see [`generation`]).
+#[derive(Default)]
+struct Cache {
+    generation: Option<u64>,
+    filled: Option<std::time::Instant>,
+    settings: Option<Arc<HashMap<String, String>>>,
+    users: HashMap<String, Option<Arc<Record>>>,
+    keys: HashMap<String, Option<Arc<AccessKey>>>,
+    user_counts: Option<(i64, i64)>,
+}
+
+/// Entries past this many are dropped (unknown key ids sprayed at the API are cached as
+/// misses too; this bounds the memory they can take).
+const CACHE_MAX: usize = 4096;
+
+impl Cache {
+    fn clear(&mut self) {
+        *self = Cache::default();
+    }
+
+    fn bounded<V>(map: &mut HashMap<String, V>) {
+        if map.len() >= CACHE_MAX {
+            map.clear();
+        }
+    }
 }
 
 /// A stored access key. The secret is only ever held as its SHA-256.
@@ -61,6 +102,16 @@ pub struct HistoryEntry {
     pub message: String,
 }
 
+/// One line to append to a history.
+#[derive(Clone, Copy, Debug)]
+pub struct HistoryLine<'a> {
+    pub date: &'a str,
+    pub time: &'a str,
+    pub level: &'a str,
+    pub category: &'a str,
+    pub message: &'a str,
+}
+
 /// How many history lines a user keeps (Hestia truncates to 250 past 300).
 pub const HISTORY_KEEP: i64 = 250;
 pub const HISTORY_MAX: i64 = 300;
@@ -73,7 +124,13 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL").map_err(store_err)?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(store_err)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(store_err)?;
-        let mut store = Store { conn };
+        let generation = generation::Generation::open(path)
+            .map_err(|e| HearthError::new(ReturnCode::Disk, format!("store generation file: {e}")))?;
+        let mut store = Store {
+            conn,
+            cache: RefCell::default(),
+            generation,
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -117,20 +174,97 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(store_err)?;
-        let mut t = Tx { tx };
-        let out = f(&mut t)?;
-        t.tx.commit().map_err(store_err)?;
-        Ok(out)
+        // Readers everywhere stop trusting their caches before anything changes.
+        self.generation
+            .begin_write()
+            .map_err(|e| HearthError::new(ReturnCode::Disk, format!("store generation file: {e}")))?;
+        let mut t = Tx {
+            conn: &tx,
+            cache: None,
+            lazy: None,
+        };
+        let out = f(&mut t).and_then(|v| tx.commit().map(|()| v).map_err(store_err));
+        // Committed or rolled back: caches may be filled again, from the new state. (A failure
+        // here leaves the counter odd: readers then go to the tables, which is only slower.)
+        let _ = self.generation.end_write();
+        self.cache.borrow_mut().clear();
+        out
     }
 
-    /// Run `f` in a read transaction (a consistent snapshot).
-    pub fn read<T>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+    /// Append history lines of several users in one write transaction. History is never
+    /// cached, so this write leaves the generation (and every reader's cache) alone: the API's
+    /// audit writer commits every few milliseconds under load.
+    pub fn append_histories(&mut self, batch: &[(&str, Vec<HistoryLine<'_>>)]) -> Result<()> {
         let tx = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(store_err)?;
-        let mut t = Tx { tx };
-        f(&mut t)
+        {
+            let t = Tx {
+                conn: &tx,
+                cache: None,
+                lazy: None,
+            };
+            for (user, lines) in batch {
+                t.append_history(user, lines)?;
+            }
+        }
+        tx.commit().map_err(store_err)
+    }
+
+    /// Run `f` in a read transaction (a consistent snapshot), with the connection's cache.
+    /// The transaction starts at the first query `f` makes; answered from the cache, `f`
+    /// takes no lock at all.
+    pub fn read<T>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        if !self.conn.is_autocommit() {
+            // A transaction left open by a panic in an earlier call.
+            self.conn.execute_batch("ROLLBACK").map_err(store_err)?;
+        }
+        let cacheable = self.check_cache();
+        let begun = std::cell::Cell::new(false);
+        let out = {
+            let mut t = Tx {
+                conn: &self.conn,
+                cache: cacheable.then_some(&self.cache),
+                lazy: Some(&begun),
+            };
+            f(&mut t)
+        };
+        if begun.get() {
+            // A read transaction changes nothing: ending it with ROLLBACK cannot lose anything.
+            self.exec_cached("ROLLBACK")?;
+        }
+        out
+    }
+
+    /// Drop the cache when a write happened since it was filled (or it is too old); whether
+    /// this read may use and fill it.
+    fn check_cache(&self) -> bool {
+        let generation = self.generation.current().ok();
+        let mut cache = self.cache.borrow_mut();
+        let fresh = cache.filled.is_some_and(|t| t.elapsed() < generation::MAX_AGE);
+        match generation {
+            Some(g) if g % 2 == 0 => {
+                if cache.generation != Some(g) || !fresh {
+                    cache.clear();
+                    cache.generation = Some(g);
+                    cache.filled = Some(std::time::Instant::now());
+                }
+                true
+            }
+            _ => {
+                cache.clear();
+                false
+            }
+        }
+    }
+
+    fn exec_cached(&self, sql: &str) -> Result<()> {
+        self.conn
+            .prepare_cached(sql)
+            .and_then(|mut st| st.execute([]))
+            .map(|_| ())
+            .map_err(store_err)
     }
 }
 
@@ -139,7 +273,20 @@ fn rec(text: String) -> rusqlite::Result<Record> {
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
-impl Tx<'_> {
+impl<'a> Tx<'a> {
+    /// The connection, with the read transaction started on first use.
+    fn tx(&self) -> &'a Connection {
+        if let Some(begun) = self.lazy
+            && !begun.get()
+        {
+            // BEGIN cannot fail outside a transaction short of running out of memory; the
+            // statements would then still run, each in its own snapshot.
+            let _ = self.conn.prepare_cached("BEGIN").and_then(|mut st| st.execute([]));
+            begun.set(true);
+        }
+        self.conn
+    }
+
     /// One row of a cached statement (statements are parsed once per connection).
     fn one<T, P: rusqlite::Params>(
         &self,
@@ -147,7 +294,7 @@ impl Tx<'_> {
         params: P,
         f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
     ) -> rusqlite::Result<T> {
-        self.tx.prepare_cached(sql)?.query_row(params, f)
+        self.tx().prepare_cached(sql)?.query_row(params, f)
     }
 
     // ---------------------------------------------------------------- settings
@@ -156,15 +303,36 @@ impl Tx<'_> {
         self.settings_where("SELECT key, value FROM settings ORDER BY key")
     }
 
-    /// The settings the API reads on every request, in one cached statement.
+    /// The settings the API reads on every request.
     pub fn api_settings(&self) -> Result<Record> {
-        self.settings_where(
-            "SELECT key, value FROM settings WHERE key IN ('API', 'API_SYSTEM', 'API_ALLOWED_IP', 'ROOT_USER', 'API_LEGACY_AUTH')",
-        )
+        let mut out = Record::new();
+        for k in ["API", "API_SYSTEM", "API_ALLOWED_IP", "ROOT_USER", "API_LEGACY_AUTH"] {
+            if let Some(v) = self.setting(k)? {
+                out.set(k, v);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every setting as a map, from the cache when it is valid.
+    fn settings_map(&self, cache: &RefCell<Cache>) -> Result<Arc<HashMap<String, String>>> {
+        if let Some(m) = &cache.borrow().settings {
+            return Ok(m.clone());
+        }
+        let mut st = self
+            .tx()
+            .prepare_cached("SELECT key, value FROM settings")
+            .map_err(store_err)?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(store_err)?;
+        let map = Arc::new(rows.collect::<rusqlite::Result<HashMap<_, _>>>().map_err(store_err)?);
+        cache.borrow_mut().settings = Some(map.clone());
+        Ok(map)
     }
 
     fn settings_where(&self, sql: &str) -> Result<Record> {
-        let mut st = self.tx.prepare_cached(sql).map_err(store_err)?;
+        let mut st = self.tx().prepare_cached(sql).map_err(store_err)?;
         let rows = st
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
             .map_err(store_err)?;
@@ -177,6 +345,9 @@ impl Tx<'_> {
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        if let Some(cache) = self.cache {
+            return Ok(self.settings_map(cache)?.get(key).cloned());
+        }
         self.one("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
             .optional()
             .map_err(store_err)
@@ -184,12 +355,12 @@ impl Tx<'_> {
 
     /// Remove every setting (an import replaces them wholesale).
     pub fn clear_settings(&self) -> Result<()> {
-        self.tx.execute("DELETE FROM settings", []).map_err(store_err)?;
+        self.tx().execute("DELETE FROM settings", []).map_err(store_err)?;
         Ok(())
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        self.tx
+        self.tx()
             .execute(
                 "INSERT INTO settings(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 params![key, value],
@@ -209,7 +380,7 @@ impl Tx<'_> {
     /// Packages newest first (Hestia lists `ls --sort=time`), ties by name.
     pub fn packages(&self) -> Result<Vec<(String, Record)>> {
         let mut st = self
-            .tx
+            .tx()
             .prepare_cached("SELECT name, conf FROM packages ORDER BY mtime DESC, name ASC")
             .map_err(store_err)?;
         let rows = st
@@ -220,7 +391,7 @@ impl Tx<'_> {
 
     /// Insert or replace a package; `mtime` orders the listing (nanoseconds since the epoch).
     pub fn put_package(&self, name: &str, conf: &Record, mtime: i64) -> Result<()> {
-        self.tx
+        self.tx()
             .execute(
                 "INSERT INTO packages(name, conf, mtime) VALUES (?1, ?2, ?3) ON CONFLICT(name) DO UPDATE SET conf = excluded.conf, mtime = excluded.mtime",
                 params![name, conf.to_json(), mtime],
@@ -231,7 +402,7 @@ impl Tx<'_> {
 
     pub fn delete_package(&self, name: &str) -> Result<bool> {
         let n = self
-            .tx
+            .tx()
             .execute("DELETE FROM packages WHERE name = ?1", [name])
             .map_err(store_err)?;
         Ok(n > 0)
@@ -249,12 +420,37 @@ impl Tx<'_> {
     // ---------------------------------------------------------------- users
 
     pub fn user(&self, name: &str) -> Result<Option<Record>> {
+        if self.cache.is_some() {
+            return Ok(self.user_shared(name)?.map(|r| (*r).clone()));
+        }
+        self.user_query(name)
+    }
+
+    /// A user record shared with the connection's cache (no copy) in read transactions.
+    pub fn user_shared(&self, name: &str) -> Result<Option<Arc<Record>>> {
+        let Some(cache) = self.cache else {
+            return Ok(self.user_query(name)?.map(Arc::new));
+        };
+        if let Some(hit) = cache.borrow().users.get(name) {
+            return Ok(hit.clone());
+        }
+        let found = self.user_query(name)?.map(Arc::new);
+        let mut c = cache.borrow_mut();
+        Cache::bounded(&mut c.users);
+        c.users.insert(name.to_string(), found.clone());
+        Ok(found)
+    }
+
+    fn user_query(&self, name: &str) -> Result<Option<Record>> {
         self.one("SELECT conf FROM users WHERE name = ?1", [name], |r| rec(r.get(0)?))
             .optional()
             .map_err(store_err)
     }
 
     pub fn user_exists(&self, name: &str) -> Result<bool> {
+        if self.cache.is_some() {
+            return Ok(self.user_shared(name)?.is_some());
+        }
         self.one("SELECT 1 FROM users WHERE name = ?1", [name], |_| Ok(()))
             .optional()
             .map(|o| o.is_some())
@@ -264,7 +460,7 @@ impl Tx<'_> {
     /// Every user, in creation order (Hestia lists users in /etc/passwd order).
     pub fn users(&self) -> Result<Vec<(String, Record)>> {
         let mut st = self
-            .tx
+            .tx()
             .prepare_cached("SELECT name, conf FROM users ORDER BY ord")
             .map_err(store_err)?;
         let rows = st
@@ -275,12 +471,20 @@ impl Tx<'_> {
 
     /// (users, suspended users), counted in SQL without decoding records.
     pub fn user_counts(&self) -> Result<(i64, i64)> {
-        self.one(
-            r#"SELECT count(*), coalesce(sum(instr(conf, '["SUSPENDED","yes"]') > 0), 0) FROM users"#,
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .map_err(store_err)
+        if let Some(counts) = self.cache.and_then(|c| c.borrow().user_counts) {
+            return Ok(counts);
+        }
+        let counts = self
+            .one(
+                r#"SELECT count(*), coalesce(sum(instr(conf, '["SUSPENDED","yes"]') > 0), 0) FROM users"#,
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(store_err)?;
+        if let Some(c) = self.cache {
+            c.borrow_mut().user_counts = Some(counts);
+        }
+        Ok(counts)
     }
 
     pub fn user_count(&self) -> Result<i64> {
@@ -289,7 +493,7 @@ impl Tx<'_> {
     }
 
     pub fn insert_user(&self, name: &str, conf: &Record) -> Result<()> {
-        self.tx
+        self.tx()
             .execute(
                 "INSERT INTO users(name, ord, conf) VALUES (?1, (SELECT coalesce(max(ord), 0) + 1 FROM users), ?2)",
                 params![name, conf.to_json()],
@@ -300,7 +504,7 @@ impl Tx<'_> {
 
     pub fn update_user(&self, name: &str, conf: &Record) -> Result<()> {
         let n = self
-            .tx
+            .tx()
             .execute(
                 "UPDATE users SET conf = ?2 WHERE name = ?1",
                 params![name, conf.to_json()],
@@ -314,11 +518,11 @@ impl Tx<'_> {
 
     /// Delete a user with everything it owns (keys by cascade, history here).
     pub fn delete_user(&self, name: &str) -> Result<bool> {
-        self.tx
+        self.tx()
             .execute("DELETE FROM history WHERE user = ?1", [name])
             .map_err(store_err)?;
         let n = self
-            .tx
+            .tx()
             .execute("DELETE FROM users WHERE name = ?1", [name])
             .map_err(store_err)?;
         Ok(n > 0)
@@ -327,6 +531,25 @@ impl Tx<'_> {
     // ---------------------------------------------------------------- access keys
 
     pub fn access_key(&self, id: &str) -> Result<Option<AccessKey>> {
+        Ok(self.access_key_shared(id)?.map(|k| (*k).clone()))
+    }
+
+    /// An access key shared with the connection's cache in read transactions.
+    pub fn access_key_shared(&self, id: &str) -> Result<Option<Arc<AccessKey>>> {
+        let Some(cache) = self.cache else {
+            return Ok(self.access_key_query(id)?.map(Arc::new));
+        };
+        if let Some(hit) = cache.borrow().keys.get(id) {
+            return Ok(hit.clone());
+        }
+        let found = self.access_key_query(id)?.map(Arc::new);
+        let mut c = cache.borrow_mut();
+        Cache::bounded(&mut c.keys);
+        c.keys.insert(id.to_string(), found.clone());
+        Ok(found)
+    }
+
+    fn access_key_query(&self, id: &str) -> Result<Option<AccessKey>> {
         self.one(
                 "SELECT id, user, secret_sha256, permissions, comment, time, date, expires_at, ips FROM access_keys WHERE id = ?1",
                 [id],
@@ -339,7 +562,7 @@ impl Tx<'_> {
     /// Keys ordered by id, byte-wise (Hestia's glob order under the C locale).
     pub fn access_keys(&self, user: Option<&str>) -> Result<Vec<AccessKey>> {
         let mut st = self
-            .tx
+            .tx()
             .prepare_cached(
                 "SELECT id, user, secret_sha256, permissions, comment, time, date, expires_at, ips FROM access_keys WHERE ?1 IS NULL OR user = ?1 ORDER BY id COLLATE BINARY",
             )
@@ -349,7 +572,7 @@ impl Tx<'_> {
     }
 
     pub fn insert_access_key(&self, k: &AccessKey) -> Result<()> {
-        self.tx
+        self.tx()
             .execute(
                 "INSERT INTO access_keys(id, user, secret_sha256, permissions, comment, time, date, expires_at, ips) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![k.id, k.user, k.secret_sha256, k.permissions, k.comment, k.time, k.date, k.expires_at, k.ips],
@@ -360,7 +583,7 @@ impl Tx<'_> {
 
     pub fn delete_access_key(&self, id: &str) -> Result<bool> {
         let n = self
-            .tx
+            .tx()
             .execute("DELETE FROM access_keys WHERE id = ?1", [id])
             .map_err(store_err)?;
         Ok(n > 0)
@@ -378,7 +601,7 @@ impl Tx<'_> {
     }
 
     pub fn insert_legacy_key(&self, key_sha256: &[u8], time: &str, date: &str) -> Result<()> {
-        self.tx
+        self.tx()
             .execute(
                 "INSERT INTO legacy_keys(key_sha256, time, date) VALUES (?1, ?2, ?3)",
                 params![key_sha256, time, date],
@@ -389,7 +612,7 @@ impl Tx<'_> {
 
     pub fn delete_legacy_key(&self, key_sha256: &[u8]) -> Result<bool> {
         let n = self
-            .tx
+            .tx()
             .execute("DELETE FROM legacy_keys WHERE key_sha256 = ?1", [key_sha256])
             .map_err(store_err)?;
         Ok(n > 0)
@@ -408,22 +631,47 @@ impl Tx<'_> {
         category: &str,
         message: &str,
     ) -> Result<()> {
-        // Cached statements: the API's audit writer calls this for every authenticated call.
-        self.tx
-            .prepare_cached(
-                "INSERT INTO history(user, id, date, time, level, category, message) VALUES (?1, (SELECT coalesce(max(id), 0) + 1 FROM history WHERE user = ?1), ?2, ?3, ?4, ?5, ?6)",
+        self.append_history(
+            user,
+            &[HistoryLine {
+                date,
+                time,
+                level,
+                category,
+                message,
+            }],
+        )
+    }
+
+    /// Append several lines to `user`'s history at once (the API's audit writer batches them):
+    /// one lookup of the last id, one insert per line, one trim.
+    pub fn append_history(&self, user: &str, lines: &[HistoryLine<'_>]) -> Result<()> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let (count, last): (i64, i64) = self
+            .one(
+                "SELECT count(*), coalesce(max(id), 0) FROM history WHERE user = ?1",
+                [user],
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .and_then(|mut st| st.execute(params![user, date, time, level, category, message]))
             .map_err(store_err)?;
-        let count: i64 = self
-            .one("SELECT count(*) FROM history WHERE user = ?1", [user], |r| r.get(0))
+        let mut st = self
+            .tx()
+            .prepare_cached(
+                "INSERT INTO history(user, id, date, time, level, category, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
             .map_err(store_err)?;
-        if count > HISTORY_MAX {
-            self.tx
-                .prepare_cached(
-                    "DELETE FROM history WHERE user = ?1 AND id <= (SELECT max(id) FROM history WHERE user = ?1) - ?2",
-                )
-                .and_then(|mut st| st.execute(params![user, HISTORY_KEEP]))
+        let mut id = last;
+        for l in lines {
+            id += 1;
+            st.execute(params![user, id, l.date, l.time, l.level, l.category, l.message])
+                .map_err(store_err)?;
+        }
+        if count + lines.len() as i64 > HISTORY_MAX {
+            self.tx()
+                .prepare_cached("DELETE FROM history WHERE user = ?1 AND id <= ?2")
+                .and_then(|mut st| st.execute(params![user, id - HISTORY_KEEP]))
                 .map_err(store_err)?;
         }
         Ok(())
@@ -432,7 +680,7 @@ impl Tx<'_> {
     /// A user's history, oldest first.
     pub fn history(&self, user: &str) -> Result<Vec<HistoryEntry>> {
         let mut st = self
-            .tx
+            .tx()
             .prepare_cached("SELECT id, date, time, level, category, message FROM history WHERE user = ?1 ORDER BY id")
             .map_err(store_err)?;
         let rows = st
@@ -452,7 +700,7 @@ impl Tx<'_> {
 
     /// Insert an imported history line keeping its id.
     pub fn import_history(&self, user: &str, e: &HistoryEntry) -> Result<()> {
-        self.tx
+        self.tx()
             .execute(
                 "INSERT OR REPLACE INTO history(user, id, date, time, level, category, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![user, e.id, e.date, e.time, e.level, e.category, e.message],

@@ -104,3 +104,117 @@ fn packages_list_newest_first_then_by_name() {
         .collect();
     assert_eq!(names, ["basic", "default", "system"]);
 }
+
+#[test]
+fn read_cache_follows_commits_of_this_and_other_connections() {
+    let (dir, mut a) = open();
+    let mut b = Store::open(&dir.path().join("hearth.db")).expect("second connection");
+    a.write(|tx| tx.insert_user("alice", &Record::from_pairs([("NAME", "A")])))
+        .expect("insert");
+    // Fill a's cache, including a miss and a setting.
+    assert_eq!(
+        a.read(|tx| tx.user("alice")).expect("r").expect("alice").get("NAME"),
+        "A"
+    );
+    assert!(a.read(|tx| tx.user("bob")).expect("r").is_none());
+    assert_eq!(a.read(|tx| tx.setting("ROOT_USER")).expect("r"), None);
+    assert_eq!(a.read(|tx| tx.user_counts()).expect("r"), (1, 0));
+    // Another connection commits: a's next read sees it.
+    b.write(|tx| {
+        tx.update_user("alice", &Record::from_pairs([("NAME", "B")]))?;
+        tx.insert_user("bob", &Record::from_pairs([("NAME", "Bob")]))?;
+        tx.set_setting("ROOT_USER", "admin")
+    })
+    .expect("b writes");
+    assert_eq!(
+        a.read(|tx| tx.user("alice")).expect("r").expect("alice").get("NAME"),
+        "B"
+    );
+    assert!(a.read(|tx| tx.user_exists("bob")).expect("r"));
+    assert_eq!(
+        a.read(|tx| tx.setting("ROOT_USER")).expect("r").as_deref(),
+        Some("admin")
+    );
+    assert_eq!(a.read(|tx| tx.user_counts()).expect("r"), (2, 0));
+    // This connection's own commit (which does not move its data_version) is seen too.
+    a.write(|tx| tx.delete_user("bob")).expect("delete");
+    assert!(!a.read(|tx| tx.user_exists("bob")).expect("r"));
+    assert_eq!(a.read(|tx| tx.user_counts()).expect("r"), (1, 0));
+    // A failed write leaves the cache consistent with the table.
+    let r: Result<()> = a.write(|tx| {
+        tx.update_user("alice", &Record::from_pairs([("NAME", "C")]))?;
+        Err(HearthError::invalid("boom"))
+    });
+    assert!(r.is_err());
+    assert_eq!(
+        a.read(|tx| tx.user("alice")).expect("r").expect("alice").get("NAME"),
+        "B"
+    );
+}
+
+#[test]
+fn history_batches_keep_ids_and_trim() {
+    let (_dir, mut store) = open();
+    let line = |m: &'static str| HistoryLine {
+        date: "2026-01-01",
+        time: "00:00:00",
+        level: "Info",
+        category: "API",
+        message: m,
+    };
+    store
+        .write(|tx| tx.append_history("alice", &vec![line("x"); 290]))
+        .expect("batch");
+    store
+        .write(|tx| tx.log_history("alice", "d", "t", "Info", "API", "one"))
+        .expect("one");
+    let h = store.read(|tx| tx.history("alice")).expect("h");
+    assert_eq!(
+        (h.len(), h[0].id, h[290].id, h[290].message.as_str()),
+        (291, 1, 291, "one")
+    );
+    store
+        .write(|tx| tx.append_history("alice", &vec![line("y"); 20]))
+        .expect("batch");
+    let h = store.read(|tx| tx.history("alice")).expect("h");
+    assert_eq!(h.len() as i64, HISTORY_KEEP);
+    assert_eq!(h.last().map(|e| e.id), Some(311));
+    assert_eq!(h[0].id, 311 - HISTORY_KEEP + 1);
+}
+
+#[test]
+fn an_unfinished_write_elsewhere_stops_caching() {
+    let (dir, mut a) = open();
+    let db = dir.path().join("hearth.db");
+    a.write(|tx| tx.insert_user("alice", &Record::from_pairs([("NAME", "A")])))
+        .expect("insert");
+    assert_eq!(
+        a.read(|tx| tx.user("alice")).expect("r").expect("alice").get("NAME"),
+        "A"
+    );
+    // A writer killed between its two generation steps, after changing the table.
+    let raw = rusqlite::Connection::open(&db).expect("raw");
+    raw.execute(
+        "UPDATE users SET conf = ?1 WHERE name = 'alice'",
+        [Record::from_pairs([("NAME", "Z")]).to_json()],
+    )
+    .expect("update");
+    let g = generation::Generation::open(&db).expect("gen");
+    g.begin_write().expect("odd");
+    assert_eq!(
+        a.read(|tx| tx.user("alice")).expect("r").expect("alice").get("NAME"),
+        "Z"
+    );
+    // The next complete write makes the counter even again; caching resumes from the tables.
+    a.write(|tx| tx.set_setting("X", "1")).expect("write");
+    assert_eq!(
+        a.read(|tx| tx.user("alice")).expect("r").expect("alice").get("NAME"),
+        "Z"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir.path().join("hearth.db-gen"))
+        .expect("meta")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}

@@ -13,6 +13,13 @@ pub fn user(ctx: &Ctx<'_, '_>, name: &str) -> Result<Record, HearthError> {
         .ok_or_else(|| HearthError::not_exist(format!("user {name} doesn't exist")))
 }
 
+/// [`user`] without a copy: the record shared with the store's read cache.
+pub fn user_shared(ctx: &Ctx<'_, '_>, name: &str) -> Result<std::sync::Arc<Record>, HearthError> {
+    ctx.tx
+        .user_shared(name)?
+        .ok_or_else(|| HearthError::not_exist(format!("user {name} doesn't exist")))
+}
+
 /// `is_object_unsuspended user`.
 pub fn unsuspended(name: &str, rec: &Record) -> Result<(), HearthError> {
     if rec.get("SUSPENDED") == "yes" {

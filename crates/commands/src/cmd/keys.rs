@@ -336,7 +336,7 @@ pub fn authenticate(
         return Err(HearthError::invalid(format!("invalid access_key_id format :: {id}")));
     }
     check(Kind::Ip46, ip)?;
-    let key = ctx.tx.access_key(id)?;
+    let key = ctx.tx.access_key_shared(id)?;
     // Hash the secret even for an unknown key, so both paths cost the same.
     let digest = sha256(secret.as_bytes());
     let Some(key) = key else {
@@ -396,10 +396,10 @@ pub fn authenticate(
         crate::engine::user_position(options)
     };
     check(Kind::User, &key.user)?;
-    let owner = common::user(ctx, &key.user)?;
+    let owner = common::user_shared(ctx, &key.user)?;
     common::unsuspended(&key.user, &owner)?;
     Ok(KeyGrant {
-        user: key.user,
+        user: key.user.clone(),
         user_arg_position: position,
     })
 }

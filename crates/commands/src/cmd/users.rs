@@ -661,21 +661,42 @@ fn csv_header(keys: &[&str]) -> String {
 pub fn list_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     let user = args.s(0);
     check(Kind::User, user)?;
-    let rec = common::user(ctx, user)?;
-    let rec = with_root_counters(ctx, rec, true)?;
+    let shared = common::user_shared(ctx, user)?;
     let home = format!("/home/{user}");
-    let mut o = String::new();
-    match format_arg(args, 1) {
-        None => {}
-        Some(Format::Json) => {
-            let _ = writeln!(o, "{{\n    {}: {{", json_str(user));
-            let keys: Vec<&str> = LIST_USER_JSON.iter().copied().filter(|k| !k.is_empty()).collect();
-            for (i, k) in keys.iter().enumerate() {
-                let comma = if i + 1 < keys.len() { "," } else { "" };
-                let _ = writeln!(o, "        {}{comma}", out::json_member(k, field(user, &rec, k, &home)));
+    let format = format_arg(args, 1);
+    if format == Some(Format::Json) {
+        // The API's most frequent call: rendered from the shared record, without a copy.
+        let (users, suspended) = ctx.tx.user_counts()?;
+        let (users, suspended) = (users.to_string(), suspended.to_string());
+        let hide = !ctx.caller.sees_login_secrets();
+        let mut cursor = 0;
+        let mut get = |k: &str| match k {
+            "U_USERS" => users.as_str(),
+            "SUSPENDED_USERS" => suspended.as_str(),
+            "RKEY" | "TWOFA" | "QRCODE" if hide => "",
+            "USER" => user,
+            "HOME" => home.as_str(),
+            k => shared.get_near(k, &mut cursor),
+        };
+        let mut o = String::with_capacity(4096);
+        o.push_str("{\n    ");
+        o.push_str(&json_str(user));
+        o.push_str(": {\n");
+        let keys = LIST_USER_JSON.iter().copied().filter(|k| !k.is_empty());
+        for (i, k) in keys.enumerate() {
+            if i > 0 {
+                o.push_str(",\n");
             }
-            o.push_str("        }\n}\n");
+            o.push_str("        ");
+            out::push_json_member(&mut o, k, get(k));
         }
+        o.push_str("\n        }\n}\n");
+        return Ok(o);
+    }
+    let rec = with_root_counters(ctx, (*shared).clone(), true)?;
+    let mut o = String::new();
+    match format {
+        None | Some(Format::Json) => {}
         Some(Format::Plain) => {
             let cells: Vec<String> = LIST_USER_PLAIN
                 .iter()
