@@ -1,6 +1,6 @@
 //! The audit writer: history lines and `auth.log` lines of API calls, written by one
 //! background thread in batches (one transaction and one append per batch), so that an
-//! authenticated call costs no fsync of its own. Lines reach disk within a few milliseconds;
+//! authenticated call costs no fsync of its own. Lines reach disk within about 25 ms;
 //! on shutdown the queue is drained before the process exits.
 
 use hearth_commands::engine::{self, AuthAudit};
@@ -22,7 +22,7 @@ pub struct Audit {
     worker: Option<JoinHandle<()>>,
 }
 
-const LINGER: Duration = Duration::from_millis(5);
+const LINGER: Duration = Duration::from_millis(25);
 
 impl Audit {
     pub fn start(home: Home) -> Audit {

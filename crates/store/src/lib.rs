@@ -57,7 +57,15 @@ struct Cache {
     users: HashMap<String, Option<Arc<Record>>>,
     keys: HashMap<String, Option<Arc<AccessKey>>>,
     user_counts: Option<(i64, i64)>,
+    /// Outputs of read-only commands that depend on the tables alone (see
+    /// [`Tx::memo_get`]), by a key the caller makes of the command and its arguments.
+    outputs: HashMap<String, Arc<String>>,
+    output_bytes: usize,
 }
+
+/// Outputs larger than this are not kept, and all are dropped past [`OUTPUTS_MAX_BYTES`].
+const OUTPUT_MAX: usize = 256 * 1024;
+const OUTPUTS_MAX_BYTES: usize = 4 * 1024 * 1024;
 
 /// Entries past this many are dropped (unknown key ids sprayed at the API are cached as
 /// misses too; this bounds the memory they can take).
@@ -295,6 +303,30 @@ impl<'a> Tx<'a> {
         f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
     ) -> rusqlite::Result<T> {
         self.tx().prepare_cached(sql)?.query_row(params, f)
+    }
+
+    // ---------------------------------------------------------------- memo
+
+    /// A command output kept for `key` since the last write anywhere (read transactions
+    /// only). Only for outputs that depend on the cached tables (settings, packages, users,
+    /// keys), never on history, the clock or the host.
+    pub fn memo_get(&self, key: &str) -> Option<Arc<String>> {
+        self.cache.and_then(|c| c.borrow().outputs.get(key).cloned())
+    }
+
+    /// Keep `output` for `key` (see [`Tx::memo_get`]); ignored outside read transactions.
+    pub fn memo_put(&self, key: String, output: Arc<String>) {
+        let Some(cache) = self.cache else { return };
+        if output.len() > OUTPUT_MAX {
+            return;
+        }
+        let mut c = cache.borrow_mut();
+        if c.output_bytes + output.len() > OUTPUTS_MAX_BYTES || c.outputs.len() >= CACHE_MAX {
+            c.outputs.clear();
+            c.output_bytes = 0;
+        }
+        c.output_bytes += output.len();
+        c.outputs.insert(key, output);
     }
 
     // ---------------------------------------------------------------- settings
