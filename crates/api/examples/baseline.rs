@@ -48,6 +48,10 @@ fn main() {
             }),
         );
         eprintln!("baseline: listening on {addr}");
-        let _ = axum_server::bind_rustls(addr, tls).serve(app.into_make_service()).await;
+        // TCP_NODELAY, as `hearth serve` sets it.
+        let _ = axum_server::bind_rustls(addr, tls)
+            .map(|a| a.acceptor(axum_server::accept::NoDelayAcceptor::new()))
+            .serve(app.into_make_service())
+            .await;
     });
 }

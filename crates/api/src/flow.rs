@@ -78,8 +78,7 @@ impl Endpoint {
         }
         split_hash(&mut fields);
         let (flow, answer) = self.dispatch(fields, ip);
-        if answer.status == 401
-            && answer.exit_code == Some(9)
+        if answer.is_auth_failure()
             && let Some(a) = addr
         {
             self.failed_auth.failed(a);

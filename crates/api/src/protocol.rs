@@ -120,6 +120,19 @@ pub struct Answer {
     pub retry_after: Option<u64>,
 }
 
+impl Answer {
+    /// A refused authentication (wrong or unknown key, wrong password): counted by the
+    /// failed-login limiter and answered no sooner than [`AUTH_FAILURE_FLOOR`].
+    pub fn is_auth_failure(&self) -> bool {
+        self.status == 401 && self.exit_code == Some(9)
+    }
+}
+
+/// The least time a refused authentication takes to answer: whatever the refusal cost
+/// (a cached key with a wrong secret, an unknown key looked up in the store), the caller sees
+/// the same delay, so timing cannot tell an existing key id from an unknown one.
+pub const AUTH_FAILURE_FLOOR: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// Hestia's `api_error`.
 pub fn api_error(exit_code: i32, message: &str, return_code: bool) -> Answer {
     let status = if exit_code >= 100 {

@@ -95,6 +95,7 @@ async fn api(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let started = tokio::time::Instant::now();
     let id = app.requests.fetch_add(1, Ordering::Relaxed) + 1;
     let ip = client_ip(peer.ip(), &headers, &app.endpoint.home.config.trusted_proxies).to_string();
     let form = multipart_fields(&headers, &body).await;
@@ -137,6 +138,10 @@ async fn api(
         answer.status,
         answer.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into())
     ));
+    if answer.is_auth_failure() {
+        // Same delay for every refusal (the worker serves others meanwhile).
+        tokio::time::sleep_until(started + crate::protocol::AUTH_FAILURE_FLOOR).await;
+    }
     respond(answer)
 }
 
@@ -212,8 +217,29 @@ fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
+/// Report panics by place only. A panic message is built from values in scope, which may
+/// include a password or a secret key taken from a request; the message is never printed.
+pub fn install_panic_hook() {
+    install_panic_hook_to(|line| eprintln!("{line}"));
+}
+
+/// [`install_panic_hook`] with the report sent to `sink` (tests capture it).
+pub fn install_panic_hook_to(sink: impl Fn(&str) + Send + Sync + 'static) {
+    std::panic::set_hook(Box::new(move |info| {
+        let place = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_else(|| "unknown place".into());
+        let thread = std::thread::current().name().unwrap_or("unnamed").to_string();
+        sink(&format!(
+            "hearth: internal error (panic) in thread {thread} at {place}; the request failed, details withheld"
+        ));
+    }));
+}
+
 /// Serve until SIGTERM/SIGINT. Blocks.
 pub fn serve(home: hearth_commands::Home, opts: ServeOptions) -> Result<(), String> {
+    install_panic_hook();
     ensure_certificate(&home.dir)?;
     let mut listen = opts.listen.clone();
     if listen.is_empty() && opts.plain.is_empty() {
@@ -249,8 +275,10 @@ pub fn serve(home: hearth_commands::Home, opts: ServeOptions) -> Result<(), Stri
             let std_listener = std::net::TcpListener::bind(addr).map_err(|e| format!("{addr}: {e}"))?;
             let local = std_listener.local_addr().map_err(|e| e.to_string())?;
             eprintln!("hearth: listening on https://{local}/api/");
+            // TCP_NODELAY: an answer leaves at once instead of waiting on the client's delayed ACK.
             let server = axum_server::from_tcp_rustls(std_listener, tls.clone())
                 .map_err(|e| e.to_string())?
+                .map(|a| a.acceptor(axum_server::accept::NoDelayAcceptor::new()))
                 .handle(handle.clone())
                 .serve(router(app.clone()).into_make_service_with_connect_info::<SocketAddr>());
             tasks.push(tokio::spawn(server));
@@ -261,6 +289,7 @@ pub fn serve(home: hearth_commands::Home, opts: ServeOptions) -> Result<(), Stri
             eprintln!("hearth: listening on http://{local}/api/ (plain, loopback)");
             let server = axum_server::from_tcp(std_listener)
                 .map_err(|e| e.to_string())?
+                .acceptor(axum_server::accept::NoDelayAcceptor::new())
                 .handle(handle.clone())
                 .serve(router(app.clone()).into_make_service_with_connect_info::<SocketAddr>());
             tasks.push(tokio::spawn(server));

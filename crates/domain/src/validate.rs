@@ -349,6 +349,13 @@ pub fn ip46_ok(v: &str) -> bool {
     php_ip(v.as_bytes(), true, true)
 }
 
+/// `is_no_new_line_format`: one line, and not something bash's `echo` takes for an option
+/// (`-n`, `-e`…). Failure: `invalid value :: <value>` (E_INVALID). Unlike [`check`], this runs
+/// on the empty value too (it passes).
+pub fn check_one_line(value: &str) -> Result<(), HearthError> {
+    one_line(value)
+}
+
 /// `is_format_valid_shell`: `value` must be a word of `/etc/shells` (whose text is given).
 /// Failure: `shell <value> is not valid` (E_INVALID).
 pub fn check_shell(value: &str, etc_shells: &str) -> Result<(), HearthError> {

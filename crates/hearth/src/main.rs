@@ -28,6 +28,8 @@ environment:
 ";
 
 fn main() -> ExitCode {
+    // A panic message may carry a password or key from the arguments: report the place only.
+    hearth_api::server::install_panic_hook();
     let argv: Vec<String> = std::env::args().collect();
     let prog = argv.first().map(|a| base(a)).unwrap_or_default();
     if prog.starts_with("v-") {

@@ -30,11 +30,25 @@ fn answers_follow_every_write_at_once() {
     let env = Env::new();
     env.ok(&["v-add-sys-api-ip", "127.0.0.1"]);
     env.ok(&["v-change-sys-config-value", "API_SYSTEM", "2"]);
-    env.ok(&["v-add-user", "bob", "Secr3t-pass", "bob@example.com", "default", "Bob", "One"]);
+    env.ok(&[
+        "v-add-user",
+        "bob",
+        "Secr3t-pass",
+        "bob@example.com",
+        "default",
+        "Bob",
+        "One",
+    ]);
     let server = Server::start(&env);
-    let root = env.ok(&["v-add-access-key", "admin", "*", "root", "plain"]).trim().to_string();
-    std::fs::write(env.home().join("data/api/self-reader"), "ROLE='user'\nCOMMANDS='v-list-user'\n")
-        .expect("profile");
+    let root = env
+        .ok(&["v-add-access-key", "admin", "*", "root", "plain"])
+        .trim()
+        .to_string();
+    std::fs::write(
+        env.home().join("data/api/self-reader"),
+        "ROLE='user'\nCOMMANDS='v-list-user'\n",
+    )
+    .expect("profile");
     let bob = env
         .ok(&["v-add-access-key", "bob", "self-reader", "bob", "plain"])
         .trim()
@@ -51,7 +65,12 @@ fn answers_follow_every_write_at_once() {
         assert_eq!(name_of(&r.body, "bob"), name, "CLI write not seen in round {round}");
 
         // A change through the API shows too (the same connection pool).
-        let r = call(&server, &root, "v-change-user-name", &["bob", "Api", &round.to_string()]);
+        let r = call(
+            &server,
+            &root,
+            "v-change-user-name",
+            &["bob", "Api", &round.to_string()],
+        );
         assert_eq!(r.status, 204, "{}", r.body);
         let r = call(&server, &root, "v-list-user", &["bob", "json"]);
         assert_eq!(name_of(&r.body, "bob"), format!("Api {round}"));

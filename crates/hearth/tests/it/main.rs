@@ -11,3 +11,4 @@ mod keys;
 mod lifecycle;
 pub mod serve;
 mod support;
+mod timing;
