@@ -9,6 +9,7 @@ mod freshness;
 mod golden;
 mod keys;
 mod lifecycle;
+mod matrix;
 pub mod serve;
 mod support;
 mod timing;

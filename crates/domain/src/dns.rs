@@ -1,0 +1,1292 @@
+//! DNS records, zone templates and serials, with the rules of Hestia's DNS commands
+//! (`v-add-dns-record`, `v-change-dns-record`, `v-add-dns-domain`; `func/domain.sh`,
+//! `func/internal/dns_record_validator.php`).
+//!
+//! A record goes through three steps, in Hestia's order, so that a command reports the same
+//! first error as Hestia:
+//!
+//! 1. argument formatting: [`add_draft`] / [`change_draft`] (case, default priority, trailing
+//!    dot and IDN encoding of host names, quote clean-up; `CNAME on root is not allowed`);
+//! 2. format checks: [`RecordDraft::check_format`] (`is_format_valid 'record' 'rtype' 'dvalue'`);
+//! 3. target checks: [`CheckedRecord::check_target`] (`is_dns_fqnd`, `is_dns_nameserver_valid`).
+//!
+//! In between, the command does its own checks as the Hestia script does (arguments count,
+//! user and domain formats, objects, the record id, and `is_format_valid 'ttl'`, which is
+//! [`check`]`(Kind::Int("ttl"), ttl)`).
+//!
+//! Values exist in three forms: the *prepared* value (what the checks see and what error
+//! messages echo), the *stored* value ([`normalize_value`], [`CheckedRecord::stored_value`]:
+//! `'` as `%quote%`), and the *zone* value ([`zone_value`]: the text written into the BIND zone).
+//!
+//! Deliberate deviations from Hestia, each marked `deviation:` in the code:
+//!
+//! * an empty value is refused (Hestia skips `is_format_valid` for empty values and stores an
+//!   `A` record without address);
+//! * a record name that IDN cannot convert is refused with `invalid record format :: NAME`
+//!   (`idn2 --quiet` prints nothing, and Hestia stores a record without name);
+//! * `v-change-dns-record` IDN-encodes (and so lower-cases) `DNSKEY` values because its type
+//!   test matches `NS` inside `DNSKEY`; only NS, CNAME, MX, PTR and SRV are encoded here;
+//! * a host-name value (NS, CNAME, MX, PTR) with blanks or `"` is refused with the type's
+//!   validator message (Hestia wraps it in quotes, accepts it, and writes a zone BIND refuses);
+//! * in the zone, TXT and SPF values are always written as quoted character-strings, split in
+//!   chunks of at most 255 bytes (Hestia writes short values unquoted, so a template value such
+//!   as `v=DMARC1; p=none` is cut at the `;` by BIND, and does not split SPF values);
+//! * IDN conversion is lower-casing plus Punycode per label with the checks of libidn2 on
+//!   labels (hyphens, length, `xn--` labels), not the full UTS #46 mapping tables: exotic
+//!   compatibility characters (full-width letters, `ẞ`…) are not mapped as `idn2` maps them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::{HearthError, Result};
+use crate::validate::{Kind, check, check_one_line, is_valid};
+
+// ---------------------------------------------------------------------------------------------
+// Record types.
+
+/// The DNS record types Hestia knows (`is_dns_type_format_valid`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RecordType {
+    A,
+    Aaaa,
+    Caa,
+    Cname,
+    Dnskey,
+    Ds,
+    Ipseckey,
+    Key,
+    Mx,
+    Ns,
+    Ptr,
+    Spf,
+    Srv,
+    Tlsa,
+    Txt,
+}
+
+impl RecordType {
+    /// Every type, in alphabetical order.
+    pub const ALL: [RecordType; 15] = [
+        RecordType::A,
+        RecordType::Aaaa,
+        RecordType::Caa,
+        RecordType::Cname,
+        RecordType::Dnskey,
+        RecordType::Ds,
+        RecordType::Ipseckey,
+        RecordType::Key,
+        RecordType::Mx,
+        RecordType::Ns,
+        RecordType::Ptr,
+        RecordType::Spf,
+        RecordType::Srv,
+        RecordType::Tlsa,
+        RecordType::Txt,
+    ];
+
+    /// The type as Hestia writes it (`AAAA`, `MX`…).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordType::A => "A",
+            RecordType::Aaaa => "AAAA",
+            RecordType::Caa => "CAA",
+            RecordType::Cname => "CNAME",
+            RecordType::Dnskey => "DNSKEY",
+            RecordType::Ds => "DS",
+            RecordType::Ipseckey => "IPSECKEY",
+            RecordType::Key => "KEY",
+            RecordType::Mx => "MX",
+            RecordType::Ns => "NS",
+            RecordType::Ptr => "PTR",
+            RecordType::Spf => "SPF",
+            RecordType::Srv => "SRV",
+            RecordType::Tlsa => "TLSA",
+            RecordType::Txt => "TXT",
+        }
+    }
+
+    /// `is_dns_type_format_valid`: the exact (upper-case) name. Failure:
+    /// `invalid dns record type format :: X` (E_INVALID), the empty name included.
+    pub fn parse(s: &str) -> Result<RecordType> {
+        check(Kind::Rtype, s)?;
+        RecordType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| HearthError::invalid(format!("invalid dns record type format :: {s}")))
+    }
+
+    /// `v-add-dns-record`'s reading: ASCII upper-cased, then [`RecordType::parse`] (the message
+    /// shows the upper-cased text, as Hestia's does). `v-change-dns-record` does not upper-case.
+    pub fn parse_any_case(s: &str) -> Result<RecordType> {
+        RecordType::parse(&s.to_ascii_uppercase())
+    }
+
+    /// MX and SRV keep a priority; Hestia empties it for every other type.
+    pub fn has_priority(self) -> bool {
+        matches!(self, RecordType::Mx | RecordType::Srv)
+    }
+
+    /// NS, CNAME, MX, PTR and SRV: the value (SRV: its target) is a host name that gets a
+    /// trailing dot and IDN encoding.
+    pub fn is_host_name(self) -> bool {
+        matches!(
+            self,
+            RecordType::Ns | RecordType::Cname | RecordType::Mx | RecordType::Ptr | RecordType::Srv
+        )
+    }
+
+    /// The types whose value is never wrapped in `"…"` (their fields are separated by blanks).
+    fn keeps_blanks(self) -> bool {
+        matches!(
+            self,
+            RecordType::Srv
+                | RecordType::Dnskey
+                | RecordType::Ds
+                | RecordType::Tlsa
+                | RecordType::Key
+                | RecordType::Ipseckey
+        )
+    }
+
+    fn from_exact(s: &str) -> Option<RecordType> {
+        RecordType::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+impl fmt::Display for RecordType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for RecordType {
+    type Err = HearthError;
+    fn from_str(s: &str) -> Result<RecordType> {
+        RecordType::parse(s)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records: drafts, checks, stored and zone forms.
+
+/// A record as a command has it after Hestia's argument formatting and before the format
+/// checks. `rtype` stays text: an unknown type is reported by [`RecordDraft::check_format`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecordDraft {
+    /// The record name (`@`, `www`, `_dmarc`…).
+    pub record: String,
+    /// The type as given (upper-cased by [`add_draft`], as is by [`change_draft`]).
+    pub rtype: String,
+    /// The prepared value (trailing dot, IDN, quotes done; `'` not yet `%quote%`).
+    pub value: String,
+    /// The priority (empty for types other than MX and SRV).
+    pub priority: String,
+}
+
+/// A record that passed [`RecordDraft::check_format`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckedRecord {
+    /// The record name.
+    pub record: String,
+    /// The type.
+    pub rtype: RecordType,
+    /// The priority (for SRV, the one the validator settled on).
+    pub priority: String,
+    /// The prepared value (for SRV, `WEIGHT PORT TARGET`); see [`CheckedRecord::stored_value`].
+    pub value: String,
+}
+
+/// The fields of a record line of `dns/DOMAIN.conf` that `v-change-dns-record` reads.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StoredRecord {
+    pub record: String,
+    pub rtype: String,
+    pub priority: String,
+    /// The stored value (`%quote%` for `'`).
+    pub value: String,
+    pub suspended: String,
+    /// Empty when the record has no TTL of its own.
+    pub ttl: String,
+}
+
+/// A value after [`check_value`]: the validator may rewrite SRV values and priorities.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckedValue {
+    pub value: String,
+    pub priority: String,
+}
+
+/// `v-add-dns-record`'s argument formatting, which runs before any check:
+/// the name is IDN-decoded and ASCII lower-cased, the type upper-cased, an empty priority
+/// becomes `10` and the priority is emptied for types other than MX and SRV, the value is
+/// prepared ([`normalize_value`] without the `%quote%` step), and host-name types get their
+/// name IDN-encoded. Then `@` with CNAME fails with `CNAME on root is not allowed` (E_INVALID).
+pub fn add_draft(record: &str, rtype: &str, value: &str, priority: &str) -> Result<RecordDraft> {
+    // deviation: a name idn2 cannot decode is refused instead of being stored empty.
+    let decoded = idn_to_unicode(record).ok_or_else(|| bad_record(record))?;
+    let mut name = decoded.to_ascii_lowercase();
+    let rtype = rtype.to_ascii_uppercase();
+    let mut priority = if priority.is_empty() { "10" } else { priority }.to_owned();
+    if rtype != "MX" && rtype != "SRV" {
+        priority.clear();
+    }
+    if RecordType::from_exact(&rtype).is_some_and(RecordType::is_host_name) {
+        name = idn_to_ascii(&name).ok_or_else(|| bad_record(record))?;
+    }
+    let value = prepare_value(&rtype, value);
+    if name == "@" && rtype == "CNAME" {
+        return Err(HearthError::invalid("CNAME on root is not allowed"));
+    }
+    Ok(RecordDraft {
+        record: name,
+        rtype,
+        value,
+        priority,
+    })
+}
+
+/// `v-change-dns-record`'s formatting of its arguments, called after the command checked the
+/// user, domain, record id and TTL (its order): `@` with CNAME (as given) fails first with
+/// `CNAME on root is not allowed`; an empty type or priority is taken from `current`; the
+/// priority is emptied for types other than MX and SRV; host-name types get the value prepared
+/// and the name IDN-encoded. Neither the name nor the type is case-folded (a lower-case type
+/// then fails the format check, as in Hestia).
+pub fn change_draft(
+    record: &str,
+    rtype: &str,
+    value: &str,
+    priority: &str,
+    current: &StoredRecord,
+) -> Result<RecordDraft> {
+    if record == "@" && rtype == "CNAME" {
+        return Err(HearthError::invalid("CNAME on root is not allowed"));
+    }
+    let rtype = if rtype.is_empty() { current.rtype.as_str() } else { rtype };
+    let mut priority = if priority.is_empty() { current.priority.as_str() } else { priority }.to_owned();
+    if rtype != "MX" && rtype != "SRV" {
+        priority.clear();
+    }
+    let mut name = record.to_owned();
+    // deviation: Hestia's test also matches DNSKEY (it contains NS) and lower-cases its key.
+    if RecordType::from_exact(rtype).is_some_and(RecordType::is_host_name) {
+        name = idn_to_ascii(record).ok_or_else(|| bad_record(record))?;
+    }
+    Ok(RecordDraft {
+        record: name,
+        rtype: rtype.to_owned(),
+        value: prepare_value(rtype, value),
+        priority,
+    })
+}
+
+impl RecordDraft {
+    /// `is_format_valid 'record' 'rtype' 'dvalue'`, in that order: the name by the common rule
+    /// (`invalid record format :: X`), the type ([`RecordType::parse`]), the value by
+    /// [`check_value`] (which may rewrite an SRV value and priority).
+    pub fn check_format(&self) -> Result<CheckedRecord> {
+        check(Kind::Record, &self.record)?;
+        if self.record.is_empty() {
+            // deviation: Hestia skips the empty name and stores a record without name.
+            return Err(bad_record(""));
+        }
+        let rtype = RecordType::parse(&self.rtype)?;
+        let checked = if self.value.is_empty() && rtype.is_host_name() {
+            // Hestia skips the empty value here; the FQDN check of `check_target` reports it.
+            CheckedValue {
+                value: String::new(),
+                priority: self.priority.clone(),
+            }
+        } else {
+            check_value(rtype.as_str(), &self.value, &self.priority)?
+        };
+        Ok(CheckedRecord {
+            record: self.record.clone(),
+            rtype,
+            priority: checked.priority,
+            value: checked.value,
+        })
+    }
+}
+
+impl CheckedRecord {
+    /// `is_dns_fqnd` then `is_dns_nameserver_valid`: see [`check_fqdn`] and [`check_ns_glue`].
+    /// `a_records` are the names of the domain's existing A records (suspended ones included).
+    pub fn check_target(&self, domain: &str, a_records: &[&str]) -> Result<()> {
+        check_fqdn(self.rtype, &self.value)?;
+        check_ns_glue(domain, self.rtype, &self.value, a_records)
+    }
+
+    /// The value as stored in `dns/DOMAIN.conf`: `'` as `%quote%`.
+    pub fn stored_value(&self) -> String {
+        self.value.replace('\'', "%quote%")
+    }
+
+    /// `v-change-dns-record`'s last check: when name, type, priority, value and TTL are those
+    /// of `current` and it is not suspended, it prints `No pending changes in DNS entry.`
+    /// (no `Error:`) and exits with E_EXISTS. Priority and TTL compare as bash's `-eq` does
+    /// (an empty value is 0).
+    pub fn check_changed(&self, current: &StoredRecord, ttl: &str) -> Result<()> {
+        let same = current.record == self.record
+            && current.rtype == self.rtype.as_str()
+            && bash_eq(&current.priority, &self.priority)
+            && current.value.replace('\'', "%quote%") == self.stored_value()
+            && current.suspended == "no"
+            && bash_eq(&current.ttl, ttl);
+        if same {
+            Err(HearthError::raw(
+                crate::error::ReturnCode::Exists,
+                "No pending changes in DNS entry.",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn bad_record(record: &str) -> HearthError {
+    HearthError::invalid(format!("invalid record format :: {record}"))
+}
+
+/// bash's `[[ A -eq B ]]` on decimal numbers (empty is 0, a leading 0 means octal); false when
+/// either side is not a number bash would read.
+fn bash_eq(a: &str, b: &str) -> bool {
+    fn num(s: &str) -> Option<u64> {
+        let s = s.trim_matches([' ', '\t', '\n']);
+        if s.is_empty() {
+            return Some(0);
+        }
+        if !s.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        if s.len() > 1 && s.starts_with('0') {
+            u64::from_str_radix(s, 8).ok()
+        } else {
+            s.parse().ok()
+        }
+    }
+    matches!((num(a), num(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// The value as Hestia stores it when adding a record of type `rtype`: host names (NS, CNAME,
+/// MX, PTR, SRV) get a trailing `.` and IDN encoding (a value IDN cannot convert becomes empty,
+/// as `idn2 --quiet` prints nothing); for every type but CAA all `"` are removed, and then,
+/// except for SRV, DNSKEY, DS, TLSA, KEY and IPSECKEY, a value with a blank or `;` is wrapped in
+/// `"…"`; finally `'` becomes `%quote%`. Checks are not part of it (see [`add_draft`]).
+pub fn normalize_value(rtype: RecordType, value: &str) -> String {
+    prepare_value(rtype.as_str(), value).replace('\'', "%quote%")
+}
+
+/// [`normalize_value`] without the `%quote%` step, for a type given as text.
+fn prepare_value(rtype: &str, value: &str) -> String {
+    let t = RecordType::from_exact(rtype);
+    let mut v = value.to_owned();
+    if t.is_some_and(RecordType::is_host_name) {
+        // `echo $dvalue | grep "\.$"`: the unquoted echo drops surrounding blanks.
+        if !echo_words(&v).ends_with('.') {
+            v.push('.');
+        }
+        v = idn_to_ascii(&v).unwrap_or_default();
+    }
+    if t != Some(RecordType::Caa) {
+        v.retain(|c| c != '"');
+        if !t.is_some_and(RecordType::keeps_blanks) && v.bytes().any(|c| c == b';' || bash_space(c)) {
+            v = format!("\"{v}\"");
+        }
+    }
+    v
+}
+
+/// `[[:space:]]` in the C locale.
+fn bash_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
+}
+
+/// What an unquoted `echo $v` prints: the words of `v` (split on blanks and newlines) joined by
+/// one space.
+fn echo_words(v: &str) -> String {
+    v.split([' ', '\t', '\n']).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// `is_dns_record_format_valid`: the value must be one line (`invalid value :: X`), then
+/// Hestia's record validator for `rtype` (type given as text: an unknown one fails with
+/// `unknown record type for validation: T :: X`). Failures are E_INVALID with the validator's
+/// message, ` :: ` and the value. For SRV the value is rewritten to `WEIGHT PORT TARGET` and the
+/// priority to the validated number (taken from the value when it has four fields).
+pub fn check_value(rtype: &str, value: &str, priority: &str) -> Result<CheckedValue> {
+    check_one_line(value)?;
+    // deviation: a NUL byte (bash cannot hold one) fails every value.
+    let verdict = if value.contains('\0') {
+        Err(format!("invalid {rtype} record format"))
+    } else {
+        validate_record_value(value, rtype, priority)
+    };
+    match verdict {
+        Ok(Validated { cleaned, priority: p }) => Ok(CheckedValue {
+            value: cleaned.unwrap_or_else(|| value.to_owned()),
+            priority: p.unwrap_or_else(|| priority.to_owned()),
+        }),
+        Err(msg) => Err(HearthError::invalid(format!("{msg} :: {value}"))),
+    }
+}
+
+/// `is_dns_fqnd`: NS and SRV values need at least 3 dots, CNAME, MX and PTR values 2 (the
+/// trailing dot counts); an SRV value whose first or last field is `.` passes. Failure
+/// (E_INVALID): `T record VALUE should be a fully qualified domain name (FQDN)`, the value
+/// without its trailing dot.
+pub fn check_fqdn(rtype: RecordType, value: &str) -> Result<()> {
+    if rtype == RecordType::Srv {
+        let mut fields = value.split_ascii_whitespace();
+        let first = fields.next();
+        let last = fields.next_back().or(first);
+        if first == Some(".") || last == Some(".") {
+            return Ok(());
+        }
+    }
+    let need = match rtype {
+        RecordType::Ns | RecordType::Srv => 3,
+        RecordType::Cname | RecordType::Mx | RecordType::Ptr => 2,
+        _ => return Ok(()),
+    };
+    if value.bytes().filter(|&c| c == b'.').count() < need {
+        let shown = echo_words(value);
+        let shown = shown.strip_suffix('.').unwrap_or(&shown);
+        return Err(HearthError::invalid(format!(
+            "{rtype} record {shown} should be a fully qualified domain name (FQDN)"
+        )));
+    }
+    Ok(())
+}
+
+/// `is_dns_nameserver_valid`: an NS value inside the domain itself (`ns1.DOMAIN.`) needs an A
+/// record for its name (`ns1`) in the zone. Failure: `IN A ns1.DOMAIN does not exist`
+/// (E_NOTEXIST). Hestia's test is the pattern `.DOMAIN.$` with `.` matching any character,
+/// kept here.
+pub fn check_ns_glue(domain: &str, rtype: RecordType, value: &str, a_records: &[&str]) -> Result<()> {
+    if rtype != RecordType::Ns || !ends_like(value.as_bytes(), domain.as_bytes()) {
+        return Ok(());
+    }
+    let suffix = format!(".{domain}.");
+    let name = value.strip_suffix(&suffix).unwrap_or(value);
+    if a_records.contains(&name) {
+        Ok(())
+    } else {
+        Err(HearthError::not_exist(format!("IN A {name}.{domain} does not exist")))
+    }
+}
+
+/// `grep ".DOMAIN.$"`: any byte, the domain with each `.` matching any byte, any byte, end.
+fn ends_like(value: &[u8], domain: &[u8]) -> bool {
+    let n = domain.len() + 2;
+    if value.len() < n {
+        return false;
+    }
+    let tail = &value[value.len() - n..];
+    tail.iter().all(|&c| c != b'\n')
+        && tail[1..=domain.len()]
+            .iter()
+            .zip(domain)
+            .all(|(&v, &d)| d == b'.' || v == d)
+}
+
+/// The value as written into the BIND zone file for a stored value: `%quote%` becomes `'`;
+/// CNAME and MX values and the SRV target are IDN-encoded (as Hestia's zone writer does); TXT
+/// and SPF values become quoted character-strings of at most 255 bytes each (a value that is
+/// already a list of quoted strings is kept). Everything else is written as stored.
+pub fn zone_value(rtype: RecordType, stored: &str) -> String {
+    let v = stored.replace("%quote%", "'");
+    match rtype {
+        RecordType::Cname | RecordType::Mx => idn_to_ascii(&v).unwrap_or(v),
+        RecordType::Srv => {
+            let fields: Vec<&str> = v.split_ascii_whitespace().collect();
+            match fields.as_slice() {
+                [weight, port, target] if *target != "." => {
+                    let t = idn_to_ascii(target).unwrap_or_else(|| (*target).to_owned());
+                    format!("{weight} {port} {t}")
+                }
+                _ => v,
+            }
+        }
+        RecordType::Txt | RecordType::Spf => txt_zone_value(&v),
+        _ => v,
+    }
+}
+
+/// TXT/SPF text as quoted character-strings (see [`zone_value`]).
+fn txt_zone_value(v: &str) -> String {
+    let text = match v.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        // Already several strings (Hestia's chunked form, or a cluster copy): keep it.
+        Some(inner) if inner.contains('"') => return v.to_owned(),
+        Some(inner) => inner.to_owned(),
+        // deviation: Hestia writes a lone `"` as is; escape it so the zone stays loadable.
+        None => v.replace('"', "\\\""),
+    };
+    let mut out = String::new();
+    for chunk in chunks_255(&text) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push('"');
+        out.push_str(chunk);
+        // A trailing lone backslash would escape the closing quote.
+        if chunk.bytes().rev().take_while(|&c| c == b'\\').count() % 2 == 1 {
+            out.push('\\');
+        }
+        out.push('"');
+    }
+    if out.is_empty() {
+        out.push_str("\"\"");
+    }
+    out
+}
+
+/// Split `text` in pieces of at most 255 bytes, on character boundaries and never inside a
+/// backslash escape (`\X` or `\DDD`).
+fn chunks_255(text: &str) -> Vec<&str> {
+    const MAX: usize = 255;
+    let b = text.as_bytes();
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    while b.len() - start > MAX {
+        // Escape boundaries: walk the chunk and remember the last position that starts a unit.
+        let mut i = start;
+        let mut cut = start;
+        while i < b.len() {
+            let unit = if b[i] == b'\\' {
+                let digits = b[i + 1..].iter().take(3).take_while(|c| c.is_ascii_digit()).count();
+                if digits == 3 { 4 } else { 2.min(b.len() - i) }
+            } else {
+                utf8_len(b[i])
+            };
+            if i + unit - start > MAX {
+                break;
+            }
+            i += unit;
+            cut = i;
+        }
+        if cut == start {
+            // A single unit longer than 255 bytes cannot happen; avoid looping forever.
+            cut = (start + MAX).min(b.len());
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+        }
+        pieces.push(&text[start..cut]);
+        start = cut;
+    }
+    if start < b.len() {
+        pieces.push(&text[start..]);
+    }
+    pieces
+}
+
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0xf0..=0xff => 4,
+        0xe0..=0xef => 3,
+        0xc0..=0xdf => 2,
+        _ => 1,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hestia's record validator (dns_record_validator.php), with PHP's filter semantics.
+
+struct Validated {
+    cleaned: Option<String>,
+    priority: Option<String>,
+}
+
+fn ok() -> std::result::Result<Validated, String> {
+    Ok(Validated {
+        cleaned: None,
+        priority: None,
+    })
+}
+
+/// The validator: `Ok` (maybe with a cleaned value and priority) or the error message.
+fn validate_record_value(record: &str, rtype: &str, priority: &str) -> std::result::Result<Validated, String> {
+    let Some(t) = RecordType::from_exact(rtype) else {
+        return Err(format!("unknown record type for validation: {rtype}"));
+    };
+    match t {
+        RecordType::A => {
+            if record.is_empty() || !is_valid(Kind::Ip, record) {
+                return Err("invalid A record format".into());
+            }
+            ok()
+        }
+        RecordType::Aaaa => {
+            if record.is_empty() || !is_valid(Kind::Ipv6, record) {
+                return Err("invalid AAAA record format".into());
+            }
+            ok()
+        }
+        RecordType::Ns | RecordType::Ptr | RecordType::Cname => {
+            // PHP: `$valid = filter_var(...)`, failure only on `false` (a falsy "0" passes).
+            if php_validate_domain(record, t != RecordType::Cname).is_none() || !host_value_ok(record) {
+                return Err(format!("invalid {t} record format"));
+            }
+            ok()
+        }
+        RecordType::Mx => {
+            match php_validate_domain(record, true) {
+                None => return Err("invalid MX record format".into()),
+                // deviation: see host_value_ok.
+                Some(_) if !host_value_ok(record) => return Err("invalid MX record format".into()),
+                // PHP skips the priority checks when the domain is the falsy "0" or "".
+                Some(d) if d.is_empty() || d == "0" => {}
+                Some(_) if priority.is_empty() => return Err("MX record priority is required".into()),
+                Some(_) => {
+                    if php_int(priority, 0, 65535).is_none() {
+                        return Err("invalid MX record priority format (must be between 0 and 65535)".into());
+                    }
+                }
+            }
+            ok()
+        }
+        RecordType::Srv => validate_srv(record, priority),
+        RecordType::Txt | RecordType::Spf => {
+            if record.is_empty() {
+                Err(format!("{t} record cannot be empty"))
+            } else if record.len() > 65535 {
+                Err(format!("{t} record exceeds maximum length"))
+            } else if !record.bytes().all(|c| (0x20..=0x7e).contains(&c)) {
+                Err(format!("{t} record contains non-ASCII characters"))
+            } else {
+                ok()
+            }
+        }
+        RecordType::Dnskey | RecordType::Key => validate_key(record, t),
+        RecordType::Ipseckey => validate_ipseckey(record),
+        RecordType::Tlsa => validate_tlsa(record),
+        RecordType::Caa => {
+            let parts = php_split_ws(php_trim(record), 3);
+            let [flag, tag, value] = parts.as_slice() else {
+                return Err("invalid CAA record format (expected flag tag value)".into());
+            };
+            let tag_ok = (1..=63).contains(&tag.len()) && tag.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
+            if php_int(flag, 0, 255).is_none() || !tag_ok {
+                Err("invalid CAA flag or tag".into())
+            } else if value.is_empty() {
+                Err("invalid CAA value".into())
+            } else {
+                ok()
+            }
+        }
+        RecordType::Ds => validate_ds(record),
+    }
+}
+
+/// deviation: a host-name value with blanks or `"` (Hestia's quoting wraps it) is refused.
+fn host_value_ok(v: &str) -> bool {
+    !v.bytes().any(|c| c == b'"' || bash_space(c))
+}
+
+fn validate_srv(record: &str, priority: &str) -> std::result::Result<Validated, String> {
+    let parts = php_split_ws(php_trim(record), 0);
+    let target_ok = |v: &str| v == "." || php_validate_domain(v, true).is_some_and(|d| php_truthy(&d));
+    let (prio, weight, port, target) = match parts.as_slice() {
+        [p, w, port, t] => (*p, *w, *port, *t),
+        [a, port, c] => {
+            if target_ok(a) {
+                (priority, *c, *port, *a)
+            } else if target_ok(c) {
+                (priority, *a, *port, *c)
+            } else {
+                return Err("invalid SRV record format (expected target with port and weight)".into());
+            }
+        }
+        _ => {
+            return Err(
+                "invalid SRV record format (must contain priority weight port target or target port weight)".into(),
+            );
+        }
+    };
+    let Some(p) = php_int(prio, 0, 65535) else {
+        return Err("invalid SRV record priority format (must be between 0 and 65535)".into());
+    };
+    let Some(w) = php_int(weight, 0, 65535) else {
+        return Err("invalid SRV record weight format (must be between 0 and 65535)".into());
+    };
+    let Some(port) = php_int(port, 0, 65535) else {
+        return Err("invalid SRV record port format (must be between 0 and 65535)".into());
+    };
+    if !target_ok(target) {
+        return Err("invalid SRV record target format".into());
+    }
+    Ok(Validated {
+        cleaned: Some(format!("{w} {port} {target}")),
+        priority: Some(p.to_string()),
+    })
+}
+
+fn validate_key(record: &str, t: RecordType) -> std::result::Result<Validated, String> {
+    let parts = php_split_ws(php_trim(record), 0);
+    if parts.len() < 3 {
+        return Err(format!(
+            "invalid {t} record format (expected flags protocol algorithm [public-key])"
+        ));
+    }
+    let (flags, protocol, algorithm) = (parts[0], parts[1], parts[2]);
+    let public_key = parts[3..].join(" ");
+    let numbers_ok = php_int(flags, 0, 65535).is_some()
+        && php_int(protocol, 0, 255).is_some()
+        && php_int(algorithm, 0, 255).is_some()
+        && (t != RecordType::Dnskey || protocol == "3");
+    if !numbers_ok {
+        return Err(format!("invalid {t} numeric fields"));
+    }
+    if t == RecordType::Key && algorithm == "0" {
+        if !public_key.is_empty() {
+            return Err("invalid KEY public key for algorithm 0 (must be empty)".into());
+        }
+    } else if !base64_ok(&public_key) {
+        return Err(format!("invalid {t} public key (must be base64)"));
+    }
+    ok()
+}
+
+fn validate_ipseckey(record: &str) -> std::result::Result<Validated, String> {
+    let parts = php_split_ws(php_trim(record), 0);
+    if parts.len() < 4 {
+        return Err(
+            "invalid IPSECKEY record format (expected precedence gateway-type algorithm gateway [public-key])".into(),
+        );
+    }
+    let (precedence, gateway_type, algorithm, gateway) = (parts[0], parts[1], parts[2], parts[3]);
+    let public_key = parts[4..].join(" ");
+    if php_int(precedence, 0, 255).is_none()
+        || php_int(gateway_type, 0, 3).is_none()
+        || php_int(algorithm, 0, 255).is_none()
+    {
+        return Err("invalid IPSECKEY numeric fields".into());
+    }
+    match gateway_type {
+        "0" if gateway != "." && !gateway.is_empty() => return Err("invalid IPSECKEY gateway for type 0".into()),
+        "0" => {}
+        "1" if gateway.is_empty() || !is_valid(Kind::Ip, gateway) => {
+            return Err("invalid IPSECKEY IPv4 gateway".into());
+        }
+        "2" if gateway.is_empty() || !is_valid(Kind::Ipv6, gateway) => {
+            return Err("invalid IPSECKEY IPv6 gateway".into());
+        }
+        "1" | "2" => {}
+        _ => {
+            if !php_validate_domain(gateway, true).is_some_and(|d| php_truthy(&d)) {
+                return Err("invalid IPSECKEY domain gateway".into());
+            }
+        }
+    }
+    if algorithm == "0" {
+        if !public_key.is_empty() {
+            return Err("invalid IPSECKEY public key for algorithm 0 (must be empty)".into());
+        }
+    } else if !base64_ok(&public_key) {
+        return Err("invalid IPSECKEY public key (must be base64)".into());
+    }
+    ok()
+}
+
+fn validate_tlsa(record: &str) -> std::result::Result<Validated, String> {
+    let parts = php_split_ws(php_trim(record), 0);
+    if parts.len() < 4 {
+        return Err("invalid TLSA record format (expected usage selector matching-type data)".into());
+    }
+    let data = parts[3..].join(" ");
+    let usage = php_int(parts[0], 0, 3);
+    let selector = php_int(parts[1], 0, 1);
+    let matching = php_int(parts[2], 0, 2);
+    let (Some(_), Some(_), Some(matching)) = (usage, selector, matching) else {
+        return Err("invalid TLSA numeric fields".into());
+    };
+    if !hex_ok(&data) || data.len() % 2 != 0 {
+        Err("invalid TLSA data".into())
+    } else if matching == 1 && data.len() != 64 {
+        Err("invalid TLSA data length for matching type 1".into())
+    } else if matching == 2 && data.len() != 128 {
+        Err("invalid TLSA data length for matching type 2".into())
+    } else {
+        ok()
+    }
+}
+
+fn validate_ds(record: &str) -> std::result::Result<Validated, String> {
+    let parts = php_split_ws(php_trim(record), 0);
+    if parts.len() < 4 {
+        return Err("invalid DS record format (expected keytag algorithm digest-type digest)".into());
+    }
+    let digest_type_text = parts[2];
+    let digest = parts[3..].join(" ");
+    let (Some(_), Some(_), Some(digest_type)) = (
+        php_int(parts[0], 0, 65535),
+        php_int(parts[1], 0, 255),
+        php_int(digest_type_text, 0, 255),
+    ) else {
+        return Err("invalid DS numeric fields".into());
+    };
+    let expected = match digest_type {
+        1 => Some(40),
+        2 | 3 => Some(64),
+        4 => Some(96),
+        _ => None,
+    };
+    if !hex_ok(&digest) || digest.len() % 2 != 0 {
+        Err("invalid DS digest".into())
+    } else if expected.is_some_and(|n| n != digest.len()) {
+        Err(format!("invalid DS digest length for type {digest_type_text}"))
+    } else {
+        ok()
+    }
+}
+
+/// PHP's `trim()` characters.
+fn php_trim(s: &str) -> &str {
+    s.trim_matches([' ', '\t', '\n', '\r', '\0', '\x0b'])
+}
+
+/// `preg_split('/\s+/', s, limit)` (`limit` 0 for none): empty pieces at the ends are kept.
+fn php_split_ws(s: &str, limit: usize) -> Vec<&str> {
+    let is_ws = |c: char| matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r');
+    let mut out = Vec::new();
+    let mut rest = s;
+    loop {
+        if limit != 0 && out.len() + 1 == limit {
+            out.push(rest);
+            break;
+        }
+        match rest.find(is_ws) {
+            Some(i) => {
+                out.push(&rest[..i]);
+                rest = rest[i..].trim_start_matches(is_ws);
+            }
+            None => {
+                out.push(rest);
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// `filter_var($v, FILTER_VALIDATE_INT, [min_range, max_range])`.
+fn php_int(v: &str, min: i64, max: i64) -> Option<i64> {
+    let s = v.trim_matches([' ', '\t', '\r', '\x0b', '\n']);
+    let (neg, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let n: i64 = if digits == "0" {
+        0
+    } else if digits.starts_with(|c: char| ('1'..='9').contains(&c)) && digits.bytes().all(|c| c.is_ascii_digit()) {
+        digits.parse().ok()?
+    } else {
+        return None;
+    };
+    let n = if neg { -n } else { n };
+    (min..=max).contains(&n).then_some(n)
+}
+
+/// PHP truthiness of a string result.
+fn php_truthy(s: &str) -> bool {
+    !s.is_empty() && s != "0"
+}
+
+/// The validator's `validateDomain`: `filter_var(rtrim($v, "."), FILTER_VALIDATE_DOMAIN
+/// [, FILTER_FLAG_HOSTNAME])`, the trimmed text or `None` for `false`.
+fn php_validate_domain(v: &str, hostname: bool) -> Option<String> {
+    let t = v.trim_end_matches('.');
+    php_domain_ok(t.as_bytes(), hostname).then(|| t.to_owned())
+}
+
+/// PHP's `_php_filter_validate_domain` (C locale `isalnum`).
+fn php_domain_ok(v: &[u8], hostname: bool) -> bool {
+    if v.contains(&0) {
+        return false;
+    }
+    let at = |i: usize| v.get(i).copied().unwrap_or(0);
+    let mut end = v.len();
+    if end > 0 && v[end - 1] == b'.' {
+        end -= 1;
+    }
+    if end > 253 {
+        return false;
+    }
+    let first = at(0);
+    if first == b'.' || (hostname && !first.is_ascii_alphanumeric()) {
+        return false;
+    }
+    let mut label = 1usize;
+    for s in 0..end {
+        let c = v[s];
+        if c == b'.' {
+            if at(s + 1) == b'.'
+                || (hostname && (!v[s - 1].is_ascii_alphanumeric() || !at(s + 1).is_ascii_alphanumeric()))
+            {
+                return false;
+            }
+            label = 1;
+        } else {
+            if label > 63 || (hostname && (c != b'-' || at(s + 1) == 0) && !c.is_ascii_alphanumeric()) {
+                return false;
+            }
+            label += 1;
+        }
+    }
+    true
+}
+
+fn hex_ok(v: &str) -> bool {
+    !v.is_empty() && v.bytes().all(|c| c.is_ascii_hexdigit())
+}
+
+/// The validator's `validateBase64`: only `A-Za-z0-9+/=`, and PHP's strict `base64_decode`
+/// accepts it (no data after padding, no lone last character, padding of the right length).
+fn base64_ok(v: &str) -> bool {
+    if v.is_empty() {
+        return false;
+    }
+    let mut chars = 0usize;
+    let mut padding = 0usize;
+    for c in v.bytes() {
+        if c == b'=' {
+            padding += 1;
+        } else if c.is_ascii_alphanumeric() || c == b'+' || c == b'/' {
+            if padding > 0 {
+                return false;
+            }
+            chars += 1;
+        } else {
+            return false;
+        }
+    }
+    chars % 4 != 1 && (padding == 0 || (padding <= 2 && (chars + padding) % 4 == 0))
+}
+
+// ---------------------------------------------------------------------------------------------
+// IDN (what Hestia gets from `idn2 --quiet` and `idn2 --quiet -d`).
+
+/// `idn2 --quiet NAME`: each `.`-separated label lower-cased; a label with non-ASCII
+/// characters becomes `xn--` + Punycode. `None` where idn2 fails: a label starting or ending
+/// with `-`, with `--` in positions 3–4 (unless a valid `xn--` label), longer than 63 bytes,
+/// an invalid `xn--` label, or non-ASCII text mixed with ASCII characters other than letters,
+/// digits, `-` and `_`. Other ASCII text (blanks, `_`, `*`, `@`) passes unchanged, as in idn2.
+pub fn idn_to_ascii(name: &str) -> Option<String> {
+    let labels: Option<Vec<String>> = name.split('.').map(label_to_ascii).collect();
+    Some(labels?.join("."))
+}
+
+/// `idn2 --quiet -d NAME`: each `xn--` label (any case) decoded from Punycode; other labels
+/// unchanged. `None` for an invalid `xn--` label.
+pub fn idn_to_unicode(name: &str) -> Option<String> {
+    let labels: Option<Vec<String>> = name
+        .split('.')
+        .map(|l| match xn_rest(l) {
+            Some(rest) => punycode::decode(rest).filter(|d| !d.is_empty()),
+            None => Some(l.to_owned()),
+        })
+        .collect();
+    Some(labels?.join("."))
+}
+
+/// The part after an `xn--` prefix (ASCII case-insensitive).
+fn xn_rest(label: &str) -> Option<&str> {
+    (label.len() >= 4 && label.is_char_boundary(4) && label[..4].eq_ignore_ascii_case("xn--")).then(|| &label[4..])
+}
+
+fn label_to_ascii(label: &str) -> Option<String> {
+    let lower: String = label.chars().flat_map(char::to_lowercase).collect();
+    if lower.is_empty() {
+        return Some(lower);
+    }
+    let chars: Vec<char> = lower.chars().collect();
+    if chars[0] == '-' || chars[chars.len() - 1] == '-' {
+        return None;
+    }
+    let hyphens34 = chars.len() >= 4 && chars[2] == '-' && chars[3] == '-';
+    if lower.is_ascii() {
+        if let Some(rest) = xn_rest(&lower) {
+            let decoded = punycode::decode(rest)?;
+            let valid = !decoded.is_empty()
+                && !decoded.is_ascii()
+                && decoded.chars().all(u_label_char)
+                && decoded.chars().flat_map(char::to_lowercase).collect::<String>() == decoded
+                && punycode::encode(&decoded).as_deref() == Some(rest);
+            if !valid {
+                return None;
+            }
+        } else if hyphens34 {
+            return None;
+        }
+        return (lower.len() <= 63).then_some(lower);
+    }
+    if hyphens34 || !chars.iter().all(|&c| u_label_char(c)) {
+        return None;
+    }
+    let encoded = format!("xn--{}", punycode::encode(&lower)?);
+    (encoded.len() <= 63).then_some(encoded)
+}
+
+/// A character idn2 accepts in a label with non-ASCII text.
+fn u_label_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'
+    } else {
+        !c.is_control() && !c.is_whitespace()
+    }
+}
+
+/// RFC 3492 Punycode.
+mod punycode {
+    const BASE: u32 = 36;
+    const T_MIN: u32 = 1;
+    const T_MAX: u32 = 26;
+    const SKEW: u32 = 38;
+    const DAMP: u32 = 700;
+    const INITIAL_BIAS: u32 = 72;
+    const INITIAL_N: u32 = 128;
+
+    fn adapt(mut delta: u32, points: u32, first: bool) -> u32 {
+        delta /= if first { DAMP } else { 2 };
+        delta += delta / points;
+        let mut k = 0;
+        while delta > ((BASE - T_MIN) * T_MAX) / 2 {
+            delta /= BASE - T_MIN;
+            k += BASE;
+        }
+        k + (((BASE - T_MIN + 1) * delta) / (delta + SKEW))
+    }
+
+    fn threshold(k: u32, bias: u32) -> u32 {
+        if k <= bias {
+            T_MIN
+        } else if k >= bias + T_MAX {
+            T_MAX
+        } else {
+            k - bias
+        }
+    }
+
+    fn digit_char(d: u32) -> char {
+        // d < 36 by construction.
+        let b = if d < 26 { b'a' + d as u8 } else { b'0' + (d - 26) as u8 };
+        char::from(b)
+    }
+
+    fn char_digit(c: u8) -> Option<u32> {
+        match c {
+            b'a'..=b'z' => Some(u32::from(c - b'a')),
+            b'A'..=b'Z' => Some(u32::from(c - b'A')),
+            b'0'..=b'9' => Some(u32::from(c - b'0') + 26),
+            _ => None,
+        }
+    }
+
+    /// Encode a label (without the `xn--` prefix); `None` on overflow.
+    pub(super) fn encode(input: &str) -> Option<String> {
+        let cps: Vec<u32> = input.chars().map(u32::from).collect();
+        let mut out: String = input.chars().filter(char::is_ascii).collect();
+        let basic = u32::try_from(out.len()).ok()?;
+        if basic > 0 {
+            out.push('-');
+        }
+        let total = u32::try_from(cps.len()).ok()?;
+        let (mut n, mut delta, mut bias, mut handled) = (INITIAL_N, 0u32, INITIAL_BIAS, basic);
+        while handled < total {
+            let m = cps.iter().copied().filter(|&c| c >= n).min()?;
+            delta = delta.checked_add((m - n).checked_mul(handled + 1)?)?;
+            n = m;
+            for &c in &cps {
+                if c < n {
+                    delta = delta.checked_add(1)?;
+                }
+                if c == n {
+                    let mut q = delta;
+                    let mut k = BASE;
+                    loop {
+                        let t = threshold(k, bias);
+                        if q < t {
+                            break;
+                        }
+                        out.push(digit_char(t + (q - t) % (BASE - t)));
+                        q = (q - t) / (BASE - t);
+                        k += BASE;
+                    }
+                    out.push(digit_char(q));
+                    bias = adapt(delta, handled + 1, handled == basic);
+                    delta = 0;
+                    handled += 1;
+                }
+            }
+            delta = delta.checked_add(1)?;
+            n = n.checked_add(1)?;
+        }
+        Some(out)
+    }
+
+    /// Decode a label (without the `xn--` prefix); basic characters keep their case.
+    pub(super) fn decode(input: &str) -> Option<String> {
+        if !input.is_ascii() {
+            return None;
+        }
+        let (basic, extended) = match input.rfind('-') {
+            Some(i) => (&input[..i], &input[i + 1..]),
+            None => ("", input),
+        };
+        let mut out: Vec<char> = basic.chars().collect();
+        let (mut n, mut i, mut bias) = (INITIAL_N, 0u32, INITIAL_BIAS);
+        let mut bytes = extended.bytes().peekable();
+        while bytes.peek().is_some() {
+            let old_i = i;
+            let mut w = 1u32;
+            let mut k = BASE;
+            loop {
+                let d = char_digit(bytes.next()?)?;
+                i = i.checked_add(d.checked_mul(w)?)?;
+                let t = threshold(k, bias);
+                if d < t {
+                    break;
+                }
+                w = w.checked_mul(BASE - t)?;
+                k += BASE;
+            }
+            let len = u32::try_from(out.len()).ok()? + 1;
+            bias = adapt(i - old_i, len, old_i == 0);
+            n = n.checked_add(i / len)?;
+            i %= len;
+            let c = char::from_u32(n)?;
+            out.insert(usize::try_from(i).ok()?, c);
+            i += 1;
+        }
+        Some(out.into_iter().collect())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Zone templates.
+
+/// One record of a zone template, placeholders filled in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateRecord {
+    /// The record id the template gives it (ids of dropped NS records stay unused).
+    pub id: u32,
+    pub record: String,
+    pub rtype: RecordType,
+    pub priority: String,
+    /// The value in its stored form.
+    pub value: String,
+    /// A TTL of the record's own (none of the shipped templates sets one).
+    pub ttl: Option<String>,
+}
+
+/// The shipped templates: name and text (`data/dns/NAME.tsv`).
+const TEMPLATES: [(&str, &str); 6] = [
+    ("child-ns", include_str!("../data/dns/child-ns.tsv")),
+    ("default", include_str!("../data/dns/default.tsv")),
+    ("default-nomail", include_str!("../data/dns/default-nomail.tsv")),
+    ("gmail", include_str!("../data/dns/gmail.tsv")),
+    ("office365", include_str!("../data/dns/office365.tsv")),
+    ("zoho", include_str!("../data/dns/zoho.tsv")),
+];
+
+/// The template names, sorted by name. (`v-list-dns-templates` lists the files newest first,
+/// `ls -t`; on a fresh install they share their time and the order is not defined.)
+pub fn template_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = TEMPLATES.iter().map(|(n, _)| *n).collect();
+    names.sort_unstable();
+    names
+}
+
+/// The records `v-add-dns-domain` makes from template `name` (E_NOTEXIST
+/// `NAME dns template doesn't exist` for an unknown one), in template order: a record naming
+/// `%ns3%`…`%ns8%` is left out when that name server is missing or empty in `ns` (`%ns1%` and
+/// `%ns2%` never are); then `%ip%`, `%domain_idn%` (the IDN form of `domain`), `%domain%` and
+/// `%ns1%`…`%ns8%` are replaced. The name servers are used as given (Hestia strips leading and
+/// trailing dots from NS arguments before this).
+pub fn template_records(name: &str, domain: &str, ip: &str, ns: &[&str]) -> Result<Vec<TemplateRecord>> {
+    let text = TEMPLATES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| HearthError::not_exist(format!("{name} dns template doesn't exist")))?;
+    let ns_at = |i: usize| ns.get(i).copied().unwrap_or("");
+    let domain_idn = if domain.is_ascii() {
+        domain.to_owned()
+    } else {
+        idn_to_ascii(domain).unwrap_or_default()
+    };
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if (3..=8).any(|i| ns_at(i - 1).is_empty() && line.contains(&format!("%ns{i}%"))) {
+            continue;
+        }
+        let mut filled = line
+            .replace("%ip%", ip)
+            .replace("%domain_idn%", &domain_idn)
+            .replace("%domain%", domain);
+        for i in 1..=8 {
+            filled = filled.replace(&format!("%ns{i}%"), ns_at(i - 1));
+        }
+        out.push(parse_template_line(&filled).ok_or_else(|| {
+            HearthError::internal(
+                crate::error::ReturnCode::Parsing,
+                format!("dns template {name}: bad line: {line}"),
+            )
+        })?);
+    }
+    Ok(out)
+}
+
+/// `ID<TAB>RECORD<TAB>TYPE<TAB>PRIORITY<TAB>VALUE[<TAB>TTL]`.
+fn parse_template_line(line: &str) -> Option<TemplateRecord> {
+    let f: Vec<&str> = line.split('\t').collect();
+    if !(5..=6).contains(&f.len()) {
+        return None;
+    }
+    Some(TemplateRecord {
+        id: f[0].parse().ok()?,
+        record: f[1].to_owned(),
+        rtype: RecordType::from_exact(f[2])?,
+        priority: f[3].to_owned(),
+        value: f[4].to_owned(),
+        ttl: f.get(5).filter(|t| !t.is_empty()).map(|t| (*t).to_owned()),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Zone serials.
+
+/// The next SOA serial in Hestia 1.9's `YYYYMMDDNN` scheme (`update_domain_serial`): today's
+/// `YYYYMMDD01` when that is newer than `old`, else `old + 1`; so it always moves forward in
+/// RFC 1982 serial arithmetic, also past 99 changes a day, for a serial from the future, or for
+/// a counter-style serial of Hestia 1.10 (which counts up from 3000000000). An empty or
+/// non-numeric `old` gives today's `YYYYMMDD01`. `today_yyyymmdd` is 8 digits; anything else
+/// only allows `old + 1` (or `1` when `old` is unusable too).
+pub fn next_serial(old: &str, today_yyyymmdd: &str) -> String {
+    let today = (today_yyyymmdd.len() == 8 && today_yyyymmdd.bytes().all(|c| c.is_ascii_digit()))
+        .then(|| format!("{today_yyyymmdd}01"))
+        .and_then(|s| s.parse::<u32>().ok());
+    let old = if !old.is_empty() && old.bytes().all(|c| c.is_ascii_digit()) {
+        old.parse::<u32>().ok()
+    } else {
+        None
+    };
+    let next = match (old, today) {
+        (None, Some(t)) => t,
+        (None, None) => 1,
+        (Some(o), Some(t)) if serial_newer(t, o) => t,
+        (Some(o), _) => o.wrapping_add(1).max(1),
+    };
+    next.to_string()
+}
+
+/// RFC 1982: `a` is newer than `b`.
+fn serial_newer(a: u32, b: u32) -> bool {
+    a != b && a.wrapping_sub(b) < 1 << 31
+}
+
+#[cfg(test)]
+mod tests;
