@@ -26,8 +26,8 @@
 //!   (`idn2 --quiet` prints nothing, and Hestia stores a record without name);
 //! * `v-change-dns-record` IDN-encodes (and so lower-cases) `DNSKEY` values because its type
 //!   test matches `NS` inside `DNSKEY`; only NS, CNAME, MX, PTR and SRV are encoded here;
-//! * a host-name value (NS, CNAME, MX, PTR) with blanks or `"` is refused with the type's
-//!   validator message (Hestia wraps it in quotes, accepts it, and writes a zone BIND refuses);
+//! * a host-name value (NS, CNAME, MX, PTR) with blanks or `"` is refused like any invalid
+//!   value (Hestia wraps it in quotes, accepts it, and writes a zone BIND refuses);
 //! * in the zone, TXT and SPF values are always written as quoted character-strings, split in
 //!   chunks of at most 255 bytes (Hestia writes short values unquoted, so a template value such
 //!   as `v=DMARC1; p=none` is cut at the `;` by BIND, and does not split SPF values);
@@ -38,7 +38,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::{HearthError, Result};
+use crate::error::{HearthError, ReturnCode, Result};
 use crate::validate::{Kind, check, check_one_line, is_valid};
 
 // ---------------------------------------------------------------------------------------------
@@ -109,10 +109,7 @@ impl RecordType {
     /// `invalid dns record type format :: X` (E_INVALID), the empty name included.
     pub fn parse(s: &str) -> Result<RecordType> {
         check(Kind::Rtype, s)?;
-        RecordType::ALL
-            .into_iter()
-            .find(|t| t.as_str() == s)
-            .ok_or_else(|| HearthError::invalid(format!("invalid dns record type format :: {s}")))
+        RecordType::from_exact(s).ok_or_else(|| HearthError::invalid(format!("invalid dns record type format :: {s}")))
     }
 
     /// `v-add-dns-record`'s reading: ASCII upper-cased, then [`RecordType::parse`] (the message
@@ -216,11 +213,11 @@ pub struct CheckedValue {
     pub priority: String,
 }
 
-/// `v-add-dns-record`'s argument formatting, which runs before any check:
-/// the name is IDN-decoded and ASCII lower-cased, the type upper-cased, an empty priority
-/// becomes `10` and the priority is emptied for types other than MX and SRV, the value is
-/// prepared ([`normalize_value`] without the `%quote%` step), and host-name types get their
-/// name IDN-encoded. Then `@` with CNAME fails with `CNAME on root is not allowed` (E_INVALID).
+/// `v-add-dns-record`'s argument formatting, which runs before any check: the name is
+/// IDN-decoded and ASCII lower-cased, the type upper-cased, an empty priority becomes `10` and
+/// the priority is emptied for types other than MX and SRV, the value is prepared
+/// ([`normalize_value`] without the `%quote%` step), and host-name types get their name
+/// IDN-encoded. Then `@` with CNAME fails with `CNAME on root is not allowed` (E_INVALID).
 pub fn add_draft(record: &str, rtype: &str, value: &str, priority: &str) -> Result<RecordDraft> {
     // deviation: a name idn2 cannot decode is refused instead of being stored empty.
     let decoded = idn_to_unicode(record).ok_or_else(|| bad_record(record))?;
@@ -248,9 +245,9 @@ pub fn add_draft(record: &str, rtype: &str, value: &str, priority: &str) -> Resu
 /// `v-change-dns-record`'s formatting of its arguments, called after the command checked the
 /// user, domain, record id and TTL (its order): `@` with CNAME (as given) fails first with
 /// `CNAME on root is not allowed`; an empty type or priority is taken from `current`; the
-/// priority is emptied for types other than MX and SRV; host-name types get the value prepared
-/// and the name IDN-encoded. Neither the name nor the type is case-folded (a lower-case type
-/// then fails the format check, as in Hestia).
+/// priority is emptied for types other than MX and SRV; the value is prepared and host-name
+/// types get the name IDN-encoded. Neither the name nor the type is case-folded (a lower-case
+/// type then fails the format check, as in Hestia).
 pub fn change_draft(
     record: &str,
     rtype: &str,
@@ -297,6 +294,7 @@ impl RecordDraft {
                 priority: self.priority.clone(),
             }
         } else {
+            // deviation: other empty values are checked (and refused) too.
             check_value(rtype.as_str(), &self.value, &self.priority)?
         };
         Ok(CheckedRecord {
@@ -322,7 +320,7 @@ impl CheckedRecord {
     }
 
     /// `v-change-dns-record`'s last check: when name, type, priority, value and TTL are those
-    /// of `current` and it is not suspended, it prints `No pending changes in DNS entry.`
+    /// of `current` and it is not suspended, Hestia prints `No pending changes in DNS entry.`
     /// (no `Error:`) and exits with E_EXISTS. Priority and TTL compare as bash's `-eq` does
     /// (an empty value is 0).
     pub fn check_changed(&self, current: &StoredRecord, ttl: &str) -> Result<()> {
@@ -333,10 +331,7 @@ impl CheckedRecord {
             && current.suspended == "no"
             && bash_eq(&current.ttl, ttl);
         if same {
-            Err(HearthError::raw(
-                crate::error::ReturnCode::Exists,
-                "No pending changes in DNS entry.",
-            ))
+            Err(HearthError::raw(ReturnCode::Exists, "No pending changes in DNS entry."))
         } else {
             Ok(())
         }
@@ -407,16 +402,18 @@ fn echo_words(v: &str) -> String {
     v.split([' ', '\t', '\n']).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
-/// `is_dns_record_format_valid`: the value must be one line (`invalid value :: X`), then
-/// Hestia's record validator for `rtype` (type given as text: an unknown one fails with
-/// `unknown record type for validation: T :: X`). Failures are E_INVALID with the validator's
-/// message, ` :: ` and the value. For SRV the value is rewritten to `WEIGHT PORT TARGET` and the
-/// priority to the validated number (taken from the value when it has four fields).
+/// `is_dns_record_format_valid`: the value must be one line (`invalid value :: X`), then pass
+/// Hestia's record validator for `rtype` (type given as text; an unknown one fails). Every
+/// validator failure is `dns record validation failed :: X` (E_INVALID): the validator has a
+/// message per failure, but Hestia reads its verdict with `jq -e`, which exits 1 on `false`,
+/// so the generic message is the one printed. For SRV the value is rewritten to
+/// `WEIGHT PORT TARGET` and the priority to the validated number (taken from the value when it
+/// has four fields).
 pub fn check_value(rtype: &str, value: &str, priority: &str) -> Result<CheckedValue> {
     check_one_line(value)?;
     // deviation: a NUL byte (bash cannot hold one) fails every value.
     let verdict = if value.contains('\0') {
-        Err(format!("invalid {rtype} record format"))
+        Err(String::from("NUL byte"))
     } else {
         validate_record_value(value, rtype, priority)
     };
@@ -425,7 +422,7 @@ pub fn check_value(rtype: &str, value: &str, priority: &str) -> Result<CheckedVa
             value: cleaned.unwrap_or_else(|| value.to_owned()),
             priority: p.unwrap_or_else(|| priority.to_owned()),
         }),
-        Err(msg) => Err(HearthError::invalid(format!("{msg} :: {value}"))),
+        Err(_reason) => Err(HearthError::invalid(format!("dns record validation failed :: {value}"))),
     }
 }
 
@@ -547,9 +544,7 @@ fn chunks_255(text: &str) -> Vec<&str> {
     let mut pieces = Vec::new();
     let mut start = 0;
     while b.len() - start > MAX {
-        // Escape boundaries: walk the chunk and remember the last position that starts a unit.
         let mut i = start;
-        let mut cut = start;
         while i < b.len() {
             let unit = if b[i] == b'\\' {
                 let digits = b[i + 1..].iter().take(3).take_while(|c| c.is_ascii_digit()).count();
@@ -561,17 +556,9 @@ fn chunks_255(text: &str) -> Vec<&str> {
                 break;
             }
             i += unit;
-            cut = i;
         }
-        if cut == start {
-            // A single unit longer than 255 bytes cannot happen; avoid looping forever.
-            cut = (start + MAX).min(b.len());
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-        }
-        pieces.push(&text[start..cut]);
-        start = cut;
+        pieces.push(&text[start..i]);
+        start = i;
     }
     if start < b.len() {
         pieces.push(&text[start..]);
@@ -596,15 +583,18 @@ struct Validated {
     priority: Option<String>,
 }
 
-fn ok() -> std::result::Result<Validated, String> {
+type Verdict = std::result::Result<Validated, String>;
+
+fn valid() -> Verdict {
     Ok(Validated {
         cleaned: None,
         priority: None,
     })
 }
 
-/// The validator: `Ok` (maybe with a cleaned value and priority) or the error message.
-fn validate_record_value(record: &str, rtype: &str, priority: &str) -> std::result::Result<Validated, String> {
+/// The validator: `Ok` (maybe with a cleaned value and priority) or the validator's own
+/// message (kept for reading; Hestia prints a generic one, see [`check_value`]).
+fn validate_record_value(record: &str, rtype: &str, priority: &str) -> Verdict {
     let Some(t) = RecordType::from_exact(rtype) else {
         return Err(format!("unknown record type for validation: {rtype}"));
     };
@@ -613,37 +603,32 @@ fn validate_record_value(record: &str, rtype: &str, priority: &str) -> std::resu
             if record.is_empty() || !is_valid(Kind::Ip, record) {
                 return Err("invalid A record format".into());
             }
-            ok()
+            valid()
         }
         RecordType::Aaaa => {
             if record.is_empty() || !is_valid(Kind::Ipv6, record) {
                 return Err("invalid AAAA record format".into());
             }
-            ok()
+            valid()
         }
         RecordType::Ns | RecordType::Ptr | RecordType::Cname => {
-            // PHP: `$valid = filter_var(...)`, failure only on `false` (a falsy "0" passes).
+            // PHP: `$valid = filter_var(...)`; only `false` fails (a falsy "0" passes).
             if php_validate_domain(record, t != RecordType::Cname).is_none() || !host_value_ok(record) {
                 return Err(format!("invalid {t} record format"));
             }
-            ok()
+            valid()
         }
-        RecordType::Mx => {
-            match php_validate_domain(record, true) {
-                None => return Err("invalid MX record format".into()),
-                // deviation: see host_value_ok.
-                Some(_) if !host_value_ok(record) => return Err("invalid MX record format".into()),
-                // PHP skips the priority checks when the domain is the falsy "0" or "".
-                Some(d) if d.is_empty() || d == "0" => {}
-                Some(_) if priority.is_empty() => return Err("MX record priority is required".into()),
-                Some(_) => {
-                    if php_int(priority, 0, 65535).is_none() {
-                        return Err("invalid MX record priority format (must be between 0 and 65535)".into());
-                    }
-                }
+        RecordType::Mx => match php_validate_domain(record, true) {
+            None => Err("invalid MX record format".into()),
+            Some(_) if !host_value_ok(record) => Err("invalid MX record format".into()),
+            // PHP skips the priority checks when the domain is the falsy "0" or "".
+            Some(d) if !php_truthy(&d) => valid(),
+            Some(_) if priority.is_empty() => Err("MX record priority is required".into()),
+            Some(_) if php_int(priority, 0, 65535).is_none() => {
+                Err("invalid MX record priority format (must be between 0 and 65535)".into())
             }
-            ok()
-        }
+            Some(_) => valid(),
+        },
         RecordType::Srv => validate_srv(record, priority),
         RecordType::Txt | RecordType::Spf => {
             if record.is_empty() {
@@ -653,26 +638,13 @@ fn validate_record_value(record: &str, rtype: &str, priority: &str) -> std::resu
             } else if !record.bytes().all(|c| (0x20..=0x7e).contains(&c)) {
                 Err(format!("{t} record contains non-ASCII characters"))
             } else {
-                ok()
+                valid()
             }
         }
         RecordType::Dnskey | RecordType::Key => validate_key(record, t),
         RecordType::Ipseckey => validate_ipseckey(record),
         RecordType::Tlsa => validate_tlsa(record),
-        RecordType::Caa => {
-            let parts = php_split_ws(php_trim(record), 3);
-            let [flag, tag, value] = parts.as_slice() else {
-                return Err("invalid CAA record format (expected flag tag value)".into());
-            };
-            let tag_ok = (1..=63).contains(&tag.len()) && tag.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
-            if php_int(flag, 0, 255).is_none() || !tag_ok {
-                Err("invalid CAA flag or tag".into())
-            } else if value.is_empty() {
-                Err("invalid CAA value".into())
-            } else {
-                ok()
-            }
-        }
+        RecordType::Caa => validate_caa(record),
         RecordType::Ds => validate_ds(record),
     }
 }
@@ -682,20 +654,17 @@ fn host_value_ok(v: &str) -> bool {
     !v.bytes().any(|c| c == b'"' || bash_space(c))
 }
 
-fn validate_srv(record: &str, priority: &str) -> std::result::Result<Validated, String> {
+fn srv_target_ok(v: &str) -> bool {
+    v == "." || php_validate_domain(v, true).is_some_and(|d| php_truthy(&d))
+}
+
+fn validate_srv(record: &str, priority: &str) -> Verdict {
     let parts = php_split_ws(php_trim(record), 0);
-    let target_ok = |v: &str| v == "." || php_validate_domain(v, true).is_some_and(|d| php_truthy(&d));
     let (prio, weight, port, target) = match parts.as_slice() {
         [p, w, port, t] => (*p, *w, *port, *t),
-        [a, port, c] => {
-            if target_ok(a) {
-                (priority, *c, *port, *a)
-            } else if target_ok(c) {
-                (priority, *a, *port, *c)
-            } else {
-                return Err("invalid SRV record format (expected target with port and weight)".into());
-            }
-        }
+        [a, port, c] if srv_target_ok(a) => (priority, *c, *port, *a),
+        [a, port, c] if srv_target_ok(c) => (priority, *a, *port, *c),
+        [_, _, _] => return Err("invalid SRV record format (expected target with port and weight)".into()),
         _ => {
             return Err(
                 "invalid SRV record format (must contain priority weight port target or target port weight)".into(),
@@ -711,7 +680,7 @@ fn validate_srv(record: &str, priority: &str) -> std::result::Result<Validated, 
     let Some(port) = php_int(port, 0, 65535) else {
         return Err("invalid SRV record port format (must be between 0 and 65535)".into());
     };
-    if !target_ok(target) {
+    if !srv_target_ok(target) {
         return Err("invalid SRV record target format".into());
     }
     Ok(Validated {
@@ -720,111 +689,121 @@ fn validate_srv(record: &str, priority: &str) -> std::result::Result<Validated, 
     })
 }
 
-fn validate_key(record: &str, t: RecordType) -> std::result::Result<Validated, String> {
+fn validate_key(record: &str, t: RecordType) -> Verdict {
     let parts = php_split_ws(php_trim(record), 0);
-    if parts.len() < 3 {
+    let [flags, protocol, algorithm, key @ ..] = parts.as_slice() else {
         return Err(format!(
             "invalid {t} record format (expected flags protocol algorithm [public-key])"
         ));
-    }
-    let (flags, protocol, algorithm) = (parts[0], parts[1], parts[2]);
-    let public_key = parts[3..].join(" ");
+    };
+    let public_key = key.join(" ");
     let numbers_ok = php_int(flags, 0, 65535).is_some()
         && php_int(protocol, 0, 255).is_some()
         && php_int(algorithm, 0, 255).is_some()
-        && (t != RecordType::Dnskey || protocol == "3");
+        && (t != RecordType::Dnskey || *protocol == "3");
     if !numbers_ok {
         return Err(format!("invalid {t} numeric fields"));
     }
-    if t == RecordType::Key && algorithm == "0" {
+    if t == RecordType::Key && *algorithm == "0" {
         if !public_key.is_empty() {
             return Err("invalid KEY public key for algorithm 0 (must be empty)".into());
         }
     } else if !base64_ok(&public_key) {
         return Err(format!("invalid {t} public key (must be base64)"));
     }
-    ok()
+    valid()
 }
 
-fn validate_ipseckey(record: &str) -> std::result::Result<Validated, String> {
+fn validate_ipseckey(record: &str) -> Verdict {
     let parts = php_split_ws(php_trim(record), 0);
-    if parts.len() < 4 {
+    let [precedence, gateway_type, algorithm, gateway, key @ ..] = parts.as_slice() else {
         return Err(
             "invalid IPSECKEY record format (expected precedence gateway-type algorithm gateway [public-key])".into(),
         );
-    }
-    let (precedence, gateway_type, algorithm, gateway) = (parts[0], parts[1], parts[2], parts[3]);
-    let public_key = parts[4..].join(" ");
+    };
+    let public_key = key.join(" ");
     if php_int(precedence, 0, 255).is_none()
         || php_int(gateway_type, 0, 3).is_none()
         || php_int(algorithm, 0, 255).is_none()
     {
         return Err("invalid IPSECKEY numeric fields".into());
     }
-    match gateway_type {
-        "0" if gateway != "." && !gateway.is_empty() => return Err("invalid IPSECKEY gateway for type 0".into()),
-        "0" => {}
-        "1" if gateway.is_empty() || !is_valid(Kind::Ip, gateway) => {
-            return Err("invalid IPSECKEY IPv4 gateway".into());
-        }
-        "2" if gateway.is_empty() || !is_valid(Kind::Ipv6, gateway) => {
-            return Err("invalid IPSECKEY IPv6 gateway".into());
-        }
-        "1" | "2" => {}
-        _ => {
-            if !php_validate_domain(gateway, true).is_some_and(|d| php_truthy(&d)) {
-                return Err("invalid IPSECKEY domain gateway".into());
-            }
-        }
+    let gateway_ok = match *gateway_type {
+        "0" => *gateway == "." || gateway.is_empty(),
+        "1" => !gateway.is_empty() && is_valid(Kind::Ip, gateway),
+        "2" => !gateway.is_empty() && is_valid(Kind::Ipv6, gateway),
+        _ => php_validate_domain(gateway, true).is_some_and(|d| php_truthy(&d)),
+    };
+    if !gateway_ok {
+        return Err("invalid IPSECKEY gateway".into());
     }
-    if algorithm == "0" {
+    if *algorithm == "0" {
         if !public_key.is_empty() {
             return Err("invalid IPSECKEY public key for algorithm 0 (must be empty)".into());
         }
     } else if !base64_ok(&public_key) {
         return Err("invalid IPSECKEY public key (must be base64)".into());
     }
-    ok()
+    valid()
 }
 
-fn validate_tlsa(record: &str) -> std::result::Result<Validated, String> {
+fn validate_tlsa(record: &str) -> Verdict {
     let parts = php_split_ws(php_trim(record), 0);
-    if parts.len() < 4 {
+    let [usage, selector, matching, data @ ..] = parts.as_slice() else {
+        return Err("invalid TLSA record format (expected usage selector matching-type data)".into());
+    };
+    if data.is_empty() {
         return Err("invalid TLSA record format (expected usage selector matching-type data)".into());
     }
-    let data = parts[3..].join(" ");
-    let usage = php_int(parts[0], 0, 3);
-    let selector = php_int(parts[1], 0, 1);
-    let matching = php_int(parts[2], 0, 2);
-    let (Some(_), Some(_), Some(matching)) = (usage, selector, matching) else {
+    let data = data.join(" ");
+    let (Some(_), Some(_), Some(matching)) = (
+        php_int(usage, 0, 3),
+        php_int(selector, 0, 1),
+        php_int(matching, 0, 2),
+    ) else {
         return Err("invalid TLSA numeric fields".into());
     };
     if !hex_ok(&data) || data.len() % 2 != 0 {
         Err("invalid TLSA data".into())
-    } else if matching == 1 && data.len() != 64 {
-        Err("invalid TLSA data length for matching type 1".into())
-    } else if matching == 2 && data.len() != 128 {
-        Err("invalid TLSA data length for matching type 2".into())
+    } else if (matching == 1 && data.len() != 64) || (matching == 2 && data.len() != 128) {
+        Err(format!("invalid TLSA data length for matching type {matching}"))
     } else {
-        ok()
+        valid()
     }
 }
 
-fn validate_ds(record: &str) -> std::result::Result<Validated, String> {
+fn validate_caa(record: &str) -> Verdict {
+    let parts = php_split_ws(php_trim(record), 3);
+    let [flag, tag, value] = parts.as_slice() else {
+        return Err("invalid CAA record format (expected flag tag value)".into());
+    };
+    let tag_ok = (1..=63).contains(&tag.len()) && tag.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
+    if php_int(flag, 0, 255).is_none() || !tag_ok {
+        Err("invalid CAA flag or tag".into())
+    } else if value.is_empty() {
+        Err("invalid CAA value".into())
+    } else {
+        valid()
+    }
+}
+
+fn validate_ds(record: &str) -> Verdict {
     let parts = php_split_ws(php_trim(record), 0);
-    if parts.len() < 4 {
+    let [key_tag, algorithm, digest_type, digest @ ..] = parts.as_slice() else {
+        return Err("invalid DS record format (expected keytag algorithm digest-type digest)".into());
+    };
+    if digest.is_empty() {
         return Err("invalid DS record format (expected keytag algorithm digest-type digest)".into());
     }
-    let digest_type_text = parts[2];
-    let digest = parts[3..].join(" ");
-    let (Some(_), Some(_), Some(digest_type)) = (
-        php_int(parts[0], 0, 65535),
-        php_int(parts[1], 0, 255),
-        php_int(digest_type_text, 0, 255),
+    let digest = digest.join(" ");
+    let (Some(_), Some(_), Some(kind)) = (
+        php_int(key_tag, 0, 65535),
+        php_int(algorithm, 0, 255),
+        php_int(digest_type, 0, 255),
     ) else {
         return Err("invalid DS numeric fields".into());
     };
-    let expected = match digest_type {
+    let expected = match kind {
         1 => Some(40),
         2 | 3 => Some(64),
         4 => Some(96),
@@ -833,9 +812,9 @@ fn validate_ds(record: &str) -> std::result::Result<Validated, String> {
     if !hex_ok(&digest) || digest.len() % 2 != 0 {
         Err("invalid DS digest".into())
     } else if expected.is_some_and(|n| n != digest.len()) {
-        Err(format!("invalid DS digest length for type {digest_type_text}"))
+        Err(format!("invalid DS digest length for type {digest_type}"))
     } else {
-        ok()
+        valid()
     }
 }
 
@@ -899,7 +878,9 @@ fn php_validate_domain(v: &str, hostname: bool) -> Option<String> {
     php_domain_ok(t.as_bytes(), hostname).then(|| t.to_owned())
 }
 
-/// PHP's `_php_filter_validate_domain` (C locale `isalnum`).
+/// PHP's domain filter (C locale `isalnum`): at most 253 bytes without a final dot, labels of
+/// at most 63 bytes, no empty label; with the host-name flag, labels of letters, digits and
+/// inner hyphens, and no hyphen at the very end.
 fn php_domain_ok(v: &[u8], hostname: bool) -> bool {
     if v.contains(&0) {
         return false;
@@ -991,28 +972,28 @@ pub fn idn_to_unicode(name: &str) -> Option<String> {
 
 /// The part after an `xn--` prefix (ASCII case-insensitive).
 fn xn_rest(label: &str) -> Option<&str> {
-    (label.len() >= 4 && label.is_char_boundary(4) && label[..4].eq_ignore_ascii_case("xn--")).then(|| &label[4..])
+    let head = label.get(..4)?;
+    head.eq_ignore_ascii_case("xn--").then(|| &label[4..])
 }
 
 fn label_to_ascii(label: &str) -> Option<String> {
     let lower: String = label.chars().flat_map(char::to_lowercase).collect();
-    if lower.is_empty() {
-        return Some(lower);
-    }
     let chars: Vec<char> = lower.chars().collect();
-    if chars[0] == '-' || chars[chars.len() - 1] == '-' {
+    let (Some(&first), Some(&last)) = (chars.first(), chars.last()) else {
+        return Some(lower);
+    };
+    if first == '-' || last == '-' {
         return None;
     }
     let hyphens34 = chars.len() >= 4 && chars[2] == '-' && chars[3] == '-';
     if lower.is_ascii() {
         if let Some(rest) = xn_rest(&lower) {
             let decoded = punycode::decode(rest)?;
-            let valid = !decoded.is_empty()
-                && !decoded.is_ascii()
+            let ok = !decoded.is_ascii()
                 && decoded.chars().all(u_label_char)
-                && decoded.chars().flat_map(char::to_lowercase).collect::<String>() == decoded
+                && decoded.chars().flat_map(char::to_lowercase).eq(decoded.chars())
                 && punycode::encode(&decoded).as_deref() == Some(rest);
-            if !valid {
+            if !ok {
                 return None;
             }
         } else if hyphens34 {
@@ -1046,15 +1027,15 @@ mod punycode {
     const INITIAL_BIAS: u32 = 72;
     const INITIAL_N: u32 = 128;
 
-    fn adapt(mut delta: u32, points: u32, first: bool) -> u32 {
-        delta /= if first { DAMP } else { 2 };
+    fn adapt(delta: u32, points: u32, first: bool) -> u32 {
+        let mut delta = if first { delta / DAMP } else { delta / 2 };
         delta += delta / points;
         let mut k = 0;
         while delta > ((BASE - T_MIN) * T_MAX) / 2 {
             delta /= BASE - T_MIN;
             k += BASE;
         }
-        k + (((BASE - T_MIN + 1) * delta) / (delta + SKEW))
+        k + (BASE - T_MIN + 1) * delta / (delta + SKEW)
     }
 
     fn threshold(k: u32, bias: u32) -> u32 {
@@ -1068,9 +1049,8 @@ mod punycode {
     }
 
     fn digit_char(d: u32) -> char {
-        // d < 36 by construction.
-        let b = if d < 26 { b'a' + d as u8 } else { b'0' + (d - 26) as u8 };
-        char::from(b)
+        const DIGITS: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+        DIGITS.get(d as usize).map_or('?', |&c| char::from(c))
     }
 
     fn char_digit(c: u8) -> Option<u32> {
@@ -1154,8 +1134,7 @@ mod punycode {
             bias = adapt(i - old_i, len, old_i == 0);
             n = n.checked_add(i / len)?;
             i %= len;
-            let c = char::from_u32(n)?;
-            out.insert(usize::try_from(i).ok()?, c);
+            out.insert(usize::try_from(i).ok()?, char::from_u32(n)?);
             i += 1;
         }
         Some(out.into_iter().collect())
@@ -1190,7 +1169,7 @@ const TEMPLATES: [(&str, &str); 6] = [
 ];
 
 /// The template names, sorted by name. (`v-list-dns-templates` lists the files newest first,
-/// `ls -t`; on a fresh install they share their time and the order is not defined.)
+/// `ls -t`; on a fresh install they share their time and that order is not defined.)
 pub fn template_names() -> Vec<&'static str> {
     let mut names: Vec<&'static str> = TEMPLATES.iter().map(|(n, _)| *n).collect();
     names.sort_unstable();
@@ -1202,7 +1181,7 @@ pub fn template_names() -> Vec<&'static str> {
 /// `%ns3%`…`%ns8%` is left out when that name server is missing or empty in `ns` (`%ns1%` and
 /// `%ns2%` never are); then `%ip%`, `%domain_idn%` (the IDN form of `domain`), `%domain%` and
 /// `%ns1%`…`%ns8%` are replaced. The name servers are used as given (Hestia strips leading and
-/// trailing dots from NS arguments before this).
+/// trailing dots from NS arguments before this, not from the package's list).
 pub fn template_records(name: &str, domain: &str, ip: &str, ns: &[&str]) -> Result<Vec<TemplateRecord>> {
     let text = TEMPLATES
         .iter()
@@ -1230,12 +1209,10 @@ pub fn template_records(name: &str, domain: &str, ip: &str, ns: &[&str]) -> Resu
         for i in 1..=8 {
             filled = filled.replace(&format!("%ns{i}%"), ns_at(i - 1));
         }
-        out.push(parse_template_line(&filled).ok_or_else(|| {
-            HearthError::internal(
-                crate::error::ReturnCode::Parsing,
-                format!("dns template {name}: bad line: {line}"),
-            )
-        })?);
+        let record = parse_template_line(&filled).ok_or_else(|| {
+            HearthError::internal(ReturnCode::Parsing, format!("dns template {name}: bad line: {line}"))
+        })?;
+        out.push(record);
     }
     Ok(out)
 }
@@ -1263,8 +1240,8 @@ fn parse_template_line(line: &str) -> Option<TemplateRecord> {
 /// `YYYYMMDD01` when that is newer than `old`, else `old + 1`; so it always moves forward in
 /// RFC 1982 serial arithmetic, also past 99 changes a day, for a serial from the future, or for
 /// a counter-style serial of Hestia 1.10 (which counts up from 3000000000). An empty or
-/// non-numeric `old` gives today's `YYYYMMDD01`. `today_yyyymmdd` is 8 digits; anything else
-/// only allows `old + 1` (or `1` when `old` is unusable too).
+/// non-numeric `old` gives today's `YYYYMMDD01`. `today_yyyymmdd` must be 8 digits; anything
+/// else only allows `old + 1` (or `1` when `old` is unusable too).
 pub fn next_serial(old: &str, today_yyyymmdd: &str) -> String {
     let today = (today_yyyymmdd.len() == 8 && today_yyyymmdd.bytes().all(|c| c.is_ascii_digit()))
         .then(|| format!("{today_yyyymmdd}01"))
@@ -1287,6 +1264,3 @@ pub fn next_serial(old: &str, today_yyyymmdd: &str) -> String {
 fn serial_newer(a: u32, b: u32) -> bool {
     a != b && a.wrapping_sub(b) < 1 << 31
 }
-
-#[cfg(test)]
-mod tests;

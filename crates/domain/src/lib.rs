@@ -2,6 +2,7 @@
 //! and the `KEY='value'` record formats Hestia keeps its state in.
 #![forbid(unsafe_code)]
 
+pub mod dns;
 pub mod error;
 pub mod kv;
 pub mod record;
