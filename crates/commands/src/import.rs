@@ -30,6 +30,8 @@ pub struct ImportReport {
     pub legacy_keys: usize,
     pub profiles: usize,
     pub accounts_created: usize,
+    pub dns_domains: usize,
+    pub dns_records: usize,
     /// Files found and not imported (objects of later capabilities), reported, not guessed.
     pub skipped: Vec<String>,
     /// Malformed input: nothing was imported when this is not empty.
@@ -47,7 +49,7 @@ impl fmt::Display for ImportReport {
         }
         writeln!(
             f,
-            "imported: {} settings, {} packages, {} users ({} history lines), {} access keys, {} legacy keys, {} API profiles; {} accounts created under the host-root",
+            "imported: {} settings, {} packages, {} users ({} history lines), {} access keys, {} legacy keys, {} API profiles, {} DNS zones ({} records); {} accounts created under the host-root",
             self.settings,
             self.packages,
             self.users,
@@ -55,6 +57,8 @@ impl fmt::Display for ImportReport {
             self.access_keys,
             self.legacy_keys,
             self.profiles,
+            self.dns_domains,
+            self.dns_records,
             self.accounts_created
         )?;
         for s in &self.skipped {
@@ -128,6 +132,61 @@ struct Plan {
     keys: Vec<AccessKey>,
     legacy: Vec<Vec<u8>>,
     profiles: Vec<(String, String)>,
+    /// (user, domain, zone record, records by id)
+    dns: Vec<(String, String, Record, Vec<(i64, Record)>)>,
+}
+
+/// A user's `dns.conf` and `dns/DOMAIN.conf` files.
+fn plan_dns(dir: &Path, user: &str, out: &mut Vec<(String, String, Record, Vec<(i64, Record)>)>, p: &mut Vec<String>) {
+    let conf_path = dir.join("dns.conf");
+    let Some(text) = conf_path.is_file().then(|| read(&conf_path, p)).flatten() else {
+        return;
+    };
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let pairs = match kv::parse_object_line(line) {
+            Ok(pairs) => pairs,
+            Err(e) => {
+                p.push(format!("{}:{}: {e}", conf_path.display(), i + 1));
+                continue;
+            }
+        };
+        let mut zone = Record::from_pairs(pairs);
+        let domain = zone.get("DOMAIN").to_string();
+        if domain.is_empty() || check(Kind::Domain, &domain).is_err() {
+            p.push(format!("{}:{}: invalid DOMAIN '{domain}'", conf_path.display(), i + 1));
+            continue;
+        }
+        if out.iter().any(|(_, d, _, _)| *d == domain) {
+            p.push(format!(
+                "{}:{}: zone {domain} is listed twice",
+                conf_path.display(),
+                i + 1
+            ));
+            continue;
+        }
+        zone.remove("DOMAIN");
+        let mut records = Vec::new();
+        let rec_path = dir.join("dns").join(format!("{domain}.conf"));
+        if let Some(text) = rec_path.is_file().then(|| read(&rec_path, p)).flatten() {
+            for (j, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                match kv::parse_object_line(line) {
+                    Ok(pairs) => {
+                        let r = Record::from_pairs(pairs);
+                        match r.get("ID").parse::<i64>() {
+                            Ok(id) if id > 0 && !records.iter().any(|(k, _)| *k == id) => records.push((id, r)),
+                            _ => p.push(format!(
+                                "{}:{}: invalid or repeated record ID",
+                                rec_path.display(),
+                                j + 1
+                            )),
+                        }
+                    }
+                    Err(e) => p.push(format!("{}:{}: {e}", rec_path.display(), j + 1)),
+                }
+            }
+        }
+        out.push((user.to_string(), domain, zone, records));
+    }
 }
 
 fn plan(src: &Path, report: &mut ImportReport) -> Plan {
@@ -139,6 +198,7 @@ fn plan(src: &Path, report: &mut ImportReport) -> Plan {
         keys: Vec::new(),
         legacy: Vec::new(),
         profiles: Vec::new(),
+        dns: Vec::new(),
     };
     let conf_path = src.join("conf/hestia.conf");
     if conf_path.is_file() {
@@ -223,11 +283,12 @@ fn plan(src: &Path, report: &mut ImportReport) -> Plan {
                 }
             }
         }
-        for f in ["web.conf", "dns.conf", "mail.conf", "db.conf", "cron.conf"] {
+        plan_dns(&dir, &name, &mut plan.dns, p);
+        for f in ["web.conf", "mail.conf", "db.conf", "cron.conf"] {
             let fp = dir.join(f);
             if fs::metadata(&fp).map(|m| m.len() > 0).unwrap_or(false) {
                 report.skipped.push(format!(
-                    "{} (web, DNS, mail, database and cron objects come with later hearth versions)",
+                    "{} (web, mail, database and cron objects come with later hearth versions)",
                     fp.display()
                 ));
             }
@@ -361,6 +422,15 @@ pub fn import_hestia(home_dir: &Path, src: &Path) -> Result<ImportReport, Hearth
                 report.history += 1;
             }
             report.users += 1;
+        }
+        for (user, domain, zone, records) in &plan.dns {
+            tx.delete_dns_domain(domain)?;
+            tx.put_dns_domain(user, domain, zone)?;
+            for (id, r) in records {
+                tx.put_dns_record(domain, *id, r)?;
+                report.dns_records += 1;
+            }
+            report.dns_domains += 1;
         }
         for k in &plan.keys {
             tx.delete_access_key(&k.id)?;

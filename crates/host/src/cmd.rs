@@ -14,11 +14,15 @@ pub(crate) const USERDEL: &str = "/usr/sbin/userdel";
 pub(crate) const GROUPDEL: &str = "/usr/sbin/groupdel";
 pub(crate) const CHPASSWD: &str = "/usr/sbin/chpasswd";
 pub(crate) const CHATTR: &str = "/usr/bin/chattr";
+/// Debian's bind9-utils puts it in /usr/bin (and rndc in /usr/sbin).
+pub(crate) const NAMED_CHECKZONE: &str = "/usr/bin/named-checkzone";
+pub(crate) const RNDC: &str = "/usr/sbin/rndc";
 
 /// What a finished program left behind.
 pub(crate) struct Finished {
     pub(crate) program: &'static str,
     pub(crate) status: ExitStatus,
+    pub(crate) stdout: String,
     pub(crate) stderr: String,
 }
 
@@ -56,7 +60,7 @@ impl Finished {
 }
 
 /// Run `program` with `args`, a minimal environment (`PATH` of the system directories,
-/// `LC_ALL=C` for stable messages), stdout discarded and stderr captured. `stdin` is written to
+/// `LC_ALL=C` for stable messages), stdout and stderr captured. `stdin` is written to
 /// the program's standard input (the only way secrets are passed). `secret`, when given, is
 /// scrubbed from the captured stderr.
 pub(crate) fn run(
@@ -71,7 +75,7 @@ pub(crate) fn run(
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
         .env("LC_ALL", "C")
         .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let spawn_err = |e: std::io::Error| {
         HostError::new(ReturnCode::Disk, format!("cannot run {program}")).with_detail(e.to_string())
@@ -82,13 +86,16 @@ pub(crate) fn run(
         let _ = pipe.write_all(input);
     }
     let out = child.wait_with_output().map_err(spawn_err)?;
+    let mut stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let mut stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     if let Some(s) = secret.filter(|s| !s.is_empty()) {
+        stdout = stdout.replace(s, "<redacted>");
         stderr = stderr.replace(s, "<redacted>");
     }
     Ok(Finished {
         program,
         status: out.status,
+        stdout,
         stderr,
     })
 }

@@ -8,6 +8,7 @@
 //! * `synchronous=FULL`: a command that returned has its change on disk.
 #![forbid(unsafe_code)]
 
+mod dns;
 mod generation;
 mod schema;
 

@@ -1,9 +1,9 @@
 //! Schema migrations. Entry N (1-based) brings the store from version N-1 to N. Never edit a
 //! released entry: add a new one.
 
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
-pub const MIGRATIONS: [&str; 1] = [
+pub const MIGRATIONS: [&str; 2] = [
     // v1: settings, packages, users, access keys, legacy keys, history.
     r#"
 CREATE TABLE settings (
@@ -51,6 +51,24 @@ CREATE TABLE history (
     category TEXT NOT NULL,
     message  TEXT NOT NULL,
     PRIMARY KEY (user, id)
+) STRICT;
+"#,
+    // v2: DNS zones and records (Hestia's dns.conf and dns/DOMAIN.conf). A domain name is
+    // unique on the server, as Hestia's is_domain_new checks every user.
+    r#"
+CREATE TABLE dns_domains (
+    domain TEXT PRIMARY KEY NOT NULL,
+    user   TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE ON UPDATE CASCADE,
+    ord    INTEGER NOT NULL,
+    conf   TEXT NOT NULL
+) STRICT;
+CREATE INDEX dns_domains_user ON dns_domains(user, ord);
+
+CREATE TABLE dns_records (
+    domain TEXT NOT NULL REFERENCES dns_domains(domain) ON DELETE CASCADE ON UPDATE CASCADE,
+    id     INTEGER NOT NULL,
+    conf   TEXT NOT NULL,
+    PRIMARY KEY (domain, id)
 ) STRICT;
 "#,
 ];

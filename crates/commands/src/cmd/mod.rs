@@ -1,6 +1,7 @@
 //! The registry: every command hearth implements, declared once.
 
 pub mod common;
+pub mod dns;
 pub mod keys;
 mod packages;
 mod settings;
@@ -40,6 +41,22 @@ const fn usage_code(mut s: Spec, code: ReturnCode) -> Spec {
 use Mode::{Read, Write};
 
 pub static REGISTRY: &[Spec] = &[
+    // dns
+    spec("v-list-dns-domains", "USER [FORMAT]", 1, Read, dns::list_dns_domains),
+    spec(
+        "v-list-dns-domain",
+        "USER DOMAIN [FORMAT]",
+        2,
+        Read,
+        dns::list_dns_domain,
+    ),
+    spec(
+        "v-list-dns-records",
+        "USER DOMAIN [FORMAT]",
+        2,
+        Read,
+        dns::list_dns_records,
+    ),
     // users
     hiding(
         usage(

@@ -1,0 +1,137 @@
+//! DNS zones and their records. A zone's record keeps Hestia's dns.conf keys (`IP TPL TTL EXP
+//! SOA SERIAL SRC RECORDS DNSSEC KEY SLAVE MASTER SUSPENDED TIME DATE`), a record's keeps
+//! `ID RECORD TYPE PRIORITY VALUE SUSPENDED TIME DATE [TTL]`.
+
+use crate::{Result, Tx, rec, store_err};
+use hearth_domain::record::Record;
+use rusqlite::{OptionalExtension, params};
+
+impl Tx<'_> {
+    /// The zones of `user`, in creation order.
+    pub fn dns_domains(&self, user: &str) -> Result<Vec<(String, Record)>> {
+        let mut st = self
+            .tx()
+            .prepare_cached("SELECT domain, conf FROM dns_domains WHERE user = ?1 ORDER BY ord")
+            .map_err(store_err)?;
+        let rows = st
+            .query_map([user], |r| Ok((r.get::<_, String>(0)?, rec(r.get(1)?)?)))
+            .map_err(store_err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(store_err)
+    }
+
+    /// Every zone of the server as (user, domain, record), users' zones in creation order.
+    pub fn all_dns_domains(&self) -> Result<Vec<(String, String, Record)>> {
+        let mut st = self
+            .tx()
+            .prepare_cached("SELECT user, domain, conf FROM dns_domains ORDER BY ord")
+            .map_err(store_err)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, rec(r.get(2)?)?))
+            })
+            .map_err(store_err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(store_err)
+    }
+
+    /// A zone and its owner.
+    pub fn dns_domain(&self, domain: &str) -> Result<Option<(String, Record)>> {
+        self.one("SELECT user, conf FROM dns_domains WHERE domain = ?1", [domain], |r| {
+            Ok((r.get::<_, String>(0)?, rec(r.get(1)?)?))
+        })
+        .optional()
+        .map_err(store_err)
+    }
+
+    /// Insert a zone (last in its owner's order) or replace its record in place.
+    pub fn put_dns_domain(&self, user: &str, domain: &str, conf: &Record) -> Result<()> {
+        self.tx()
+            .execute(
+                "INSERT INTO dns_domains(domain, user, ord, conf) VALUES (?1, ?2, (SELECT coalesce(max(ord), 0) + 1 FROM dns_domains), ?3) \
+                 ON CONFLICT(domain) DO UPDATE SET conf = excluded.conf, user = excluded.user",
+                params![domain, user, conf.to_json()],
+            )
+            .map_err(store_err)?;
+        Ok(())
+    }
+
+    /// Delete a zone with its records.
+    pub fn delete_dns_domain(&self, domain: &str) -> Result<bool> {
+        let n = self
+            .tx()
+            .execute("DELETE FROM dns_domains WHERE domain = ?1", [domain])
+            .map_err(store_err)?;
+        Ok(n > 0)
+    }
+
+    /// The records of a zone, by id.
+    pub fn dns_records(&self, domain: &str) -> Result<Vec<Record>> {
+        let mut st = self
+            .tx()
+            .prepare_cached("SELECT conf FROM dns_records WHERE domain = ?1 ORDER BY id")
+            .map_err(store_err)?;
+        let rows = st.query_map([domain], |r| rec(r.get(0)?)).map_err(store_err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(store_err)
+    }
+
+    pub fn dns_record(&self, domain: &str, id: i64) -> Result<Option<Record>> {
+        self.one(
+            "SELECT conf FROM dns_records WHERE domain = ?1 AND id = ?2",
+            params![domain, id],
+            |r| rec(r.get(0)?),
+        )
+        .optional()
+        .map_err(store_err)
+    }
+
+    /// Insert or replace record `id` of a zone.
+    pub fn put_dns_record(&self, domain: &str, id: i64, conf: &Record) -> Result<()> {
+        self.tx()
+            .execute(
+                "INSERT INTO dns_records(domain, id, conf) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT(domain, id) DO UPDATE SET conf = excluded.conf",
+                params![domain, id, conf.to_json()],
+            )
+            .map_err(store_err)?;
+        Ok(())
+    }
+
+    pub fn delete_dns_record(&self, domain: &str, id: i64) -> Result<bool> {
+        let n = self
+            .tx()
+            .execute(
+                "DELETE FROM dns_records WHERE domain = ?1 AND id = ?2",
+                params![domain, id],
+            )
+            .map_err(store_err)?;
+        Ok(n > 0)
+    }
+
+    /// Remove every record of a zone (a zone rewritten from a template or a cluster push).
+    pub fn clear_dns_records(&self, domain: &str) -> Result<()> {
+        self.tx()
+            .execute("DELETE FROM dns_records WHERE domain = ?1", [domain])
+            .map_err(store_err)?;
+        Ok(())
+    }
+
+    /// The highest record id of a zone (0 when it has none).
+    pub fn dns_max_record_id(&self, domain: &str) -> Result<i64> {
+        self.one(
+            "SELECT coalesce(max(id), 0) FROM dns_records WHERE domain = ?1",
+            [domain],
+            |r| r.get(0),
+        )
+        .map_err(store_err)
+    }
+
+    /// (zones, records) of a user, for the `U_DNS_*` counters and package limits.
+    pub fn dns_counts(&self, user: &str) -> Result<(i64, i64)> {
+        self.one(
+            "SELECT (SELECT count(*) FROM dns_domains WHERE user = ?1), \
+             (SELECT count(*) FROM dns_records r JOIN dns_domains d ON d.domain = r.domain WHERE d.user = ?1)",
+            [user],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(store_err)
+    }
+}
