@@ -8,6 +8,7 @@
 //! * `synchronous=FULL`: a command that returned has its change on disk.
 #![forbid(unsafe_code)]
 
+mod cluster;
 mod dns;
 mod generation;
 mod schema;
@@ -21,6 +22,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use cluster::QueuedOp;
 pub use schema::SCHEMA_VERSION;
 
 /// A store failure as a Hestia error (E_DISK: the panel's own storage failed).

@@ -1,9 +1,9 @@
 //! Schema migrations. Entry N (1-based) brings the store from version N-1 to N. Never edit a
 //! released entry: add a new one.
 
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
-pub const MIGRATIONS: [&str; 2] = [
+pub const MIGRATIONS: [&str; 3] = [
     // v1: settings, packages, users, access keys, legacy keys, history.
     r#"
 CREATE TABLE settings (
@@ -70,5 +70,25 @@ CREATE TABLE dns_records (
     conf   TEXT NOT NULL,
     PRIMARY KEY (domain, id)
 ) STRICT;
+"#,
+    // v3: the DNS cluster (master side): the slaves, and the durable queue of changes to push.
+    // Credentials live only here (the store is 0600 in a 0700 directory), never in a file of
+    // their own.
+    r#"
+CREATE TABLE dns_cluster_hosts (
+    host        TEXT PRIMARY KEY NOT NULL,
+    ord         INTEGER NOT NULL,
+    conf        TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE dns_cluster_queue (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    host        TEXT NOT NULL REFERENCES dns_cluster_hosts(host) ON DELETE CASCADE,
+    op          TEXT NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    next_at     INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX dns_cluster_queue_host ON dns_cluster_queue(host, seq);
 "#,
 ];

@@ -218,3 +218,34 @@ fn an_unfinished_write_elsewhere_stops_caching() {
         .mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+#[test]
+fn cluster_queue_is_durable_and_ordered() {
+    let (dir, mut store) = open();
+    store
+        .write(|tx| {
+            tx.put_cluster_host("ns2.example.net", &Record::from_pairs([("PORT", "8083")]))?;
+            tx.put_cluster_host("ns3.example.net", &Record::from_pairs([("PORT", "8083")]))?;
+            tx.enqueue_cluster_op("ns2.example.net", "a")?;
+            tx.enqueue_cluster_op("ns3.example.net", "b")?;
+            tx.enqueue_cluster_op("ns2.example.net", "c")
+        })
+        .expect("queue");
+    drop(store);
+    // A restart (a new connection) finds the queue as it was.
+    let mut store = Store::open(&dir.path().join("hearth.db")).expect("reopen");
+    let q = store.read(|tx| tx.cluster_queue(Some("ns2.example.net"))).expect("q");
+    assert_eq!(q.iter().map(|o| o.op.as_str()).collect::<Vec<_>>(), ["a", "c"]);
+    store
+        .write(|tx| tx.retry_cluster_op(q[0].seq, 99, "connection refused"))
+        .expect("retry");
+    store.write(|tx| tx.finish_cluster_op(q[1].seq)).expect("finish");
+    let q = store.read(|tx| tx.cluster_queue(None)).expect("q");
+    assert_eq!(q.len(), 2);
+    assert_eq!((q[0].op.as_str(), q[0].attempts, q[0].next_at), ("a", 1, 99));
+    assert_eq!(q[0].last_error, "connection refused");
+    // Deleting a host drops what was queued for it.
+    store.write(|tx| tx.delete_cluster_host("ns2.example.net")).expect("delete");
+    let q = store.read(|tx| tx.cluster_queue(None)).expect("q");
+    assert_eq!(q.iter().map(|o| o.op.as_str()).collect::<Vec<_>>(), ["b"]);
+}
