@@ -24,6 +24,7 @@
 #![deny(missing_docs)]
 
 mod cmd;
+pub mod dns;
 mod error;
 mod files;
 mod password;

@@ -1,0 +1,496 @@
+//! BIND zones under the host-root, as Hestia's `update_domain_zone` and
+//! `rebuild_dns_domain_conf` write them, plus the checks and the reload.
+//!
+//! * Zone files: `ROOT/home/USER/conf/dns/DOMAIN.db` (Hestia's path), mode 0640, group `bind`
+//!   when that group exists in `ROOT/etc/group` and we run as root (Hestia: `root:bind`).
+//! * Instead of editing `named.conf` with `sed` as Hestia does, every zone statement goes into
+//!   one file, `ROOT/etc/bind/hearth-zones.conf`, rewritten whole from the list of zones; a
+//!   `named.conf` includes it (`include "/etc/bind/hearth-zones.conf";`).
+//! * Files are written to a temporary name in the same directory and renamed, so BIND never
+//!   reads half a file; the directories on the way are never symlinks (a user owns their home
+//!   and could otherwise point `conf` elsewhere).
+//! * `named-checkzone` and `rndc` run from fixed paths with an argv list and an emptied
+//!   environment, like every program the host layer runs.
+//!
+//! Hestia's DNSSEC (`dnssec-policy`, `inline-signing`, key files) and slave zones of the
+//! `hestia-zone` cluster mode are not written here.
+
+use std::ffi::OsStr;
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use hearth_domain::ReturnCode;
+use hearth_domain::dns::{RecordType, idn_to_ascii, zone_value};
+use hearth_domain::validate::domain_ok;
+
+use crate::cmd::{NAMED_CHECKZONE, RNDC, run};
+use crate::error::{HostError, Result};
+use crate::files::check_user;
+
+/// The include file with one `zone` statement per domain, relative to the host-root.
+pub const ZONES_INCLUDE: &str = "etc/bind/hearth-zones.conf";
+
+/// SOA refresh (Hestia 1.10).
+pub const SOA_REFRESH: u32 = 14400;
+/// SOA retry for most TLDs; `.de`, `.cz`, `.pl` and `.pt` get [`SOA_RETRY_SHORT`] (their
+/// registries' checks want it).
+pub const SOA_RETRY: u32 = 3600;
+/// SOA retry for `.de`, `.cz`, `.pl` and `.pt`.
+pub const SOA_RETRY_SHORT: u32 = 1800;
+/// SOA expire (Hestia 1.10: 14 days).
+pub const SOA_EXPIRE: u32 = 1_209_600;
+/// SOA minimum, the negative-caching TTL (Hestia 1.10).
+pub const SOA_MINIMUM: u32 = 3600;
+
+/// The zone-wide values of a DNS domain (`dns.conf`: `TTL`, `SOA`, `SERIAL`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoneData {
+    /// The zone's default TTL (`$TTL`), also used by records without a TTL of their own.
+    pub ttl: u32,
+    /// The primary name server of the SOA, without the final dot (`ns1.example.com`).
+    pub soa: String,
+    /// The SOA serial.
+    pub serial: u32,
+}
+
+/// One record of `dns/DOMAIN.conf`, as stored.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ZoneRecord {
+    /// `RECORD` (`@`, `www`, `_dmarc`…).
+    pub name: String,
+    /// `TYPE` (`A`, `MX`…).
+    pub rtype: String,
+    /// `PRIORITY` (MX and SRV; empty otherwise).
+    pub priority: String,
+    /// `VALUE` in its stored form (`%quote%` for `'`).
+    pub value: String,
+    /// `TTL` of the record; empty for the zone's.
+    pub ttl: String,
+    /// `SUSPENDED='yes'`: left out of the zone.
+    pub suspended: bool,
+}
+
+/// The zone file text, laid out as Hestia's `update_domain_zone` writes it:
+///
+/// ```text
+/// $TTL 14400
+/// @    IN    SOA    ns1.example.com.    root.example.com. (
+///                                             2026011501
+///                                             14400
+///                                             3600
+///                                             1209600
+///                                             3600 )
+///
+/// www→14400→IN→A→→192.0.2.10            (→: a tab)
+/// ```
+///
+/// then one line per record in the given order: name (IDN-encoded), TTL (the record's or the
+/// zone's), `IN`, type, priority (empty for most types) and the value from
+/// [`zone_value`] (`%quote%` back to `'`, TXT/SPF as quoted strings of at most 255 bytes).
+/// Suspended records are left out, and so is any record that could break out of its line or
+/// the zone (control characters anywhere, blanks in the name, type, priority or TTL, a name
+/// starting with `$`, an empty name or value): state written by commands never has those, but
+/// imported and cluster copies are taken as they come, and Hestia stored empty values.
+pub fn render_zone(domain: &str, zone: &ZoneData, records: &[ZoneRecord]) -> String {
+    let domain_idn = ascii_name(domain);
+    let soa = ascii_name(&zone.soa);
+    let tld = domain_idn.rsplit('.').next().unwrap_or("");
+    let retry = if matches!(tld, "de" | "cz" | "pl" | "pt") {
+        SOA_RETRY_SHORT
+    } else {
+        SOA_RETRY
+    };
+    let pad = " ".repeat(44);
+    let mut out = format!(
+        "$TTL {ttl}\n@    IN    SOA    {soa}.    root.{domain_idn}. (\n\
+         {pad}{serial}\n{pad}{SOA_REFRESH}\n{pad}{retry}\n{pad}{SOA_EXPIRE}\n{pad}{SOA_MINIMUM} )\n\n",
+        ttl = zone.ttl,
+        serial = zone.serial,
+    );
+    for r in records.iter().filter(|r| !r.suspended && record_is_safe(r)) {
+        let name = ascii_name(&r.name);
+        let ttl = if r.ttl.is_empty() {
+            zone.ttl.to_string()
+        } else {
+            r.ttl.clone()
+        };
+        let value = match RecordType::parse(&r.rtype) {
+            Ok(t) => zone_value(t, &r.value),
+            Err(_) => r.value.replace("%quote%", "'"),
+        };
+        out.push_str(&format!("{name}\t{ttl}\tIN\t{}\t{}\t{value}\n", r.rtype, r.priority));
+    }
+    out
+}
+
+/// The IDN (ASCII) form of a name, or the name itself when it has none.
+fn ascii_name(name: &str) -> String {
+    idn_to_ascii(name).unwrap_or_else(|| name.to_owned())
+}
+
+fn record_is_safe(r: &ZoneRecord) -> bool {
+    let plain = |s: &str| !s.chars().any(|c| c.is_control() || c.is_whitespace());
+    !r.name.is_empty()
+        && !r.name.starts_with('$')
+        && plain(&r.name)
+        && plain(&r.rtype)
+        && plain(&r.priority)
+        && plain(&r.ttl)
+        && !r.value.trim().is_empty()
+        && !r.value.chars().any(char::is_control)
+}
+
+/// `ROOT/home/USER/conf/dns/DOMAIN.db`, absolute (the root is made absolute against the
+/// current directory). `E_INVALID` for a user or domain name that is not safe as a path part.
+pub fn zone_path(host_root: &Path, user: &str, domain: &str) -> Result<PathBuf> {
+    check_user(user)?;
+    check_zone_domain(domain)?;
+    Ok(absolute_root(host_root)?
+        .join("home")
+        .join(user)
+        .join("conf/dns")
+        .join(format!("{domain}.db")))
+}
+
+/// Write the zone text to `ROOT/home/USER/conf/dns/DOMAIN.db` atomically (mode 0640; group
+/// `bind` as described in the module notes) and return its path. `ROOT/home/USER` must exist;
+/// `conf` (0755) and `conf/dns` (0771) are created when missing. None of the three may be a
+/// symlink.
+pub fn write_zone(host_root: &Path, user: &str, domain: &str, text: &str) -> Result<PathBuf> {
+    let path = zone_path(host_root, user, domain)?;
+    let dir = zone_dir(host_root, user, true)?;
+    let group = if running_as_root() { bind_gid(host_root) } else { None };
+    write_atomic(&dir, &path, text.as_bytes(), 0o640, group)?;
+    Ok(path)
+}
+
+/// Remove the zone file of `domain` and what BIND leaves beside it (`.jnl`, `.signed`,
+/// `.signed.jnl`, `.jbk`). Succeeds when there is nothing to remove.
+pub fn remove_zone(host_root: &Path, user: &str, domain: &str) -> Result<()> {
+    let path = zone_path(host_root, user, domain)?;
+    if zone_dir(host_root, user, false).is_err() {
+        // No home or no conf/dns: no zone either (a symlinked one is never followed).
+        return Ok(());
+    }
+    let mut names = vec![path.clone()];
+    for extra in [".jnl", ".signed", ".signed.jnl", ".jbk"] {
+        let mut p = path.clone().into_os_string();
+        p.push(extra);
+        names.push(PathBuf::from(p));
+    }
+    for p in names {
+        match fs::symlink_metadata(&p) {
+            Ok(m) if !m.is_dir() => fs::remove_file(&p).map_err(|e| io_err("cannot remove", &p, &e))?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Rewrite `ROOT/etc/bind/hearth-zones.conf` (creating `ROOT/etc/bind`) with one statement per
+/// zone, sorted by domain: `zone "DOMAIN" { type master; file "PATH"; };`, the domain in its
+/// IDN form, the path absolute (typically from [`zone_path`], so the host-root is part of it).
+/// `E_INVALID` for a domain or path that cannot be written safely, `E_EXISTS` for a domain
+/// listed twice (named would refuse the whole configuration). Returns the file's path.
+pub fn write_zones_include(host_root: &Path, zones: &[(String, PathBuf)]) -> Result<PathBuf> {
+    let mut lines = Vec::with_capacity(zones.len());
+    for (domain, path) in zones {
+        check_zone_domain(domain)?;
+        let name = idn_to_ascii(domain)
+            .filter(|n| {
+                n.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
+            })
+            .ok_or_else(|| HostError::invalid(format!("invalid domain format :: {domain}")))?;
+        let text = path
+            .to_str()
+            .filter(|p| path.is_absolute() && !p.chars().any(|c| c.is_control() || c == '"' || c == '\\'))
+            .ok_or_else(|| HostError::invalid(format!("invalid zone file path {}", path.display())))?;
+        lines.push((name, text.to_owned()));
+    }
+    lines.sort();
+    if let Some(w) = lines.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(HostError::exists(format!("DNS domain {} exists", w[0].0)));
+    }
+    let mut text = String::from("// Written by hearth: one zone per DNS domain. Changes here are overwritten.\n");
+    for (name, path) in &lines {
+        text.push_str(&format!("zone \"{name}\" {{ type master; file \"{path}\"; }};\n"));
+    }
+    let root = absolute_root(host_root)?;
+    let dir = root.join("etc/bind");
+    fs::create_dir_all(&dir).map_err(|e| io_err("cannot create", &dir, &e))?;
+    let meta = fs::symlink_metadata(&dir).map_err(|e| io_err("cannot stat", &dir, &e))?;
+    if !meta.is_dir() {
+        return Err(HostError::new(ReturnCode::Disk, "cannot write the DNS configuration")
+            .with_detail(format!("{} is not a directory", dir.display())));
+    }
+    let path = root.join(ZONES_INCLUDE);
+    write_atomic(&dir, &path, text.as_bytes(), 0o644, None)?;
+    Ok(path)
+}
+
+/// `named-checkzone -i local -k fail -- DOMAIN PATH` (the domain in its IDN form; `-i local`
+/// so that no lookups leave the machine). On failure: E_RESTART `dns zone DOMAIN is not
+/// valid`, with the tool's output as detail.
+pub fn check_zone(domain: &str, path: &Path) -> Result<()> {
+    check_zone_domain(domain)?;
+    let name = ascii_name(domain);
+    let args = [
+        OsStr::new("-i"),
+        OsStr::new("local"),
+        OsStr::new("-k"),
+        OsStr::new("fail"),
+        OsStr::new("--"),
+        OsStr::new(&name),
+        path.as_os_str(),
+    ];
+    let done = run(NAMED_CHECKZONE, &args, None, None)?;
+    if done.success() {
+        Ok(())
+    } else {
+        Err(
+            HostError::new(ReturnCode::Restart, format!("dns zone {domain} is not valid"))
+                .with_detail(output_of(&done)),
+        )
+    }
+}
+
+/// `rndc [-c CONF] reload`: named rereads its configuration and every changed zone. On
+/// failure: E_RESTART `bind9 restart failed` (Hestia's message for its DNS system), with
+/// rndc's output as detail.
+pub fn reload(rndc_conf: Option<&Path>) -> Result<()> {
+    let mut args: Vec<&OsStr> = Vec::new();
+    if let Some(conf) = rndc_conf {
+        args.extend([OsStr::new("-c"), conf.as_os_str()]);
+    }
+    args.push(OsStr::new("reload"));
+    let done = run(RNDC, &args, None, None)?;
+    if done.success() {
+        Ok(())
+    } else {
+        Err(HostError::new(ReturnCode::Restart, "bind9 restart failed").with_detail(output_of(&done)))
+    }
+}
+
+// ----- internals -----
+
+fn output_of(done: &crate::cmd::Finished) -> String {
+    let mut text: String = done
+        .stdout
+        .lines()
+        .chain(done.stderr.lines())
+        .take(20)
+        .collect::<Vec<_>>()
+        .join(" | ");
+    if text.len() > 2000 {
+        let mut cut = 2000;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    format!("{}: {}: {text}", done.program, done.status)
+}
+
+fn io_err(what: &str, path: &Path, e: &std::io::Error) -> HostError {
+    HostError::io(format!("{what} {}", path.display()), e)
+}
+
+/// A domain that is safe as a file name and in named.conf: Hestia's domain rule, one line, no
+/// `/`, and not `.` or `..`.
+fn check_zone_domain(domain: &str) -> Result<()> {
+    let ok = domain_ok(domain)
+        && !domain.contains('/')
+        && !domain.chars().any(char::is_control)
+        && !matches!(domain, "." | "..");
+    if ok {
+        Ok(())
+    } else {
+        Err(HostError::invalid(format!(
+            "invalid domain format :: {}",
+            domain.escape_default()
+        )))
+    }
+}
+
+/// The host-root, absolute, without `..` components.
+fn absolute_root(host_root: &Path) -> Result<PathBuf> {
+    let root = std::path::absolute(host_root).map_err(|e| io_err("cannot resolve", host_root, &e))?;
+    if root.components().any(|c| matches!(c, Component::ParentDir)) || root.as_os_str().is_empty() {
+        return Err(HostError::invalid(format!("invalid host root {}", host_root.display())));
+    }
+    Ok(root)
+}
+
+/// `ROOT/home/USER/conf/dns`, checked (and with `create`, made) component by component: the
+/// home must exist; `conf` and `conf/dns` are created when missing; none may be a symlink.
+fn zone_dir(host_root: &Path, user: &str, create: bool) -> Result<PathBuf> {
+    check_user(user)?;
+    let home = absolute_root(host_root)?.join("home").join(user);
+    match fs::symlink_metadata(&home) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            return Err(HostError::invalid(format!(
+                "home directory /home/{user} is not a directory"
+            )));
+        }
+        Err(_) => {
+            return Err(HostError::not_exist(format!(
+                "home directory /home/{user} doesn't exist"
+            )));
+        }
+    }
+    let conf = home.join("conf");
+    let dns = conf.join("dns");
+    for (dir, mode) in [(&conf, 0o755), (&dns, 0o771)] {
+        match fs::symlink_metadata(dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(HostError::new(ReturnCode::Disk, "cannot write the DNS zone")
+                    .with_detail(format!("{} is not a directory", dir.display())));
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound && create => {
+                fs::create_dir(dir).map_err(|e| io_err("cannot create", dir, &e))?;
+                fs::set_permissions(dir, fs::Permissions::from_mode(mode))
+                    .map_err(|e| io_err("cannot chmod", dir, &e))?;
+            }
+            Err(e) => return Err(io_err("cannot stat", dir, &e)),
+        }
+    }
+    Ok(dns)
+}
+
+/// Whether this process has root's file-system identity (what chown needs).
+fn running_as_root() -> bool {
+    fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+/// The gid of group `bind` in `ROOT/etc/group`, if there is one.
+fn bind_gid(host_root: &Path) -> Option<u32> {
+    let root = absolute_root(host_root).ok()?;
+    let text = fs::read_to_string(root.join("etc/group")).ok()?;
+    text.lines().find_map(|l| {
+        let mut f = l.split(':');
+        (f.next() == Some("bind")).then(|| f.nth(1).and_then(|g| g.parse().ok()))?
+    })
+}
+
+/// Write `path` (in `dir`) through a temporary file in the same directory: created new (never
+/// following a symlink), written, `fsync`ed, mode and group set, then renamed over `path`.
+fn write_atomic(dir: &Path, path: &Path, content: &[u8], mode: u32, gid: Option<u32>) -> Result<()> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let base = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(
+        ".{base}.hearth-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut file: File = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&tmp)
+            .map_err(|e| io_err("cannot create", &tmp, &e))?;
+        file.write_all(content).map_err(|e| io_err("cannot write", &tmp, &e))?;
+        file.set_permissions(fs::Permissions::from_mode(mode))
+            .map_err(|e| io_err("cannot chmod", &tmp, &e))?;
+        if let Some(g) = gid {
+            std::os::unix::fs::fchown(&file, None, Some(g)).map_err(|e| io_err("cannot chown", &tmp, &e))?;
+        }
+        file.sync_all().map_err(|e| io_err("cannot write", &tmp, &e))?;
+        fs::rename(&tmp, path).map_err(|e| io_err("cannot rename", &tmp, &e))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(name: &str, rtype: &str, priority: &str, value: &str) -> ZoneRecord {
+        ZoneRecord {
+            name: name.into(),
+            rtype: rtype.into(),
+            priority: priority.into(),
+            value: value.into(),
+            ..ZoneRecord::default()
+        }
+    }
+
+    #[test]
+    fn renders_like_hestia() {
+        let zone = ZoneData {
+            ttl: 14400,
+            soa: "ns1.example.com".into(),
+            serial: 2026011501,
+        };
+        let mut suspended = rec("old", "A", "", "192.0.2.99");
+        suspended.suspended = true;
+        let mut own_ttl = rec("mail", "A", "", "192.0.2.10");
+        own_ttl.ttl = "600".into();
+        let records = [
+            rec("@", "NS", "", "ns1.example.com."),
+            rec("@", "A", "", "192.0.2.10"),
+            own_ttl,
+            suspended,
+            rec("@", "MX", "0", "mail.example.com."),
+            rec("_dmarc", "TXT", "", "\"v=DMARC1; p=quarantine; pct=100\""),
+            rec("q", "TXT", "", "it%quote%s"),
+            rec("münchen", "CNAME", "", "example.com."),
+        ];
+        let text = render_zone("example.com", &zone, &records);
+        let pad = " ".repeat(44);
+        let want = format!(
+            "$TTL 14400\n@    IN    SOA    ns1.example.com.    root.example.com. (\n\
+             {pad}2026011501\n{pad}14400\n{pad}3600\n{pad}1209600\n{pad}3600 )\n\n\
+             @\t14400\tIN\tNS\t\tns1.example.com.\n\
+             @\t14400\tIN\tA\t\t192.0.2.10\n\
+             mail\t600\tIN\tA\t\t192.0.2.10\n\
+             @\t14400\tIN\tMX\t0\tmail.example.com.\n\
+             _dmarc\t14400\tIN\tTXT\t\t\"v=DMARC1; p=quarantine; pct=100\"\n\
+             q\t14400\tIN\tTXT\t\t\"it's\"\n\
+             xn--mnchen-3ya\t14400\tIN\tCNAME\t\texample.com.\n"
+        );
+        assert_eq!(text, want);
+        let de = render_zone("bücher.de", &zone, &[]);
+        assert!(de.contains("root.xn--bcher-kva.de. (\n"));
+        assert!(de.contains(&format!("{pad}1800\n")));
+    }
+
+    #[test]
+    fn unsafe_records_are_left_out() {
+        let zone = ZoneData {
+            ttl: 300,
+            soa: "ns1.example.com".into(),
+            serial: 1,
+        };
+        let records = [
+            rec("x", "TXT", "", "a\n$INCLUDE /etc/shadow"),
+            rec("$INCLUDE", "TXT", "", "x"),
+            rec("", "A", "", "192.0.2.1"),
+            rec("a b", "A", "", "192.0.2.1"),
+            rec("empty", "A", "", ""),
+            rec("ok", "A", "", "192.0.2.1"),
+        ];
+        let text = render_zone("example.com", &zone, &records);
+        assert!(!text.contains("INCLUDE"));
+        assert!(text.ends_with("\n\nok\t300\tIN\tA\t\t192.0.2.1\n"), "{text}");
+    }
+
+    #[test]
+    fn zone_paths() {
+        let p = zone_path(Path::new("/srv/root"), "alice", "example.com").expect("path");
+        assert_eq!(p, Path::new("/srv/root/home/alice/conf/dns/example.com.db"));
+        for bad in ["", "..", "a/b", "-x", "a b", "a\nb"] {
+            assert!(zone_path(Path::new("/srv/root"), "alice", bad).is_err(), "{bad:?}");
+        }
+        assert!(zone_path(Path::new("/srv/root"), "../x", "example.com").is_err());
+    }
+}
