@@ -1,0 +1,5 @@
+//! Integration tests of hearth-cluster: a recording HTTPS server stands in for a slave.
+
+mod sequences;
+mod server;
+mod transport;
