@@ -107,7 +107,7 @@ async fn api(
     let cmd = fields.get("cmd").unwrap_or("").chars().take(64).collect::<String>();
     // Reads answer in microseconds: run them on the worker. Commands that write (and may run
     // useradd or wait for the store's write lock) go to the blocking pool.
-    let writes = hearth_commands::engine::find(&cmd).is_some_and(|s| s.mode == hearth_commands::engine::Mode::Write);
+    let writes = hearth_commands::engine::may_block(&cmd);
     let (flow, answer) = if writes {
         let app2 = app.clone();
         let ip2 = ip.clone();
@@ -217,6 +217,57 @@ fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
+/// The DNS cluster's pusher: every quarter second, when the panel is a cluster master and something
+/// is queued, push it (blocking network calls, on a thread of its own).
+struct ClusterWorker {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ClusterWorker {
+    fn stop(mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn cluster_worker(home: hearth_commands::Home) -> ClusterWorker {
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    let thread = std::thread::Builder::new()
+        .name("hearth-cluster".into())
+        .spawn(move || {
+            let mut store = None;
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_millis(250));
+                if store.is_none() {
+                    store = home.store().ok();
+                }
+                let Some(s) = store.as_mut() else { continue };
+                let busy = s
+                    .read(|tx| {
+                        Ok(tx.setting("DNS_CLUSTER")?.as_deref() == Some("yes") && !tx.cluster_queue(None)?.is_empty())
+                    })
+                    .unwrap_or(false);
+                if !busy {
+                    continue;
+                }
+                let now = hearth_commands::util::Now::current().unix;
+                match hearth_commands::cmd::cluster::drain(s, now) {
+                    Ok(d) if d.pushed + d.failed > 0 => {
+                        eprintln!("hearth: DNS cluster: {} pushed, {} failed (kept)", d.pushed, d.failed)
+                    }
+                    Ok(_) => {}
+                    Err(e) => eprintln!("hearth: DNS cluster queue: {}", e.message),
+                }
+            }
+        })
+        .ok();
+    ClusterWorker { stop, thread }
+}
+
 /// Report panics by place only. A panic message is built from values in scope, which may
 /// include a password or a secret key taken from a request; the message is never printed.
 pub fn install_panic_hook() {
@@ -294,6 +345,7 @@ pub fn serve(home: hearth_commands::Home, opts: ServeOptions) -> Result<(), Stri
                 .serve(router(app.clone()).into_make_service_with_connect_info::<SocketAddr>());
             tasks.push(tokio::spawn(server));
         }
+        let cluster = cluster_worker(app.endpoint.home.clone());
         let reload = tls.clone();
         tokio::spawn(async move {
             let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
@@ -317,6 +369,7 @@ pub fn serve(home: hearth_commands::Home, opts: ServeOptions) -> Result<(), Stri
         for t in tasks {
             let _ = t.await;
         }
+        cluster.stop();
         Ok(())
     })
 }

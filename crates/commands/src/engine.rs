@@ -432,6 +432,12 @@ pub fn run_read_in(
     Some((out, ctx.deferred))
 }
 
+/// Whether a command may block for long (it writes, runs host tools or talks to other servers):
+/// a server runs those off its async workers.
+pub fn may_block(name: &str) -> bool {
+    find(name).is_some_and(|s| s.mode == Mode::Write) || name == "v-update-sys-queue"
+}
+
 /// The names of every implemented command.
 pub fn names() -> impl Iterator<Item = &'static str> {
     crate::cmd::REGISTRY.iter().map(|s| s.name)

@@ -3,7 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod catalogue;
-mod cmd;
+pub mod cmd;
 pub mod engine;
 pub mod home;
 pub mod import;

@@ -1,5 +1,6 @@
 //! The registry: every command hearth implements, declared once.
 
+pub mod cluster;
 pub mod common;
 pub mod dns;
 pub mod keys;
@@ -41,6 +42,48 @@ const fn usage_code(mut s: Spec, code: ReturnCode) -> Spec {
 use Mode::{Read, Write};
 
 pub static REGISTRY: &[Spec] = &[
+    // dns cluster (master side)
+    hiding(
+        spec(
+            "v-add-remote-dns-host",
+            "HOST PORT USER|HASH [PASSWORD] [TYPE] [DNS_USER] [FINGERPRINT]",
+            3,
+            Write,
+            cluster::add_remote_dns_host,
+        ),
+        &[3, 4],
+    ),
+    spec(
+        "v-delete-remote-dns-host",
+        "HOST",
+        1,
+        Write,
+        cluster::delete_remote_dns_host,
+    ),
+    spec(
+        "v-suspend-remote-dns-host",
+        "HOST",
+        1,
+        Write,
+        cluster::suspend_remote_dns_host,
+    ),
+    spec(
+        "v-unsuspend-remote-dns-host",
+        "HOST",
+        1,
+        Write,
+        cluster::unsuspend_remote_dns_host,
+    ),
+    spec(
+        "v-list-remote-dns-hosts",
+        "[FORMAT]",
+        0,
+        Read,
+        cluster::list_remote_dns_hosts,
+    ),
+    spec("v-sync-dns-cluster", "[HOST]", 0, Write, cluster::sync_dns_cluster),
+    spec("v-update-sys-queue", "QUEUE", 1, Read, cluster::update_sys_queue),
+    spec("v-add-cron-restart-job", "", 0, Write, cluster::add_cron_restart_job),
     // dns
     spec("v-list-dns-domains", "USER [FORMAT]", 1, Read, dns::list_dns_domains),
     spec(
@@ -56,6 +99,171 @@ pub static REGISTRY: &[Spec] = &[
         2,
         Read,
         dns::list_dns_records,
+    ),
+    usage(
+        spec(
+            "v-add-dns-domain",
+            "USER DOMAIN IP [NS1] [NS2] [NS3] [NS4] [NS5] [NS6] [NS7] [NS8] [RESTART]",
+            3,
+            Write,
+            dns::add_dns_domain,
+        ),
+        "USER DOMAIN IP [NS1] [NS2] [NS3] [..] [NS8] [RESTART]",
+    ),
+    usage(
+        spec("v-delete-dns-domain", "USER DOMAIN", 2, Write, dns::delete_dns_domain),
+        "USER DOMAIN [RESTART]",
+    ),
+    spec(
+        "v-delete-dns-domains",
+        "USER [RESTART]",
+        1,
+        Write,
+        dns::delete_dns_domains,
+    ),
+    spec(
+        "v-suspend-dns-domain",
+        "USER DOMAIN [RESTART]",
+        2,
+        Write,
+        dns::suspend_dns_domain,
+    ),
+    spec(
+        "v-unsuspend-dns-domain",
+        "USER DOMAIN",
+        2,
+        Write,
+        dns::unsuspend_dns_domain,
+    ),
+    spec(
+        "v-add-dns-record",
+        "USER DOMAIN RECORD TYPE VALUE [PRIORITY] [ID] [RESTART] [TTL]",
+        5,
+        Write,
+        dns::add_dns_record,
+    ),
+    spec(
+        "v-change-dns-record",
+        "USER DOMAIN ID RECORD TYPE VALUE [PRIORITY] [RESTART] [TTL]",
+        6,
+        Write,
+        dns::change_dns_record,
+    ),
+    spec(
+        "v-change-dns-record-id",
+        "USER DOMAIN ID NEWID [RESTART]",
+        4,
+        Write,
+        dns::change_dns_record_id,
+    ),
+    spec(
+        "v-delete-dns-record",
+        "USER DOMAIN ID [RESTART]",
+        3,
+        Write,
+        dns::delete_dns_record,
+    ),
+    spec(
+        "v-suspend-dns-record",
+        "USER DOMAIN ID [RESTART]",
+        3,
+        Write,
+        dns::suspend_dns_record,
+    ),
+    spec(
+        "v-unsuspend-dns-record",
+        "USER DOMAIN ID [RESTART]",
+        3,
+        Write,
+        dns::unsuspend_dns_record,
+    ),
+    spec(
+        "v-change-dns-domain-ip",
+        "USER DOMAIN IP [RESTART]",
+        3,
+        Write,
+        dns::change_dns_domain_ip,
+    ),
+    spec(
+        "v-change-dns-domain-tpl",
+        "USER DOMAIN TEMPLATE [RESTART]",
+        3,
+        Write,
+        dns::change_dns_domain_tpl,
+    ),
+    spec(
+        "v-change-dns-domain-ttl",
+        "USER DOMAIN TTL [RESTART]",
+        3,
+        Write,
+        dns::change_dns_domain_ttl,
+    ),
+    spec(
+        "v-change-dns-domain-exp",
+        "USER DOMAIN EXP",
+        3,
+        Write,
+        dns::change_dns_domain_exp,
+    ),
+    spec(
+        "v-change-dns-domain-soa",
+        "USER DOMAIN SOA [RESTART]",
+        3,
+        Write,
+        dns::change_dns_domain_soa,
+    ),
+    spec("v-list-dns-templates", "[FORMAT]", 0, Read, dns::list_dns_templates),
+    spec(
+        "v-rebuild-dns-domain",
+        "USER DOMAIN [RESTART] [UPDATE_SERIAL]",
+        2,
+        Write,
+        dns::rebuild_dns_domain,
+    ),
+    spec(
+        "v-rebuild-dns-domains",
+        "USER [RESTART] [UPDATE_SERIAL]",
+        1,
+        Write,
+        dns::rebuild_dns_domains,
+    ),
+    spec("v-restart-dns", "NONE", 0, Write, dns::restart_dns),
+    usage(
+        spec(
+            "v-insert-dns-domain",
+            "USER DATA [SRC] [FLUSH] #",
+            2,
+            Write,
+            dns::insert_dns_domain,
+        ),
+        "USER DATA [SRC] [FLUSH] [RESTART]",
+    ),
+    usage(
+        spec(
+            "v-insert-dns-record",
+            "USER DOMAIN DATA",
+            3,
+            Write,
+            dns::insert_dns_record,
+        ),
+        "USER DOMAIN DATA [RESTART]",
+    ),
+    usage(
+        spec(
+            "v-insert-dns-records",
+            "USER DOMAIN DATA_FILE",
+            3,
+            Write,
+            dns::insert_dns_records,
+        ),
+        "USER DOMAIN DATAFILE [RESTART]",
+    ),
+    spec(
+        "v-delete-dns-domains-src",
+        "USER SRC [RESTART]",
+        2,
+        Write,
+        dns::delete_dns_domains_src,
     ),
     // users
     hiding(
