@@ -125,6 +125,9 @@ fn passwd_order(src: &Path) -> Vec<String> {
     Vec::new()
 }
 
+/// (user, domain, zone record, records by id)
+type ZonePlan = (String, String, Record, Vec<(i64, Record)>);
+
 struct Plan {
     settings: Record,
     packages: Vec<(String, Record, i64)>,
@@ -132,8 +135,7 @@ struct Plan {
     keys: Vec<AccessKey>,
     legacy: Vec<Vec<u8>>,
     profiles: Vec<(String, String)>,
-    /// (user, domain, zone record, records by id)
-    dns: Vec<(String, String, Record, Vec<(i64, Record)>)>,
+    dns: Vec<ZonePlan>,
 }
 
 /// A user's `dns.conf` and `dns/DOMAIN.conf` files.
