@@ -139,7 +139,7 @@ struct Plan {
 }
 
 /// A user's `dns.conf` and `dns/DOMAIN.conf` files.
-fn plan_dns(dir: &Path, user: &str, out: &mut Vec<(String, String, Record, Vec<(i64, Record)>)>, p: &mut Vec<String>) {
+fn plan_dns(dir: &Path, user: &str, out: &mut Vec<ZonePlan>, p: &mut Vec<String>) {
     let conf_path = dir.join("dns.conf");
     let Some(text) = conf_path.is_file().then(|| read(&conf_path, p)).flatten() else {
         return;
