@@ -134,4 +134,23 @@ impl Tx<'_> {
         )
         .map_err(store_err)
     }
+
+    /// The number of records of a zone (Hestia's `RECORDS`, `wc -l dns/DOMAIN.conf`).
+    pub fn dns_record_count(&self, domain: &str) -> Result<i64> {
+        self.one("SELECT count(*) FROM dns_records WHERE domain = ?1", [domain], |r| {
+            r.get(0)
+        })
+        .map_err(store_err)
+    }
+
+    /// The number of suspended zones of a user (`SUSPENDED_DNS`).
+    pub fn dns_suspended_count(&self, user: &str) -> Result<i64> {
+        self.one(
+            "SELECT count(*) FROM dns_domains d WHERE d.user = ?1 AND EXISTS (SELECT 1 FROM json_each(d.conf) \
+             WHERE json_extract(value, '$[0]') = 'SUSPENDED' AND json_extract(value, '$[1]') = 'yes')",
+            [user],
+            |r| r.get(0),
+        )
+        .map_err(store_err)
+    }
 }

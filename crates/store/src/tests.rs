@@ -245,7 +245,9 @@ fn cluster_queue_is_durable_and_ordered() {
     assert_eq!((q[0].op.as_str(), q[0].attempts, q[0].next_at), ("a", 1, 99));
     assert_eq!(q[0].last_error, "connection refused");
     // Deleting a host drops what was queued for it.
-    store.write(|tx| tx.delete_cluster_host("ns2.example.net")).expect("delete");
+    store
+        .write(|tx| tx.delete_cluster_host("ns2.example.net"))
+        .expect("delete");
     let q = store.read(|tx| tx.cluster_queue(None)).expect("q");
     assert_eq!(q.iter().map(|o| o.op.as_str()).collect::<Vec<_>>(), ["b"]);
 }

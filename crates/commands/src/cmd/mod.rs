@@ -83,7 +83,13 @@ pub static REGISTRY: &[Spec] = &[
     ),
     spec("v-sync-dns-cluster", "[HOST]", 0, Write, cluster::sync_dns_cluster),
     spec("v-update-sys-queue", "QUEUE", 1, Read, cluster::update_sys_queue),
-    spec("v-add-cron-restart-job", "", 0, Write, cluster::add_cron_restart_job),
+    spec(
+        "v-add-cron-restart-job",
+        "NONE",
+        0,
+        Write,
+        cluster::add_cron_restart_job,
+    ),
     // dns
     spec("v-list-dns-domains", "USER [FORMAT]", 1, Read, dns::list_dns_domains),
     spec(

@@ -215,8 +215,15 @@ pub fn delete_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthE
         ));
     }
     demo_mode(ctx)?;
+    // The user's zones go with it (the store cascades): their files and include lines too,
+    // and the cluster's slaves are told.
+    let zones: Vec<String> = ctx.tx.dns_domains(user)?.into_iter().map(|(d, _)| d).collect();
     ctx.tx.delete_user(user)?;
+    for d in &zones {
+        crate::cmd::cluster::zone_changed(ctx.tx, d)?;
+    }
     ctx.history("system", "Info", "Users", &format!("User deleted (User: {user})."))?;
+    crate::cmd::dns::unpublish_user(ctx, user, &zones)?;
     ctx.host.delete_account(user)?;
     Ok(String::new())
 }

@@ -5,6 +5,7 @@ mod api_bats;
 mod api_matrix;
 mod bad_input;
 mod concurrency;
+mod dns;
 mod freshness;
 mod golden;
 mod keys;
