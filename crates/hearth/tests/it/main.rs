@@ -4,6 +4,7 @@
 mod api_bats;
 mod api_matrix;
 mod bad_input;
+mod cluster;
 mod concurrency;
 mod dns;
 mod freshness;

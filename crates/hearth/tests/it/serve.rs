@@ -18,11 +18,16 @@ impl Drop for Server {
 
 impl Server {
     pub fn start(env: &Env) -> Server {
+        Server::start_at(env, "127.0.0.1:0")
+    }
+
+    /// Start on a given address (a restart that must keep its port).
+    pub fn start_at(env: &Env, addr: &str) -> Server {
         let log = env.dir.path().join("serve.log");
         let file = std::fs::File::create(&log).expect("log");
         let child = env
             .command()
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--listen", addr])
             .stdout(Stdio::null())
             .stderr(file)
             .spawn()
