@@ -26,6 +26,10 @@ pub fn zone_changed(tx: &Tx<'_>, domain: &str) -> Result<(), HearthError> {
     if tx.setting("DNS_CLUSTER")?.as_deref() != Some("yes") {
         return Ok(());
     }
+    // A zone this server holds for another master (SRC set) is not passed on.
+    if tx.dns_domain(domain)?.is_some_and(|(_, z)| !z.get("SRC").is_empty()) {
+        return Ok(());
+    }
     for (host, _) in tx.cluster_hosts()? {
         tx.enqueue_cluster_op(&host, &format!("zone {domain}"))?;
     }

@@ -658,6 +658,10 @@ fn reload(ctx: &Ctx<'_, '_>, restart: &str) -> Result<(), HearthError> {
 /// Bring the host in line with the store for `domains` of `user` (zone files, include file),
 /// then reload BIND. Nothing happens when the DNS system does not use zone files.
 pub fn publish(ctx: &Ctx<'_, '_>, user: &str, domains: &[&str], restart: &str) -> Result<(), HearthError> {
+    // The cluster's slaves get every published change (queued in this transaction).
+    for domain in domains {
+        cluster::zone_changed(ctx.tx, domain)?;
+    }
     let system = ctx.tx.setting("DNS_SYSTEM")?.unwrap_or_default();
     if !writes_zones(&system) {
         return Ok(());
@@ -776,7 +780,6 @@ pub fn add_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
     }
     sync_counters(ctx, user)?;
     ctx.history(user, "Info", "DNS", &format!("Added new DNS domain (Name: {domain})."))?;
-    cluster::zone_changed(ctx.tx, &domain)?;
     publish(ctx, user, &[&domain], restart)?;
     Ok(String::new())
 }
@@ -902,7 +905,6 @@ pub fn suspend_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, 
         "DNS",
         &format!("Suspended DNS zone (User: {user}, Domain: {domain})"),
     )?;
-    cluster::zone_changed(ctx.tx, &domain)?;
     publish(ctx, user, &[&domain], restart)?;
     Ok(String::new())
 }
@@ -933,7 +935,6 @@ pub fn unsuspend_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String
         "DNS",
         &format!("Unsuspended DNS zone (User: {user}, Domain: {domain})."),
     )?;
-    cluster::zone_changed(ctx.tx, &domain)?;
     publish(ctx, user, &[&domain], "")?;
     Ok(String::new())
 }
@@ -990,7 +991,6 @@ pub fn change_dns_domain_ip(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String
         "DNS",
         &format!("IP address for DNS domain changed (IP: {ip}, Domain: {domain})."),
     )?;
-    cluster::zone_changed(ctx.tx, &domain)?;
     publish(ctx, user, &[&domain], restart)?;
     Ok(String::new())
 }
@@ -1059,7 +1059,6 @@ pub fn change_dns_domain_tpl(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Strin
         "DNS",
         &format!("Template for DNS domain changed (Template: {template}, Domain: {domain})."),
     )?;
-    cluster::zone_changed(ctx.tx, &domain)?;
     publish(ctx, user, &[&domain], restart)?;
     Ok(String::new())
 }
@@ -1082,7 +1081,6 @@ pub fn change_dns_domain_ttl(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Strin
         "DNS",
         &format!("TTL for DNS domain changed (TTL: {ttl}, Domain: {domain})."),
     )?;
-    cluster::zone_changed(ctx.tx, &domain)?;
     publish(ctx, user, &[&domain], restart)?;
     Ok(String::new())
 }
@@ -1123,7 +1121,6 @@ pub fn change_dns_domain_soa(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Strin
         "DNS",
         &format!("SOA record for DNS domain changed (SOA: {soa}, Domain: {domain})."),
     )?;
-    cluster::zone_changed(ctx.tx, &domain)?;
     publish(ctx, user, &[&domain], restart)?;
     Ok(String::new())
 }
@@ -1179,7 +1176,6 @@ pub fn add_dns_record(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
             ),
         )?;
     }
-    cluster::zone_changed(ctx.tx, &domain)?;
     publish(ctx, user, &[&domain], restart)?;
     Ok(String::new())
 }
@@ -1227,7 +1223,6 @@ pub fn change_dns_record(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, H
             checked.rtype, checked.record, checked.value
         ),
     )?;
-    cluster::zone_changed(ctx.tx, &domain)?;
     publish(ctx, user, &[&domain], restart)?;
     Ok(String::new())
 }
@@ -1260,7 +1255,6 @@ pub fn change_dns_record_id(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String
     ctx.tx.put_dns_record(&domain, new, &rec)?;
     bump_serial(ctx, &mut z);
     save_zone(ctx, user, &domain, &mut z)?;
-    cluster::zone_changed(ctx.tx, &domain)?;
     publish(ctx, user, &[&domain], restart)?;
     Ok(String::new())
 }
@@ -1304,7 +1298,6 @@ pub fn delete_dns_record(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, H
             &format!("Deleted DNS record (ID: {id_arg}, Domain: {domain})."),
         )?;
     }
-    cluster::zone_changed(ctx.tx, &domain)?;
     publish(ctx, user, &[&domain], restart)?;
     Ok(String::new())
 }
@@ -1346,7 +1339,6 @@ fn suspend_record(ctx: &mut Ctx<'_, '_>, args: &Args, suspend: bool) -> Result<S
         "DNS",
         &format!("{what} DNS record (User: {user}, Domain: {domain}, Record: {id_arg})."),
     )?;
-    cluster::zone_changed(ctx.tx, &domain)?;
     publish(ctx, user, &[&domain], restart)?;
     Ok(String::new())
 }
