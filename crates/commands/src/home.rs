@@ -33,6 +33,11 @@ pub struct Config {
     /// `CF-Connecting-IP` headers are believed. Empty: the peer address is the client.
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
+    /// The `rndc` configuration hearth reloads BIND with after a DNS change (`rndc -c FILE
+    /// reload`). Unset: rndc's default (`/etc/bind/rndc.conf` or the key), and a sandbox
+    /// host-root is then not reloaded at all (its zones are not the system named's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rndc_conf: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug)]
@@ -243,6 +248,7 @@ pub fn init(dir: &Path, opts: &InitOptions) -> Result<InitReport, HearthError> {
         let config = Config {
             host_root,
             trusted_proxies: Vec::new(),
+            rndc_conf: None,
         };
         let text =
             toml::to_string(&config).map_err(|e| HearthError::new(ReturnCode::Parsing, format!("config: {e}")))?;

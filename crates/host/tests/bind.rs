@@ -7,13 +7,8 @@
 //! does not start, the test is skipped with the reason, unless `CI` is set: then it fails.
 
 use std::fs;
-use std::io::Read;
-use std::net::{TcpListener, UdpSocket};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::thread::sleep;
-use std::time::{Duration, Instant};
 
 use hearth_domain::dns::{RecordType, add_draft, next_serial};
 use hearth_host::dns::{
@@ -22,221 +17,19 @@ use hearth_host::dns::{
 };
 use tempfile::TempDir;
 
-const NAMED: &str = "/usr/sbin/named";
-const DIG: &str = "/usr/bin/dig";
-const TOOLS: [&str; 4] = [NAMED, DIG, "/usr/bin/named-checkzone", "/usr/sbin/rndc"];
+use hearth_testkit::{Named, TOOLS, unavailable};
+
+/// Reload through hearth's own `rndc` wrapper (the code under test).
+fn host_reload(named: &Named) {
+    if let Err(e) = reload(Some(&named.rndc_conf)) {
+        panic!("rndc reload: {e}\nnamed log:\n{}", named.log());
+    }
+}
 
 const DOMAIN: &str = "hearth.test";
 const USER: &str = "alice";
 const KEY64: &str = "X90Wv023FDHLu+v1xBZQf61IUBPYppeLRbNwLcWNn5BV9Hi/I38idiTxIH/crWCu6Nl3SiNFgeN2MJ7Q+NBggg==";
 const IPSECKEY: &str = "AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==";
-
-/// Skip (print why) or, under CI, fail.
-fn unavailable(why: &str) {
-    if std::env::var_os("CI").is_some() {
-        panic!("BIND test cannot run under CI: {why}");
-    }
-    eprintln!("skipped: {why}");
-}
-
-/// A `named` of our own; killed when dropped.
-struct Named {
-    child: Child,
-    dir: PathBuf,
-    port: u16,
-    rndc_conf: PathBuf,
-}
-
-impl Drop for Named {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Named {
-    /// Start named with `include` (the zones file) in its configuration; a few tries with
-    /// fresh ports in case one was taken in between.
-    fn start(dir: &Path, include: &Path) -> Result<Named, String> {
-        let mut last = String::new();
-        for attempt in 0..3 {
-            match Named::try_start(dir, include, attempt) {
-                Ok(n) => return Ok(n),
-                Err(e) => last = e,
-            }
-        }
-        Err(last)
-    }
-
-    fn try_start(dir: &Path, include: &Path, attempt: u32) -> Result<Named, String> {
-        let run_dir = dir.join(format!("named-{attempt}"));
-        fs::create_dir_all(&run_dir).map_err(|e| format!("mkdir: {e}"))?;
-        let port = free_port()?;
-        let ctl_port = free_port()?;
-        let secret = random_secret()?;
-        let d = run_dir.display();
-        let key = format!("key \"hearth-test\" {{ algorithm hmac-sha256; secret \"{secret}\"; }};\n");
-        let named_conf = format!(
-            "{key}controls {{ inet 127.0.0.1 port {ctl_port} allow {{ 127.0.0.1; }} keys {{ \"hearth-test\"; }}; }};\n\
-             options {{\n  directory \"{d}\";\n  pid-file \"{d}/named.pid\";\n  session-keyfile \"{d}/session.key\";\n  \
-             managed-keys-directory \"{d}\";\n  listen-on port {port} {{ 127.0.0.1; }};\n  listen-on-v6 {{ none; }};\n  \
-             recursion no;\n  dnssec-validation no;\n  notify no;\n  allow-transfer {{ none; }};\n}};\n\
-             include \"{}\";\n",
-            include.display()
-        );
-        let rndc_conf = format!(
-            "{key}options {{ default-key \"hearth-test\"; default-server 127.0.0.1; default-port {ctl_port}; }};\n"
-        );
-        let conf_path = run_dir.join("named.conf");
-        let rndc_path = run_dir.join("rndc.conf");
-        fs::write(&conf_path, named_conf).map_err(|e| format!("write named.conf: {e}"))?;
-        fs::write(&rndc_path, rndc_conf).map_err(|e| format!("write rndc.conf: {e}"))?;
-        let log_path = run_dir.join("named.log");
-        let log = fs::File::create(&log_path).map_err(|e| format!("log: {e}"))?;
-        // -g: foreground, log to stderr; -4: IPv4 only; -n 1: one worker. Run as the
-        // current user (no -u), so the files it reads need no special owner.
-        let child = Command::new(NAMED)
-            .args(["-g", "-4", "-n", "1", "-c"])
-            .arg(&conf_path)
-            .env_clear()
-            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .map_err(|e| format!("cannot run {NAMED}: {e}"))?;
-        let mut named = Named {
-            child,
-            dir: run_dir,
-            port,
-            rndc_conf: rndc_path,
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok(Some(status)) = named.child.try_wait() {
-                return Err(format!("named exited ({status}):\n{}", named.log()));
-            }
-            if reload(Some(&named.rndc_conf)).is_ok() && named.dig_status("version.bind", "TXT").is_some() {
-                return Ok(named);
-            }
-            if Instant::now() > deadline {
-                return Err(format!("named did not answer in 20 s:\n{}", named.log()));
-            }
-            sleep(Duration::from_millis(200));
-        }
-    }
-
-    fn log(&self) -> String {
-        let mut text = String::new();
-        if let Ok(mut f) = fs::File::open(self.dir.join("named.log")) {
-            let _ = f.read_to_string(&mut text);
-        }
-        let apparmor = Path::new("/sys/module/apparmor/parameters/enabled");
-        if fs::read_to_string(apparmor).is_ok_and(|s| s.starts_with('Y')) {
-            text.push_str("\n(AppArmor is enabled: its named profile may forbid the temporary directory)\n");
-        }
-        text
-    }
-
-    fn dig(&self, extra: &[&str], name: &str, rtype: &str) -> Option<String> {
-        let port = self.port.to_string();
-        let out = Command::new(DIG)
-            .args(["@127.0.0.1", "-p", &port, "+time=2", "+tries=1"])
-            .args(extra)
-            .args([name, rtype])
-            .env_clear()
-            .output()
-            .ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-    }
-
-    /// `dig +short +nosplit NAME TYPE`: the answer lines, sorted.
-    fn short(&self, name: &str, rtype: &str) -> Vec<String> {
-        let text = self.dig(&["+short", "+nosplit"], name, rtype).unwrap_or_default();
-        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
-        lines.sort();
-        lines
-    }
-
-    /// The response code (`NOERROR`, `REFUSED`…), `None` without an answer.
-    fn dig_status(&self, name: &str, rtype: &str) -> Option<String> {
-        let text = self.dig(&["+noall", "+comments"], name, rtype)?;
-        let at = text.find("status: ")? + "status: ".len();
-        Some(text[at..].chars().take_while(|c| c.is_ascii_alphabetic()).collect())
-    }
-
-    /// Wait (up to 10 s) until `dig +short` gives `want`.
-    fn expect(&self, name: &str, rtype: &str, want: &[&str]) {
-        let mut want: Vec<String> = want.iter().map(|s| (*s).to_owned()).collect();
-        want.sort();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let got = self.short(name, rtype);
-            if got == want {
-                return;
-            }
-            if Instant::now() > deadline {
-                panic!(
-                    "dig {name} {rtype}: want {want:?}, got {got:?}\nnamed log:\n{}",
-                    self.log()
-                );
-            }
-            sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn expect_status(&self, name: &str, rtype: &str, want: &[&str]) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let got = self.dig_status(name, rtype);
-            if got.as_deref().is_some_and(|s| want.contains(&s)) {
-                return;
-            }
-            if Instant::now() > deadline {
-                panic!(
-                    "dig {name} {rtype}: want status {want:?}, got {got:?}\nnamed log:\n{}",
-                    self.log()
-                );
-            }
-            sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn reload(&self) {
-        if let Err(e) = reload(Some(&self.rndc_conf)) {
-            panic!("rndc reload: {e}\nnamed log:\n{}", self.log());
-        }
-    }
-}
-
-/// A port free for TCP and UDP on 127.0.0.1 right now.
-fn free_port() -> Result<u16, String> {
-    for _ in 0..50 {
-        let tcp = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
-        let port = tcp.local_addr().map_err(|e| format!("addr: {e}"))?.port();
-        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
-            return Ok(port);
-        }
-    }
-    Err("no free port".into())
-}
-
-/// 32 random bytes, base64 (an HMAC-SHA256 key for rndc).
-fn random_secret() -> Result<String, String> {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut bytes = [0u8; 33];
-    getrandom::fill(&mut bytes).map_err(|e| format!("getrandom: {e}"))?;
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16) | (u32::from(chunk[1]) << 8) | u32::from(chunk[2]);
-        for shift in [18, 12, 6, 0] {
-            out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
-        }
-    }
-    Ok(out)
-}
 
 /// A record as `v-add-dns-record` would store it (the domain layer's checks must pass).
 fn added(record: &str, rtype: &str, value: &str, priority: &str, a_records: &[&str]) -> ZoneRecord {
@@ -358,7 +151,7 @@ fn bind_serves_rendered_zones() {
     assert_eq!(path, zone_path(&root, USER, DOMAIN).expect("path"));
     let mode = fs::metadata(&path).expect("zone file").permissions().mode() & 0o777;
     assert_eq!(mode, 0o640);
-    named.reload();
+    host_reload(&named);
 
     let soa = |serial: u32| format!("ns1.hearth.test. root.hearth.test. {serial} 14400 3600 1209600 3600");
     named.expect(DOMAIN, "SOA", &[&soa(2026011501)]);
@@ -398,7 +191,7 @@ fn bind_serves_rendered_zones() {
     zone.bump_serial();
     assert_eq!(zone.data.serial, 2026011502);
     zone.publish();
-    named.reload();
+    host_reload(&named);
     named.expect(DOMAIN, "A", &["192.0.2.11"]);
     named.expect(DOMAIN, "SOA", &[&soa(2026011502)]);
 
@@ -409,7 +202,7 @@ fn bind_serves_rendered_zones() {
         .for_each(|r| r.suspended = true);
     zone.bump_serial();
     zone.publish();
-    named.reload();
+    host_reload(&named);
     named.expect(DOMAIN, "SOA", &[&soa(2026011503)]);
     named.expect("txt.hearth.test", "TXT", &[]);
     named.expect_status("txt.hearth.test", "TXT", &["NXDOMAIN"]);
@@ -424,7 +217,7 @@ fn bind_serves_rendered_zones() {
     remove_zone(&root, USER, DOMAIN).expect("remove");
     assert!(!path.exists());
     remove_zone(&root, USER, DOMAIN).expect("remove again");
-    named.reload();
+    host_reload(&named);
     named.expect_status(DOMAIN, "SOA", &["REFUSED"]);
     drop(named);
 }

@@ -646,13 +646,14 @@ fn sync_include(ctx: &Ctx<'_, '_>) -> Result<(), HearthError> {
     Ok(())
 }
 
-/// `v-restart-dns RESTART`: `rndc reload`, unless RESTART is `no`. A sandbox host-root is never
-/// reloaded (its zones are not the running named's).
+/// `v-restart-dns RESTART`: `rndc reload`, unless RESTART is `no`. A sandbox host-root is only
+/// reloaded when `rndc_conf` names the named that serves it (its zones are not the system's).
 fn reload(ctx: &Ctx<'_, '_>, restart: &str) -> Result<(), HearthError> {
-    if restart == "no" || ctx.host.is_sandbox() {
+    let conf = ctx.home.config.rndc_conf.as_deref();
+    if restart == "no" || (ctx.host.is_sandbox() && conf.is_none()) {
         return Ok(());
     }
-    hearth_host::dns::reload(None).map_err(|e| host_err(ctx, e))
+    hearth_host::dns::reload(conf).map_err(|e| host_err(ctx, e))
 }
 
 /// Bring the host in line with the store for `domains` of `user` (zone files, include file),

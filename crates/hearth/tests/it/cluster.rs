@@ -1,7 +1,8 @@
 //! The DNS cluster end to end: two `hearth serve` instances, each with its own home and
 //! sandbox host-root. The master joins the slave (trusted by its certificate's fingerprint),
 //! and every zone change made on the master arrives on the slave through Hestia's API
-//! protocol — also a change made while the slave was down, once it is back.
+//! protocol — also a change made while the slave was down, once it is back — and the slave's
+//! own `named` serves it (asked with `dig`).
 
 use crate::serve::Server;
 use crate::support::Env;
@@ -64,6 +65,8 @@ fn master_changes_reach_the_slave_even_after_it_was_down() {
         .ok(&["v-add-access-key", "admin", "sync-dns-cluster", "cluster", "plain"])
         .trim()
         .to_string();
+    // The slave's own named, reloaded by the slave's hearth (None: BIND tools missing, skipped).
+    let named = crate::dns_bind::named_for(&slave);
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let server = Server::start_at(&slave, &addr);
@@ -115,6 +118,10 @@ fn master_changes_reach_the_slave_even_after_it_was_down() {
     wait_for("an added record", || {
         slave_records(&slave, "cluster.test") == want(&master)
     });
+    if let Some(n) = &named {
+        n.expect("cluster.test", "A", &["192.0.2.5"]);
+        n.expect("api.cluster.test", "TXT", &["\"v=spf1 -all; x\""]);
+    }
     let list = master.ok(&["v-list-dns-records", "admin", "cluster.test", "plain"]);
     let id = list
         .lines()
@@ -134,10 +141,16 @@ fn master_changes_reach_the_slave_even_after_it_was_down() {
     wait_for("a changed record", || {
         slave_records(&slave, "cluster.test") == want(&master)
     });
+    if let Some(n) = &named {
+        n.expect("api.cluster.test", "TXT", &["\"v=spf1 a -all\""]);
+    }
     master.ok(&["v-delete-dns-record", "admin", "cluster.test", &id]);
     wait_for("a deleted record", || {
         slave_records(&slave, "cluster.test") == want(&master)
     });
+    if let Some(n) = &named {
+        n.expect_status("api.cluster.test", "TXT", &["NXDOMAIN"]);
+    }
 
     // The slave goes down; a change waits in the master's durable queue.
     drop(server);
@@ -155,10 +168,16 @@ fn master_changes_reach_the_slave_even_after_it_was_down() {
     wait_for("the queued change after the restart", || {
         slave_records(&slave, "cluster.test") == want(&master)
     });
+    if let Some(n) = &named {
+        n.expect("late.cluster.test", "A", &["192.0.2.9"]);
+    }
 
     // A deleted zone goes from the slave too.
     master.ok(&["v-delete-dns-domain", "admin", "cluster.test"]);
     wait_for("the zone's deletion", || {
         slave_records(&slave, "cluster.test").is_empty()
     });
+    if let Some(n) = &named {
+        n.expect_status("cluster.test", "SOA", &["REFUSED", "SERVFAIL"]);
+    }
 }

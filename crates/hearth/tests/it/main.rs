@@ -7,6 +7,7 @@ mod bad_input;
 mod cluster;
 mod concurrency;
 mod dns;
+mod dns_bind;
 mod freshness;
 mod golden;
 mod keys;
