@@ -131,6 +131,18 @@ impl Store {
     /// Open (creating if needed) and migrate the store at `path`.
     pub fn open(path: &Path) -> Result<Store> {
         let conn = Connection::open(path).map_err(store_err)?;
+        // The store holds credentials (cluster peers) and key hashes: owner-only, whatever the
+        // umask (SQLite gives its -wal and -shm files the database file's mode).
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if let Ok(meta) = std::fs::metadata(path)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| {
+                    HearthError::new(ReturnCode::Disk, format!("cannot restrict {}: {e}", path.display()))
+                })?;
+            }
+        }
         conn.busy_timeout(Duration::from_secs(120)).map_err(store_err)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(store_err)?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(store_err)?;

@@ -17,6 +17,17 @@ fn migrates_to_current_version_and_reopens() {
 }
 
 #[test]
+fn the_store_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, mut store) = open();
+    store.write(|tx| tx.set_setting("X", "1")).expect("write");
+    for f in ["hearth.db", "hearth.db-wal", "hearth.db-shm", "hearth.db-gen"] {
+        let mode = std::fs::metadata(dir.path().join(f)).expect(f).permissions().mode() & 0o777;
+        assert_eq!(mode & 0o077, 0, "{f} is {mode:o}");
+    }
+}
+
+#[test]
 fn refuses_a_newer_schema() {
     let (dir, store) = open();
     drop(store);

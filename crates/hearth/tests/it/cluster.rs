@@ -75,6 +75,7 @@ fn master_changes_reach_the_slave_even_after_it_was_down() {
 
     // The master joins it. An unpinned self-signed slave is refused (TLS is verified).
     let master = Env::new();
+    let master_named = crate::dns_bind::named_for(&master);
     let _master_server = Server::start(&master);
     let r = master.hearth(&["v-add-remote-dns-host", "127.0.0.1", &port.to_string(), &key]);
     assert_eq!(r.code, 15, "unverified TLS must be refused: {r:?}");
@@ -118,6 +119,9 @@ fn master_changes_reach_the_slave_even_after_it_was_down() {
     wait_for("an added record", || {
         slave_records(&slave, "cluster.test") == want(&master)
     });
+    if let Some(n) = &master_named {
+        n.expect("api.cluster.test", "TXT", &["\"v=spf1 -all; x\""]);
+    }
     if let Some(n) = &named {
         n.expect("cluster.test", "A", &["192.0.2.5"]);
         n.expect("api.cluster.test", "TXT", &["\"v=spf1 -all; x\""]);
