@@ -940,6 +940,66 @@ pub fn unsuspend_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String
     Ok(String::new())
 }
 
+/// Suspend (or unsuspend) every zone of `user` that is not so already, as Hestia's
+/// `v-suspend-dns-domains` / `v-unsuspend-dns-domains` (run by `v-suspend-user` and
+/// `v-unsuspend-user`). Nothing to do without a DNS system.
+pub fn set_user_zones_suspended(
+    ctx: &mut Ctx<'_, '_>,
+    user: &str,
+    suspend: bool,
+    restart: &str,
+) -> Result<(), HearthError> {
+    if matches!(ctx.tx.setting("DNS_SYSTEM")?.as_deref(), None | Some("") | Some("no")) {
+        return Ok(());
+    }
+    let value = if suspend { "yes" } else { "no" };
+    let mut changed = Vec::new();
+    for (domain, mut z) in ctx.tx.dns_domains(user)? {
+        if z.get("SUSPENDED") == value {
+            continue;
+        }
+        if !suspend {
+            bump_serial(ctx, &mut z);
+        }
+        set_zone_suspended(ctx, user, &domain, &mut z, value)?;
+        let what = if suspend { "Suspended" } else { "Unsuspended" };
+        ctx.history(
+            "system",
+            "Info",
+            "DNS",
+            &format!("{what} DNS zone (User: {user}, Domain: {domain})."),
+        )?;
+        changed.push(domain);
+    }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    sync_counters(ctx, user)?;
+    let names: Vec<&str> = changed.iter().map(String::as_str).collect();
+    publish(ctx, user, &names, restart)
+}
+
+/// `v-suspend-dns-domains USER [RESTART]`
+pub fn suspend_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    user_zones_command(ctx, args, true)
+}
+
+/// `v-unsuspend-dns-domains USER [RESTART]`
+pub fn unsuspend_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    user_zones_command(ctx, args, false)
+}
+
+fn user_zones_command(ctx: &mut Ctx<'_, '_>, args: &Args, suspend: bool) -> Result<String, HearthError> {
+    let (user, restart) = (args.s(0), args.s(1));
+    check(Kind::User, user)?;
+    check(Kind::Restart, restart)?;
+    dns_system(ctx)?;
+    common::user(ctx, user)?;
+    common::demo_mode(ctx)?;
+    set_user_zones_suspended(ctx, user, suspend, restart)?;
+    Ok(String::new())
+}
+
 /// The checks shared by the `v-change-dns-domain-*` commands: user, domain, restart formats,
 /// DNS_SYSTEM, an active user and an active zone. `extra` checks the command's own argument
 /// (Hestia checks it with the formats).

@@ -42,6 +42,20 @@ const fn usage_code(mut s: Spec, code: ReturnCode) -> Spec {
 use Mode::{Read, Write};
 
 pub static REGISTRY: &[Spec] = &[
+    spec(
+        "v-suspend-dns-domains",
+        "USER [RESTART]",
+        1,
+        Write,
+        dns::suspend_dns_domains,
+    ),
+    spec(
+        "v-unsuspend-dns-domains",
+        "USER [RESTART]",
+        1,
+        Write,
+        dns::unsuspend_dns_domains,
+    ),
     // dns cluster (master side)
     hiding(
         spec(

@@ -252,6 +252,7 @@ pub fn suspend_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hearth
         "Users",
         &format!("Suspended user account (Name: {user})."),
     )?;
+    crate::cmd::dns::set_user_zones_suspended(ctx, user, true, args.s(1))?;
     ctx.host.lock(user)?;
     Ok(String::new())
 }
@@ -274,6 +275,7 @@ pub fn unsuspend_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
         "Users",
         &format!("Unsuspended user account (User: {user})."),
     )?;
+    crate::cmd::dns::set_user_zones_suspended(ctx, user, false, args.s(1))?;
     ctx.host.unlock(user)?;
     Ok(String::new())
 }

@@ -167,4 +167,17 @@ fn api_changes_are_served_by_bind() {
     named.expect(D, "A", &["192.0.2.5"]);
     api(&server, &key, "v-delete-dns-domain", &["admin", D]);
     named.expect_status(D, "SOA", &["REFUSED", "SERVFAIL"]);
+
+    // A suspended user's zones are not served; unsuspended, they are again; deleted, gone.
+    env.ok(&["v-add-user", "carol", "Car0l-pass", "carol@example.com"]);
+    api(&server, &key, "v-add-dns-domain", &["carol", "carol.test", "192.0.2.8"]);
+    named.expect("carol.test", "A", &["192.0.2.8"]);
+    api(&server, &key, "v-suspend-user", &["carol"]);
+    named.expect_status("carol.test", "SOA", &["REFUSED", "SERVFAIL"]);
+    let listed = env.ok(&["v-list-dns-domains", "carol", "plain"]);
+    assert!(listed.contains("\tyes\t"), "zone not marked suspended: {listed}");
+    api(&server, &key, "v-unsuspend-user", &["carol"]);
+    named.expect("carol.test", "A", &["192.0.2.8"]);
+    api(&server, &key, "v-delete-user", &["carol"]);
+    named.expect_status("carol.test", "SOA", &["REFUSED", "SERVFAIL"]);
 }
