@@ -1,6 +1,8 @@
 //! The two authentication flows of Hestia's endpoint, on hearth's command registry.
 
-use crate::protocol::{Answer, Fields, api_error, exec_output, http_status, php_trim, split_hash, valid_cmd};
+use crate::protocol::{
+    Answer, Fields, api_error, exec_output, exec_output_cow, http_status, php_trim, split_hash, valid_cmd,
+};
 use hearth_commands::engine::{self, Caller};
 use hearth_commands::home::Home;
 use hearth_commands::tmpfile;
@@ -357,7 +359,7 @@ fn key_answer(out: &engine::Outcome, rc: bool) -> Answer {
             retry_after: None,
         };
     }
-    let body = php_trim(&exec_output(&out.stdout));
+    let body = php_trim(&exec_output_cow(&out.stdout));
     if code != 0 {
         return Answer {
             status: http_status(code),

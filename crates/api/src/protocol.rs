@@ -174,6 +174,11 @@ pub fn valid_cmd(cmd: &str) -> bool {
 
 /// PHP `exec()` output joined by newlines (`implode("\n", $output)`), in one pass.
 pub fn exec_output(out: &str) -> String {
+    exec_output_cow(out).into_owned()
+}
+
+/// [`exec_output`] without a copy when no line ends in whitespace (the usual case).
+pub fn exec_output_cow(out: &str) -> std::borrow::Cow<'_, str> {
     let body = out.strip_suffix('\n').unwrap_or(out);
     // Usually no line ends in whitespace: then the output is the answer as it is.
     let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\0' | 0x0b);
@@ -181,7 +186,7 @@ pub fn exec_output(out: &str) -> String {
     let clean =
         bytes.last().is_none_or(|&b| !ws(b)) && body.match_indices('\n').all(|(i, _)| i == 0 || !ws(bytes[i - 1]));
     if clean {
-        return body.to_string();
+        return std::borrow::Cow::Borrowed(body);
     }
     let mut s = String::with_capacity(body.len());
     for (i, l) in body.split('\n').enumerate() {
@@ -190,7 +195,7 @@ pub fn exec_output(out: &str) -> String {
         }
         s.push_str(l.trim_end_matches([' ', '\t', '\r', '\0', '\u{0B}']));
     }
-    s
+    std::borrow::Cow::Owned(s)
 }
 
 /// PHP `exec()` output: lines right-trimmed of whitespace, joined by newlines.

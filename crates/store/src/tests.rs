@@ -262,3 +262,31 @@ fn cluster_queue_is_durable_and_ordered() {
     let q = store.read(|tx| tx.cluster_queue(None)).expect("q");
     assert_eq!(q.iter().map(|o| o.op.as_str()).collect::<Vec<_>>(), ["b"]);
 }
+
+#[test]
+fn migrating_keeps_history() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("hearth.db");
+    {
+        // A store left at version 3 by an older hearth, with history in it.
+        let conn = rusqlite::Connection::open(&db).expect("conn");
+        for sql in &schema::MIGRATIONS[..3] {
+            conn.execute_batch(sql).expect("old schema");
+        }
+        conn.pragma_update(None, "user_version", 3).expect("version");
+        conn.execute(
+            "INSERT INTO history(user, id, date, time, level, category, message) VALUES ('alice', 7, 'd', 't', 'Info', 'API', 'kept')",
+            [],
+        )
+        .expect("row");
+    }
+    let mut store = Store::open(&db).expect("migrate");
+    assert_eq!(store.schema_version().expect("v"), SCHEMA_VERSION);
+    let h = store.read(|tx| tx.history("alice")).expect("history");
+    assert_eq!((h.len(), h[0].id, h[0].message.as_str()), (1, 7, "kept"));
+    store
+        .write(|tx| tx.log_history("alice", "d", "t", "Info", "API", "next"))
+        .expect("append");
+    let h = store.read(|tx| tx.history("alice")).expect("history");
+    assert_eq!(h.last().map(|e| e.id), Some(8));
+}
