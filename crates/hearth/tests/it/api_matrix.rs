@@ -14,7 +14,8 @@ fn form(server: &Server, fields: &[(&str, &str)], extra: &[&str]) -> crate::serv
     curl(server, &args)
 }
 
-fn key(env: &Env, args: &[&str]) -> (String, String) {
+/// `v-add-access-key ARGS…` in plain format, split into (id, secret).
+pub fn key(env: &Env, args: &[&str]) -> (String, String) {
     let mut a = vec!["v-add-access-key"];
     a.extend_from_slice(args);
     let out = env.ok(&a);

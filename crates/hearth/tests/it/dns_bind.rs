@@ -3,7 +3,7 @@
 //! through `rndc_conf`) is asked with `dig`; changes, suspensions and deletions follow, and
 //! `dig` is asked again.
 
-use crate::serve::{Server, curl};
+use crate::serve::Server;
 use crate::support::Env;
 use hearth_testkit::{Named, tools_present, unavailable};
 
@@ -36,18 +36,7 @@ pub fn named_for(env: &Env) -> Option<Named> {
 }
 
 fn api(server: &Server, hash: &str, cmd: &str, args: &[&str]) {
-    let mut a: Vec<String> = vec![
-        "--data-urlencode".into(),
-        format!("hash={hash}"),
-        "--data-urlencode".into(),
-        format!("cmd={cmd}"),
-    ];
-    for (i, v) in args.iter().enumerate() {
-        a.push("--data-urlencode".into());
-        a.push(format!("arg{}={v}", i + 1));
-    }
-    a.push("http://127.0.0.1:8083/api/".into());
-    let r = curl(server, &a);
+    let r = crate::freshness::call(server, hash, cmd, args);
     assert!(
         r.status == 200 || r.status == 204,
         "{cmd} {args:?}: {} {:?} {}",

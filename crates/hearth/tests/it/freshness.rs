@@ -5,7 +5,8 @@
 use crate::serve::{Server, curl};
 use crate::support::Env;
 
-fn call(server: &Server, hash: &str, cmd: &str, args: &[&str]) -> crate::serve::Reply {
+/// One API call with `hash` authentication.
+pub fn call(server: &Server, hash: &str, cmd: &str, args: &[&str]) -> crate::serve::Reply {
     let mut a: Vec<String> = vec![
         "--data-urlencode".into(),
         format!("hash={hash}"),

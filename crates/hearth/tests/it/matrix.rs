@@ -6,6 +6,7 @@
 //! oracle written from Hestia's rules (spec §1.5, §1.7, §1.8) and hearth's documented
 //! deviations, then compared.
 
+use crate::api_matrix::key;
 use crate::serve::Server;
 use crate::support::Env;
 use std::process::Command;
@@ -169,14 +170,6 @@ fn send(server: &Server, from: &str, c: &Cred, cmd: &str, owner_arg: &str, rc: b
         exit,
         body: std::fs::read_to_string(&b).expect("body"),
     }
-}
-
-fn key(env: &Env, args: &[&str]) -> (String, String) {
-    let mut a = vec!["v-add-access-key"];
-    a.extend_from_slice(args);
-    let out = env.ok(&a);
-    let (i, s) = out.trim().split_once(':').expect("ID:SECRET");
-    (i.to_string(), s.to_string())
 }
 
 #[test]
