@@ -31,7 +31,13 @@ pub fn load(home: &Home, name: &str) -> Option<Profile> {
         return None;
     }
     let text = std::fs::read_to_string(home.api_dir().join(name)).ok()?;
-    let rec = Record::from_pairs(kv::parse_conf(&text).ok()?);
+    parse(name, &text)
+}
+
+/// A profile from its file's text (`ROLE='…'` and `COMMANDS='a,b'`); `None` when it does not
+/// parse.
+pub fn parse(name: &str, text: &str) -> Option<Profile> {
+    let rec = Record::from_pairs(kv::parse_conf(text).ok()?);
     Some(Profile {
         name: name.to_string(),
         role: rec.get("ROLE").to_string(),

@@ -291,6 +291,11 @@ impl RecordDraft {
     /// [`check_value`] (which may rewrite an SRV value and priority).
     pub fn check_format(&self) -> Result<CheckedRecord> {
         check(Kind::Record, &self.record)?;
+        // deviation: Hestia's rule lets control characters (a carriage return…) through; such a
+        // name can be neither served nor written back to a Hestia record file (found by fuzzing).
+        if self.record.chars().any(char::is_control) {
+            return Err(bad_record(&self.record));
+        }
         if self.record.is_empty() {
             // deviation: Hestia skips the empty name and stores a record without name.
             return Err(bad_record(""));
@@ -2826,6 +2831,16 @@ mod tests {
             let o: u32 = old.parse().expect("num");
             let n: u32 = next_serial(old, "20260115").parse().expect("num");
             assert!(serial_newer(n, o), "{old} -> {n}");
+        }
+    }
+
+    #[test]
+    fn control_characters_in_record_names_are_refused() {
+        // Regression (fuzz/fuzz_targets/validators.rs): `mt\rmt` passed the record rule.
+        for name in ["mt\rmt", "a\tb", "x\u{7f}"] {
+            let draft = add_draft(name, "A", "192.0.2.1", "").expect("draft");
+            let err = draft.check_format().expect_err(name);
+            assert_eq!(err.message, format!("invalid record format :: {name}"));
         }
     }
 }
