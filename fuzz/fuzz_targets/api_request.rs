@@ -7,8 +7,12 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let Ok(mut fields) = parse_body(data, None) else { return };
     let hash = fields.get("hash").map(str::to_string);
+    let had_key = fields.has("access_key");
     split_hash(&mut fields);
+    // PHP's explode(':') into exactly two parts of 20 and 40 bytes, unless a key was given.
     if let Some(h) = hash
+        && !had_key
+        && h.matches(':').count() == 1
         && let Some((a, s)) = h.split_once(':')
         && a.len() == 20
         && s.len() == 40
