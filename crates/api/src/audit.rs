@@ -15,6 +15,37 @@ use std::time::Duration;
 pub enum Item {
     Auth(AuthAudit),
     Request(String),
+    Served(Served),
+}
+
+/// What the request log says of one answered request; formatted by the writer thread, so that
+/// a request pays for no formatting of its own.
+pub struct Served {
+    pub id: u64,
+    pub ip: std::net::IpAddr,
+    pub flow: &'static str,
+    /// The command, when it is a valid command name.
+    pub cmd: Option<String>,
+    pub status: u16,
+    pub exit: Option<i32>,
+}
+
+impl std::fmt::Display for Served {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "req={} ip={} flow={} cmd={} status={} exit=",
+            self.id,
+            self.ip,
+            self.flow,
+            self.cmd.as_deref().unwrap_or("?"),
+            self.status
+        )?;
+        match self.exit {
+            Some(c) => write!(f, "{c}"),
+            None => f.write_str("-"),
+        }
+    }
 }
 
 pub struct Audit {
@@ -47,6 +78,13 @@ impl Audit {
     pub fn request_log(&self, line: String) {
         if let Some(tx) = &self.tx {
             let _ = tx.send(Item::Request(line));
+        }
+    }
+
+    /// Queue the request-log line of an answered request.
+    pub fn served(&self, line: Served) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(Item::Served(line));
         }
     }
 
@@ -102,6 +140,10 @@ fn run(home: Home, rx: Receiver<Item>) {
                 Item::Request(l) => {
                     requests.push_str(&l);
                     requests.push('\n');
+                }
+                Item::Served(l) => {
+                    use std::fmt::Write;
+                    let _ = writeln!(requests, "{l}");
                 }
             }
         }

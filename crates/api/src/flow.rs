@@ -1,7 +1,7 @@
 //! The two authentication flows of Hestia's endpoint, on hearth's command registry.
 
 use crate::protocol::{
-    Answer, Fields, api_error, exec_output, exec_output_cow, http_status, php_trim, split_hash, valid_cmd,
+    Answer, Fields, api_error, exec_output, exec_output_cow, http_status, php_trim, php_trim_str, split_hash, valid_cmd,
 };
 use hearth_commands::engine::{self, Caller};
 use hearth_commands::home::Home;
@@ -113,7 +113,7 @@ impl Endpoint {
             Next::Done(answer) => Ok(answer),
             Next::Write { cmd, args, caller } => {
                 let out = self.run(&cmd, &args, &caller)?;
-                Ok(key_answer(&out, rc))
+                Ok(key_answer(out, rc))
             }
         }
     }
@@ -198,7 +198,7 @@ impl Endpoint {
                         auth_log: Vec::new(),
                     });
                 }
-                Ok(Next::Done(key_answer(&out, rc)))
+                Ok(Next::Done(key_answer(out, rc)))
             }
             None => Ok(Next::Write { cmd, args, caller }),
         }
@@ -348,7 +348,7 @@ enum Next {
 }
 
 /// The access-key flow's answer to a command's outcome (Hestia's statuses and bodies).
-fn key_answer(out: &engine::Outcome, rc: bool) -> Answer {
+fn key_answer(out: engine::Outcome, rc: bool) -> Answer {
     let code = out.exit_code();
     if rc {
         return Answer {
@@ -359,7 +359,7 @@ fn key_answer(out: &engine::Outcome, rc: bool) -> Answer {
             retry_after: None,
         };
     }
-    let body = php_trim(&exec_output_cow(&out.stdout));
+    let body = answer_body(out.stdout);
     if code != 0 {
         return Answer {
             status: http_status(code),
@@ -377,6 +377,25 @@ fn key_answer(out: &engine::Outcome, rc: bool) -> Answer {
         json,
         body,
         retry_after: None,
+    }
+}
+
+/// PHP's `trim(implode("\n", $output))` of a command's output, reusing the output's buffer
+/// when nothing but a tail is cut (the usual case: no copy of a large answer).
+fn answer_body(stdout: String) -> String {
+    let (start, len) = match exec_output_cow(&stdout) {
+        std::borrow::Cow::Borrowed(b) => {
+            let t = php_trim_str(b);
+            (t.as_ptr() as usize - stdout.as_ptr() as usize, t.len())
+        }
+        std::borrow::Cow::Owned(o) => return php_trim(&o),
+    };
+    if start == 0 {
+        let mut s = stdout;
+        s.truncate(len);
+        s
+    } else {
+        stdout[start..start + len].to_string()
     }
 }
 

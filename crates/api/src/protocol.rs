@@ -1,14 +1,14 @@
 //! Reading a request exactly as Hestia's `web/api/index.php` does, and its answers.
 
-use std::collections::HashMap;
-
 /// The body was neither a usable form nor a usable JSON object.
 pub const NULL_DATA: &str =
     "Error: data received is null or invalid, check https://hestiacp.com/docs/server-administration/rest-api.html";
 
-/// The request fields, as strings.
+/// The request fields, as strings, in the order sent. A request has a handful of fields: a
+/// list searched from the end (the last of repeated names wins, as in PHP's `$_POST`) is
+/// cheaper than a hash map.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Fields(pub HashMap<String, String>);
+pub struct Fields(pub Vec<(String, String)>);
 
 /// Why a body gives no fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,10 +21,15 @@ pub enum BodyError {
 
 impl Fields {
     pub fn get(&self, k: &str) -> Option<&str> {
-        self.0.get(k).map(String::as_str)
+        self.0.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
     }
     pub fn has(&self, k: &str) -> bool {
-        self.0.contains_key(k)
+        self.0.iter().any(|(n, _)| n == k)
+    }
+    fn has_auth(&self) -> bool {
+        self.0
+            .iter()
+            .any(|(n, _)| matches!(n.as_str(), "access_key" | "user" | "hash"))
     }
     /// A field, trimmed as PHP's `trim()` does (space, tab, newline, CR, NUL, vertical tab).
     pub fn trimmed(&self, k: &str) -> Option<String> {
@@ -44,22 +49,27 @@ impl Fields {
 }
 
 pub fn php_trim(s: &str) -> String {
-    s.trim_matches([' ', '\t', '\n', '\r', '\0', '\u{0B}']).to_string()
+    php_trim_str(s).to_string()
+}
+
+/// [`php_trim`] as a slice of `s`.
+pub fn php_trim_str(s: &str) -> &str {
+    s.trim_matches([' ', '\t', '\n', '\r', '\0', '\u{0B}'])
 }
 
 /// Hestia's selection: a form body counts when it has `access_key`, `user` or `hash`;
 /// otherwise the body is JSON whatever the Content-Type says; otherwise 405.
 pub fn parse_body(body: &[u8], form_fields: Option<Vec<(String, String)>>) -> Result<Fields, BodyError> {
-    if let Some(form) = form_fields {
-        let f: HashMap<String, String> = form.into_iter().collect();
-        if ["access_key", "user", "hash"].iter().any(|k| f.contains_key(*k)) {
-            return Ok(Fields(f));
-        }
-    } else if let Ok(form) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body) {
-        let f: HashMap<String, String> = form.into_iter().collect();
-        if ["access_key", "user", "hash"].iter().any(|k| f.contains_key(*k)) {
-            return Ok(Fields(f));
-        }
+    let form = match form_fields {
+        Some(form) => Fields(form),
+        None => Fields(
+            form_urlencoded::parse(body)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        ),
+    };
+    if form.has_auth() {
+        return Ok(form);
     }
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
         return Err(BodyError::Null);
@@ -72,7 +82,7 @@ pub fn parse_body(body: &[u8], form_fields: Option<Vec<(String, String)>>) -> Re
     if map.is_empty() {
         return Err(BodyError::Null);
     }
-    let mut out = HashMap::new();
+    let mut out = Vec::with_capacity(map.len());
     for (k, v) in map {
         let s = match v {
             serde_json::Value::String(s) => s,
@@ -81,7 +91,7 @@ pub fn parse_body(body: &[u8], form_fields: Option<Vec<(String, String)>>) -> Re
             serde_json::Value::Bool(false) | serde_json::Value::Null => String::new(),
             serde_json::Value::Array(_) | serde_json::Value::Object(_) => return Err(BodyError::NonScalar),
         };
-        out.insert(k, s);
+        out.push((k, s));
     }
     Ok(Fields(out))
 }
@@ -102,9 +112,10 @@ pub fn split_hash(f: &mut Fields) {
         && a.len() == 20
         && s.len() == 40
     {
-        f.0.insert("access_key".into(), a.into());
-        f.0.insert("secret_key".into(), s.into());
-        f.0.remove("hash");
+        let (a, s) = (a.to_string(), s.to_string());
+        f.0.retain(|(n, _)| n != "hash" && n != "secret_key");
+        f.0.push(("access_key".into(), a));
+        f.0.push(("secret_key".into(), s));
     }
 }
 

@@ -97,7 +97,8 @@ async fn api(
 ) -> Response {
     let started = tokio::time::Instant::now();
     let id = app.requests.fetch_add(1, Ordering::Relaxed) + 1;
-    let ip = client_ip(peer.ip(), &headers, &app.endpoint.home.config.trusted_proxies).to_string();
+    let addr = client_ip(peer.ip(), &headers, &app.endpoint.home.config.trusted_proxies);
+    let ip = addr.to_string();
     let form = multipart_fields(&headers, &body).await;
     let fields = match parse_body(&body, form) {
         Ok(f) => f,
@@ -123,21 +124,18 @@ async fn api(
     } else {
         app.endpoint.handle(fields, &ip)
     };
-    app.endpoint.audit.request_log(format!(
-        "req={id} ip={ip} flow={} cmd={} status={} exit={}",
-        match flow {
+    app.endpoint.audit.served(crate::audit::Served {
+        id,
+        ip: addr,
+        flow: match flow {
             Flow::AccessKey => "key",
             Flow::Legacy => "legacy",
             Flow::None => "-",
         },
-        if crate::protocol::valid_cmd(&cmd) {
-            cmd.as_str()
-        } else {
-            "?"
-        },
-        answer.status,
-        answer.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into())
-    ));
+        cmd: crate::protocol::valid_cmd(&cmd).then_some(cmd),
+        status: answer.status,
+        exit: answer.exit_code,
+    });
     if answer.is_auth_failure() {
         // Same delay for every refusal (the worker serves others meanwhile).
         tokio::time::sleep_until(started + crate::protocol::AUTH_FAILURE_FLOOR).await;

@@ -352,8 +352,19 @@ impl<'a> Tx<'a> {
 
     /// The settings the API reads on every request.
     pub fn api_settings(&self) -> Result<Record> {
+        const KEYS: [&str; 5] = ["API", "API_SYSTEM", "API_ALLOWED_IP", "ROOT_USER", "API_LEGACY_AUTH"];
         let mut out = Record::new();
-        for k in ["API", "API_SYSTEM", "API_ALLOWED_IP", "ROOT_USER", "API_LEGACY_AUTH"] {
+        if let Some(cache) = self.cache {
+            // One look at the cache for all five.
+            let map = self.settings_map(cache)?;
+            for k in KEYS {
+                if let Some(v) = map.get(k) {
+                    out.set(k, v.clone());
+                }
+            }
+            return Ok(out);
+        }
+        for k in KEYS {
             if let Some(v) = self.setting(k)? {
                 out.set(k, v);
             }
