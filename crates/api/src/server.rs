@@ -99,7 +99,13 @@ async fn api(
     let id = app.requests.fetch_add(1, Ordering::Relaxed) + 1;
     let addr = client_ip(peer.ip(), &headers, &app.endpoint.home.config.trusted_proxies);
     let ip = addr.to_string();
-    let form = multipart_fields(&headers, &body).await;
+    // The multipart reader's state is large: boxed, so that the common request's future
+    // (allocated and moved for every request) stays small.
+    let form = if is_multipart(&headers) {
+        Box::pin(multipart_fields(&headers, &body)).await
+    } else {
+        None
+    };
     let fields = match parse_body(&body, form) {
         Ok(f) => f,
         Err(BodyError::Null) => return respond(api_error(405, crate::protocol::NULL_DATA, false)),
@@ -112,7 +118,7 @@ async fn api(
     let (flow, answer) = if writes {
         let app2 = app.clone();
         let ip2 = ip.clone();
-        match tokio::task::spawn_blocking(move || app2.endpoint.handle(fields, &ip2)).await {
+        match Box::pin(tokio::task::spawn_blocking(move || app2.endpoint.handle(fields, &ip2))).await {
             Ok(r) => r,
             Err(_) => {
                 app.endpoint
@@ -138,18 +144,28 @@ async fn api(
     });
     if answer.is_auth_failure() {
         // Same delay for every refusal (the worker serves others meanwhile).
-        tokio::time::sleep_until(started + crate::protocol::AUTH_FAILURE_FLOOR).await;
+        Box::pin(tokio::time::sleep_until(started + crate::protocol::AUTH_FAILURE_FLOOR)).await;
     }
     respond(answer)
+}
+
+/// A `multipart/form-data` body (checked without allocating).
+fn is_multipart(headers: &HeaderMap) -> bool {
+    const MP: &[u8] = b"multipart/form-data";
+    headers.get(header::CONTENT_TYPE).is_some_and(|ct| {
+        ct.as_bytes()
+            .get(..MP.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(MP))
+    })
 }
 
 /// The text fields of a `multipart/form-data` body (PHP fills `$_POST` from those too);
 /// `None` for any other body.
 async fn multipart_fields(headers: &HeaderMap, body: &Bytes) -> Option<Vec<(String, String)>> {
-    let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
-    if !ct.to_ascii_lowercase().starts_with("multipart/form-data") {
+    if !is_multipart(headers) {
         return None;
     }
+    let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
     let boundary = multer::parse_boundary(ct).ok()?;
     let data = body.clone();
     let stream = futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(data) });
