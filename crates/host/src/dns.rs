@@ -232,6 +232,37 @@ pub fn write_zones_include(host_root: &Path, zones: &[(String, PathBuf)]) -> Res
     Ok(path)
 }
 
+/// The text of `ROOT/etc/bind/hearth-zones.conf`, if the file exists (for a later
+/// [`restore_zones_include`]).
+pub fn read_zones_include(host_root: &Path) -> Option<String> {
+    let path = absolute_root(host_root).ok()?.join(ZONES_INCLUDE);
+    match fs::symlink_metadata(&path) {
+        Ok(m) if m.is_file() => fs::read_to_string(&path).ok(),
+        _ => None,
+    }
+}
+
+/// Put back the include file as [`read_zones_include`] saw it: the same text, or no file.
+pub fn restore_zones_include(host_root: &Path, text: Option<&str>) -> Result<()> {
+    let root = absolute_root(host_root)?;
+    let path = root.join(ZONES_INCLUDE);
+    match text {
+        Some(t) => {
+            let dir = root.join("etc/bind");
+            let meta = fs::symlink_metadata(&dir).map_err(|e| io_err("cannot stat", &dir, &e))?;
+            if !meta.is_dir() {
+                return Err(HostError::new(ReturnCode::Disk, "cannot write the DNS configuration")
+                    .with_detail(format!("{} is not a directory", dir.display())));
+            }
+            write_atomic(&dir, &path, t.as_bytes(), 0o644, None)
+        }
+        None => match fs::symlink_metadata(&path) {
+            Ok(m) if !m.is_dir() => fs::remove_file(&path).map_err(|e| io_err("cannot remove", &path, &e)),
+            _ => Ok(()),
+        },
+    }
+}
+
 /// `named-checkzone -i local -k fail -- DOMAIN PATH` (the domain in its IDN form; `-i local`
 /// so that no lookups leave the machine). On failure: E_RESTART `dns zone DOMAIN is not
 /// valid`, with the tool's output as detail.

@@ -667,17 +667,44 @@ pub fn publish(ctx: &Ctx<'_, '_>, user: &str, domains: &[&str], restart: &str) -
     if !writes_zones(&system) {
         return Ok(());
     }
-    for domain in domains {
-        render_zone_file(ctx, user, domain)?;
+    // What the host holds now: put back if anything below fails (the store rolls back too,
+    // so a failed command leaves zone files and include file as they were).
+    let root = ctx.host.root();
+    let saved_zones: Vec<(&str, Option<String>)> = domains
+        .iter()
+        .map(|d| {
+            let text = hearth_host::dns::zone_path(root, user, d)
+                .ok()
+                .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
+                .and_then(|p| std::fs::read_to_string(p).ok());
+            (*d, text)
+        })
+        .collect();
+    let saved_include = hearth_host::dns::read_zones_include(root);
+    let applied = domains
+        .iter()
+        .try_for_each(|domain| render_zone_file(ctx, user, domain))
+        .and_then(|()| sync_include(ctx))
+        .and_then(|()| reload(ctx, restart));
+    if applied.is_err() {
+        for (domain, text) in &saved_zones {
+            let put_back = match text {
+                Some(t) => hearth_host::dns::write_zone(root, user, domain, t).map(|_| ()),
+                None => hearth_host::dns::remove_zone(root, user, domain),
+            };
+            if let Err(e) = put_back {
+                host_err(ctx, e);
+            }
+        }
+        if let Err(e) = hearth_host::dns::restore_zones_include(root, saved_include.as_deref()) {
+            host_err(ctx, e);
+        }
     }
-    sync_include(ctx)?;
-    reload(ctx, restart)
+    applied
 }
 
 /// Remove every zone file of `user` and rewrite the include file (for `v-delete-user`, whose
 /// store cascade removes the zones): call it after the user's zones left the store.
-// TODO(lead): call from users::delete_user (with the user's domains read before the delete).
-#[allow(dead_code)]
 pub fn unpublish_user(ctx: &Ctx<'_, '_>, user: &str, domains: &[String]) -> Result<(), HearthError> {
     let system = ctx.tx.setting("DNS_SYSTEM")?.unwrap_or_default();
     if !writes_zones(&system) {

@@ -885,3 +885,54 @@ fn zones_of_imported_users() {
     assert_eq!(domains, listed.as_object().map(|o| o.len()).unwrap_or(0).to_string());
     assert_eq!(records_total, sum.to_string());
 }
+
+/// A reload that fails (`rndc` cannot reach its named) fails the command with E_RESTART, and the
+/// store, the zone files and the include file stay as they were.
+#[test]
+fn failed_reload_changes_nothing() {
+    if !hearth_testkit::tools_present() {
+        return;
+    }
+    let env = Env::new();
+    env.ok(&["v-add-dns-domain", "admin", "kept.test", "192.0.2.1"]);
+    // From now on hearth reloads through an rndc whose server does not answer (port 1).
+    let rndc = env.dir.path().join("rndc-unreachable.conf");
+    std::fs::write(
+        &rndc,
+        "key \"k\" { algorithm hmac-sha256; secret \"c2VjcmV0LWtleS1mb3ItYS10ZXN0LW9mLWhlYXJ0aA==\"; };\n\
+         options { default-key \"k\"; default-server 127.0.0.1; default-port 1; };\n",
+    )
+    .expect("rndc.conf");
+    let conf = env.home().join("conf/hearth.toml");
+    let mut text = std::fs::read_to_string(&conf).expect("config");
+    text.push_str(&format!("rndc_conf = {:?}\n", rndc.display().to_string()));
+    std::fs::write(&conf, text).expect("config");
+
+    let zone_before = zone_file(&env, "admin", "kept.test");
+    let include_before = include(&env);
+    let records_before = records(&env, "admin", "kept.test");
+    assert!(include_before.contains("\"kept.test\""), "{include_before}");
+    let attempts: [&[&str]; 4] = [
+        &["v-add-dns-record", "admin", "kept.test", "www2", "A", "192.0.2.7"],
+        &["v-change-dns-domain-ttl", "admin", "kept.test", "600"],
+        &["v-delete-dns-domain", "admin", "kept.test"],
+        &["v-add-dns-domain", "admin", "new.test", "192.0.2.2"],
+    ];
+    for args in attempts {
+        let r = env.hearth(args);
+        assert_eq!(r.code, 20, "{args:?}: {r:?}");
+        assert!(r.stdout.contains("restart failed"), "{args:?}: {r:?}");
+        assert_eq!(zone_file(&env, "admin", "kept.test"), zone_before, "{args:?}");
+        assert_eq!(include(&env), include_before, "{args:?}");
+        assert_eq!(records(&env, "admin", "kept.test"), records_before, "{args:?}");
+        assert!(
+            !env.host_root().join("home/admin/conf/dns/new.test.db").exists(),
+            "{args:?}"
+        );
+        let domains = json(&env.ok(&["v-list-dns-domains", "admin", "json"]));
+        assert!(domains.get("new.test").is_none() && domains.get("kept.test").is_some(), "{args:?}");
+    }
+    // With `RESTART` = no the reload is skipped, and the change goes through.
+    env.ok(&["v-add-dns-record", "admin", "kept.test", "www2", "A", "192.0.2.7", "", "", "no"]);
+    assert!(zone_file(&env, "admin", "kept.test").contains("192.0.2.7"));
+}
