@@ -930,9 +930,22 @@ fn failed_reload_changes_nothing() {
             "{args:?}"
         );
         let domains = json(&env.ok(&["v-list-dns-domains", "admin", "json"]));
-        assert!(domains.get("new.test").is_none() && domains.get("kept.test").is_some(), "{args:?}");
+        assert!(
+            domains.get("new.test").is_none() && domains.get("kept.test").is_some(),
+            "{args:?}"
+        );
     }
     // With `RESTART` = no the reload is skipped, and the change goes through.
-    env.ok(&["v-add-dns-record", "admin", "kept.test", "www2", "A", "192.0.2.7", "", "", "no"]);
+    env.ok(&[
+        "v-add-dns-record",
+        "admin",
+        "kept.test",
+        "www2",
+        "A",
+        "192.0.2.7",
+        "",
+        "",
+        "no",
+    ]);
     assert!(zone_file(&env, "admin", "kept.test").contains("192.0.2.7"));
 }
