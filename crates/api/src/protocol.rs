@@ -195,7 +195,7 @@ pub fn exec_output_cow(out: &str) -> std::borrow::Cow<'_, str> {
     let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\0' | 0x0b);
     let bytes = body.as_bytes();
     let clean =
-        bytes.last().is_none_or(|&b| !ws(b)) && body.match_indices('\n').all(|(i, _)| i == 0 || !ws(bytes[i - 1]));
+        bytes.last().is_none_or(|&b| !ws(b)) && memchr::memchr_iter(b'\n', bytes).all(|i| i == 0 || !ws(bytes[i - 1]));
     if clean {
         return std::borrow::Cow::Borrowed(body);
     }
