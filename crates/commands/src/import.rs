@@ -15,6 +15,7 @@ use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, check};
 use hearth_domain::{HearthError, ReturnCode};
 use hearth_store::{AccessKey, HistoryEntry};
+use std::collections::HashSet;
 use std::fmt;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
@@ -139,7 +140,7 @@ struct Plan {
 }
 
 /// A user's `dns.conf` and `dns/DOMAIN.conf` files.
-fn plan_dns(dir: &Path, user: &str, out: &mut Vec<ZonePlan>, p: &mut Vec<String>) {
+fn plan_dns(dir: &Path, user: &str, out: &mut Vec<ZonePlan>, seen: &mut HashSet<String>, p: &mut Vec<String>) {
     let conf_path = dir.join("dns.conf");
     let Some(text) = conf_path.is_file().then(|| read(&conf_path, p)).flatten() else {
         return;
@@ -158,7 +159,7 @@ fn plan_dns(dir: &Path, user: &str, out: &mut Vec<ZonePlan>, p: &mut Vec<String>
             p.push(format!("{}:{}: invalid DOMAIN '{domain}'", conf_path.display(), i + 1));
             continue;
         }
-        if out.iter().any(|(_, d, _, _)| *d == domain) {
+        if !seen.insert(domain.clone()) {
             p.push(format!(
                 "{}:{}: zone {domain} is listed twice",
                 conf_path.display(),
@@ -168,6 +169,7 @@ fn plan_dns(dir: &Path, user: &str, out: &mut Vec<ZonePlan>, p: &mut Vec<String>
         }
         zone.remove("DOMAIN");
         let mut records = Vec::new();
+        let mut ids = HashSet::new();
         let rec_path = dir.join("dns").join(format!("{domain}.conf"));
         if let Some(text) = rec_path.is_file().then(|| read(&rec_path, p)).flatten() {
             for (j, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
@@ -175,7 +177,7 @@ fn plan_dns(dir: &Path, user: &str, out: &mut Vec<ZonePlan>, p: &mut Vec<String>
                     Ok(pairs) => {
                         let r = Record::from_pairs(pairs);
                         match r.get("ID").parse::<i64>() {
-                            Ok(id) if id > 0 && !records.iter().any(|(k, _)| *k == id) => records.push((id, r)),
+                            Ok(id) if id > 0 && ids.insert(id) => records.push((id, r)),
                             _ => p.push(format!(
                                 "{}:{}: invalid or repeated record ID",
                                 rec_path.display(),
@@ -238,12 +240,15 @@ fn plan(src: &Path, report: &mut ImportReport) -> Plan {
         .map(|d| name_of(d))
         .collect();
     names.sort();
-    order.retain(|n| names.contains(n));
+    let listed: HashSet<String> = names.iter().cloned().collect();
+    let mut seen = HashSet::new();
+    order.retain(|n| listed.contains(n) && seen.insert(n.clone()));
     for n in names {
-        if !order.contains(&n) {
+        if !seen.contains(&n) {
             order.push(n);
         }
     }
+    let mut zones_seen = HashSet::new();
     for name in order {
         let dir = src.join("data/users").join(&name);
         if check(Kind::User, &name).is_err() {
@@ -285,7 +290,7 @@ fn plan(src: &Path, report: &mut ImportReport) -> Plan {
                 }
             }
         }
-        plan_dns(&dir, &name, &mut plan.dns, p);
+        plan_dns(&dir, &name, &mut plan.dns, &mut zones_seen, p);
         for f in ["web.conf", "mail.conf", "db.conf", "cron.conf"] {
             let fp = dir.join(f);
             if fs::metadata(&fp).map(|m| m.len() > 0).unwrap_or(false) {
@@ -298,6 +303,7 @@ fn plan(src: &Path, report: &mut ImportReport) -> Plan {
         plan.users.push((name, rec, history));
     }
     let root = plan.settings.get("ROOT_USER").to_string();
+    let user_names: HashSet<&str> = plan.users.iter().map(|(n, _, _)| n.as_str()).collect();
     for path in entries(&src.join("data/access-keys")) {
         let id = name_of(&path);
         if id.len() != ID_LEN || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
@@ -317,7 +323,7 @@ fn plan(src: &Path, report: &mut ImportReport) -> Plan {
         } else {
             r.get("USER").to_string()
         };
-        if !plan.users.iter().any(|(n, _, _)| *n == user) {
+        if !user_names.contains(user.as_str()) {
             p.push(format!(
                 "{}: key of user {user}, who is not in the tree",
                 path.display()
@@ -452,8 +458,10 @@ pub fn import_hestia(home_dir: &Path, src: &Path) -> Result<ImportReport, Hearth
                 .map_err(|e| HearthError::new(ReturnCode::Disk, format!("cannot write {}: {e}", path.display())))?;
             report.profiles += 1;
         }
+        // One read of the host's accounts (not one per user: passwd has a line per user).
+        let accounts: HashSet<String> = host.accounts()?.into_iter().map(|e| e.name).collect();
         for (name, rec, _) in &plan.users {
-            if host.account(name)?.is_none() {
+            if !accounts.contains(name) {
                 let shell = host
                     .shell_path(rec.get("SHELL"))?
                     .unwrap_or_else(|| "/usr/sbin/nologin".into());

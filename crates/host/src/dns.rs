@@ -7,8 +7,9 @@
 //!   one file, `ROOT/etc/bind/hearth-zones.conf`, rewritten whole from the list of zones; a
 //!   `named.conf` includes it (`include "/etc/bind/hearth-zones.conf";`).
 //! * Files are written to a temporary name in the same directory and renamed, so BIND never
-//!   reads half a file; the directories on the way are never symlinks (a user owns their home
-//!   and could otherwise point `conf` elsewhere).
+//!   reads half a file; the directories on the way are never symlinks and `conf`, `conf/dns`
+//!   are root's (a user owns their home and could otherwise point `conf` elsewhere, or put a
+//!   directory of its own there): each step is an `openat(O_NOFOLLOW)` from the one before.
 //! * `named-checkzone` and `rndc` run from fixed paths with an argv list and an emptied
 //!   environment, like every program the host layer runs.
 //!
@@ -17,7 +18,8 @@
 
 use std::ffi::OsStr;
 use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Write};
+use std::io::Write;
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,6 +27,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use hearth_domain::ReturnCode;
 use hearth_domain::dns::{RecordType, idn_to_ascii, zone_value};
 use hearth_domain::validate::domain_ok;
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, mkdirat, openat, renameat, unlinkat};
+use rustix::io::Errno;
 
 use crate::cmd::{NAMED_CHECKZONE, RNDC, run};
 use crate::error::{HostError, Result};
@@ -157,34 +161,77 @@ pub fn zone_path(host_root: &Path, user: &str, domain: &str) -> Result<PathBuf> 
 
 /// Write the zone text to `ROOT/home/USER/conf/dns/DOMAIN.db` atomically (mode 0640; group
 /// `bind` as described in the module notes) and return its path. `ROOT/home/USER` must exist;
-/// `conf` (0755) and `conf/dns` (0771) are created when missing. None of the three may be a
-/// symlink.
+/// `conf` (0755) and `conf/dns` (0771) are created when missing. None of `home`, `USER`,
+/// `conf`, `conf/dns` may be a symlink, and `conf` and `conf/dns` must belong to root (or to
+/// the account hearth runs as): the user owns its home and could otherwise put a directory of
+/// its own, or a link to one, in their place. Every step is taken with `openat(O_NOFOLLOW)`
+/// from the directory before it, so swapping a component meanwhile does not redirect the write;
+/// a symlink at the zone file's own name is replaced, never followed.
 pub fn write_zone(host_root: &Path, user: &str, domain: &str, text: &str) -> Result<PathBuf> {
     let path = zone_path(host_root, user, domain)?;
     let dir = zone_dir(host_root, user, true)?;
     let group = if running_as_root() { bind_gid(host_root) } else { None };
-    write_atomic(&dir, &path, text.as_bytes(), 0o640, group)?;
+    write_at(&dir, &zone_file_name(domain), text.as_bytes(), 0o640, group)?;
     Ok(path)
 }
 
+/// The text of the zone file of `domain`, when it is a regular file reached as
+/// [`write_zone`] reaches it (`None` for a symlink, a directory, a FIFO, a missing file or
+/// directory, or a `conf`/`conf/dns` that is not root's).
+pub fn read_zone(host_root: &Path, user: &str, domain: &str) -> Option<String> {
+    use std::io::Read;
+    zone_path(host_root, user, domain).ok()?;
+    let dir = zone_dir(host_root, user, false).ok()?;
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    let mut file = File::from(openat(&dir.fd, zone_file_name(domain).as_str(), flags, Mode::empty()).ok()?);
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut text = String::new();
+    file.read_to_string(&mut text).ok()?;
+    Some(text)
+}
+
+/// Whether the zone file of `domain` exists as a regular file (see [`read_zone`]).
+pub fn zone_exists(host_root: &Path, user: &str, domain: &str) -> bool {
+    zones_exist(host_root, &[(user, domain)]) == [true]
+}
+
+/// [`zone_exists`] for each `(user, domain)`, in order; each user's directory is opened once.
+pub fn zones_exist(host_root: &Path, zones: &[(&str, &str)]) -> Vec<bool> {
+    let mut order: Vec<usize> = (0..zones.len()).collect();
+    order.sort_by_key(|&i| zones[i].0);
+    let mut out = vec![false; zones.len()];
+    let mut current: Option<(&str, Option<ZoneDir>)> = None;
+    for i in order {
+        let (user, domain) = zones[i];
+        if current.as_ref().is_none_or(|(u, _)| *u != user) {
+            current = Some((user, zone_dir(host_root, user, false).ok()));
+        }
+        if let Some((_, Some(dir))) = &current {
+            out[i] = check_zone_domain(domain).is_ok()
+                && rustix::fs::statat(&dir.fd, zone_file_name(domain).as_str(), AtFlags::SYMLINK_NOFOLLOW)
+                    .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile);
+        }
+    }
+    out
+}
+
 /// Remove the zone file of `domain` and what BIND leaves beside it (`.jnl`, `.signed`,
-/// `.signed.jnl`, `.jbk`). Succeeds when there is nothing to remove.
+/// `.signed.jnl`, `.jbk`). Succeeds when there is nothing to remove. A `conf` or `conf/dns`
+/// that is a symlink or not root's is left alone (nothing hearth wrote can be in it).
 pub fn remove_zone(host_root: &Path, user: &str, domain: &str) -> Result<()> {
-    let path = zone_path(host_root, user, domain)?;
-    if zone_dir(host_root, user, false).is_err() {
+    zone_path(host_root, user, domain)?;
+    let Ok(dir) = zone_dir(host_root, user, false) else {
         // No home or no conf/dns: no zone either (a symlinked one is never followed).
         return Ok(());
-    }
-    let mut names = vec![path.clone()];
-    for extra in [".jnl", ".signed", ".signed.jnl", ".jbk"] {
-        let mut p = path.clone().into_os_string();
-        p.push(extra);
-        names.push(PathBuf::from(p));
-    }
-    for p in names {
-        match fs::symlink_metadata(&p) {
-            Ok(m) if !m.is_dir() => fs::remove_file(&p).map_err(|e| io_err("cannot remove", &p, &e))?,
-            _ => {}
+    };
+    let base = zone_file_name(domain);
+    for extra in ["", ".jnl", ".signed", ".signed.jnl", ".jbk"] {
+        let name = format!("{base}{extra}");
+        match unlinkat(&dir.fd, name.as_str(), AtFlags::empty()) {
+            Ok(()) | Err(Errno::NOENT | Errno::ISDIR) => {}
+            Err(e) => return Err(io_err("cannot remove", &dir.path.join(&name), &e.into())),
         }
     }
     Ok(())
@@ -356,42 +403,116 @@ fn absolute_root(host_root: &Path) -> Result<PathBuf> {
     Ok(root)
 }
 
-/// `ROOT/home/USER/conf/dns`, checked (and with `create`, made) component by component: the
-/// home must exist; `conf` and `conf/dns` are created when missing; none may be a symlink.
-fn zone_dir(host_root: &Path, user: &str, create: bool) -> Result<PathBuf> {
+/// `DOMAIN.db` (the domain was checked by [`zone_path`]).
+fn zone_file_name(domain: &str) -> String {
+    format!("{domain}.db")
+}
+
+/// An open `ROOT/home/USER/conf/dns` and its path (for messages).
+struct ZoneDir {
+    fd: OwnedFd,
+    path: PathBuf,
+}
+
+/// `ROOT/home/USER/conf/dns`, opened (and with `create`, made) component by component with
+/// `openat(O_NOFOLLOW | O_DIRECTORY)`: the home must exist; `conf` (0755) and `conf/dns` (0771)
+/// are created when missing; none may be a symlink, and `conf` and `conf/dns` must belong to
+/// root or to the account hearth runs as (never to the user, who owns the home).
+fn zone_dir(host_root: &Path, user: &str, create: bool) -> Result<ZoneDir> {
     check_user(user)?;
-    let home = absolute_root(host_root)?.join("home").join(user);
-    match fs::symlink_metadata(&home) {
-        Ok(m) if m.is_dir() => {}
-        Ok(_) => {
-            return Err(HostError::invalid(format!(
-                "home directory /home/{user} is not a directory"
-            )));
-        }
-        Err(_) => {
+    let root = absolute_root(host_root)?;
+    let dir_flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    // The host-root itself is the administrator's choice (it may be a symlink).
+    let root_fd = rustix::fs::open(
+        &root,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| io_err("cannot open", &root, &e.into()))?;
+    let home =
+        openat(&root_fd, "home", dir_flags, Mode::empty()).and_then(|h| openat(&h, user, dir_flags, Mode::empty()));
+    let home = match home {
+        Ok(fd) => fd,
+        Err(Errno::NOENT) => {
             return Err(HostError::not_exist(format!(
                 "home directory /home/{user} doesn't exist"
             )));
         }
-    }
-    let conf = home.join("conf");
-    let dns = conf.join("dns");
-    for (dir, mode) in [(&conf, 0o755), (&dns, 0o771)] {
-        match fs::symlink_metadata(dir) {
-            Ok(m) if m.is_dir() => {}
-            Ok(_) => {
-                return Err(HostError::new(ReturnCode::Disk, "cannot write the DNS zone")
-                    .with_detail(format!("{} is not a directory", dir.display())));
-            }
-            Err(e) if e.kind() == ErrorKind::NotFound && create => {
-                fs::create_dir(dir).map_err(|e| io_err("cannot create", dir, &e))?;
-                fs::set_permissions(dir, fs::Permissions::from_mode(mode))
-                    .map_err(|e| io_err("cannot chmod", dir, &e))?;
-            }
-            Err(e) => return Err(io_err("cannot stat", dir, &e)),
+        Err(Errno::LOOP | Errno::NOTDIR) => {
+            return Err(HostError::invalid(format!(
+                "home directory /home/{user} is not a directory"
+            )));
         }
+        Err(e) => return Err(io_err("cannot open", &root.join("home").join(user), &e.into())),
+    };
+    let me = fs::metadata("/proc/self").map_or(0, |m| m.uid());
+    let refused = |path: &Path, why: &str| {
+        HostError::new(ReturnCode::Disk, "cannot write the DNS zone").with_detail(format!("{} {why}", path.display()))
+    };
+    let mut dir = home;
+    let mut path = root.join("home").join(user);
+    for (name, mode) in [("conf", 0o755), ("dns", 0o771)] {
+        path.push(name);
+        let fd = match openat(&dir, name, dir_flags, Mode::empty()) {
+            Ok(fd) => fd,
+            Err(Errno::NOENT) if create => {
+                match mkdirat(&dir, name, Mode::from_raw_mode(mode)) {
+                    Ok(()) | Err(Errno::EXIST) => {}
+                    Err(e) => return Err(io_err("cannot create", &path, &e.into())),
+                }
+                let fd = openat(&dir, name, dir_flags, Mode::empty()).map_err(|e| match e {
+                    Errno::LOOP | Errno::NOTDIR => refused(&path, "is not a directory"),
+                    e => io_err("cannot open", &path, &e.into()),
+                })?;
+                let file = File::from(fd);
+                file.set_permissions(fs::Permissions::from_mode(mode))
+                    .map_err(|e| io_err("cannot chmod", &path, &e))?;
+                OwnedFd::from(file)
+            }
+            Err(Errno::LOOP | Errno::NOTDIR) => return Err(refused(&path, "is not a directory")),
+            Err(e) => return Err(io_err("cannot open", &path, &e.into())),
+        };
+        let owner = rustix::fs::fstat(&fd)
+            .map_err(|e| io_err("cannot stat", &path, &e.into()))?
+            .st_uid;
+        if owner != 0 && owner != me {
+            return Err(refused(&path, &format!("belongs to uid {owner}, not to root")));
+        }
+        dir = fd;
     }
-    Ok(dns)
+    Ok(ZoneDir { fd: dir, path })
+}
+
+/// Write `name` in the open directory `dir` through a temporary file beside it (created new
+/// with `O_NOFOLLOW`, written, `fsync`ed, mode and group set), renamed over `name` with
+/// `renameat` (which replaces a symlink at `name` rather than following it).
+fn write_at(dir: &ZoneDir, name: &str, content: &[u8], mode: u32, gid: Option<u32>) -> Result<()> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let tmp = format!(
+        ".{name}.hearth-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let tmp_path = dir.path.join(&tmp);
+    let result = (|| {
+        let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd = openat(&dir.fd, tmp.as_str(), flags, Mode::from_raw_mode(mode))
+            .map_err(|e| io_err("cannot create", &tmp_path, &e.into()))?;
+        let mut file = File::from(fd);
+        file.write_all(content)
+            .map_err(|e| io_err("cannot write", &tmp_path, &e))?;
+        file.set_permissions(fs::Permissions::from_mode(mode))
+            .map_err(|e| io_err("cannot chmod", &tmp_path, &e))?;
+        if let Some(g) = gid {
+            std::os::unix::fs::fchown(&file, None, Some(g)).map_err(|e| io_err("cannot chown", &tmp_path, &e))?;
+        }
+        file.sync_all().map_err(|e| io_err("cannot write", &tmp_path, &e))?;
+        renameat(&dir.fd, tmp.as_str(), &dir.fd, name).map_err(|e| io_err("cannot rename", &tmp_path, &e.into()))
+    })();
+    if result.is_err() {
+        let _ = unlinkat(&dir.fd, tmp.as_str(), AtFlags::empty());
+    }
+    result
 }
 
 /// Whether this process has root's file-system identity (what chown needs).

@@ -320,7 +320,8 @@ impl Host {
 
         let home = self.home_of(user);
         let conf = home.join("conf");
-        if conf.is_dir() {
+        // A `conf` the user replaced by a symlink is not followed (its target keeps its flags).
+        if fs::symlink_metadata(&conf).is_ok_and(|m| m.is_dir()) {
             // Hestia: chattr -i $HOMEDIR/$user/conf > /dev/null 2>&1
             let _ = run(CHATTR, &[OsStr::new("-i"), conf.as_os_str()], None, None);
         }
@@ -538,7 +539,7 @@ impl Host {
         }
         let home = self.home_of(user);
         let conf = home.join("conf");
-        if conf.is_dir() {
+        if fs::symlink_metadata(&conf).is_ok_and(|m| m.is_dir()) {
             let _ = run(CHATTR, &[OsStr::new("-i"), conf.as_os_str()], None, None);
         }
         if fs::symlink_metadata(&home).is_ok_and(|m| m.is_dir()) {

@@ -534,7 +534,8 @@ impl<'a> Tx<'a> {
         }
         let counts = self
             .one(
-                r#"SELECT count(*), coalesce(sum(instr(conf, '["SUSPENDED","yes"]') > 0), 0) FROM users"#,
+                // The second count reads the partial index users_suspended (store v5).
+                r#"SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM users WHERE instr(conf, '["SUSPENDED","yes"]') > 0)"#,
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )

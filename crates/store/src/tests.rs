@@ -290,3 +290,36 @@ fn migrating_keeps_history() {
     let h = store.read(|tx| tx.history("alice")).expect("history");
     assert_eq!(h.last().map(|e| e.id), Some(8));
 }
+
+#[test]
+fn suspended_users_are_counted_through_their_partial_index() {
+    let (_dir, mut store) = open();
+    let user = |suspended: &str| Record::from_pairs([("NAME", "N"), ("SUSPENDED", suspended), ("ROLE", "user")]);
+    store
+        .write(|tx| {
+            tx.insert_user("a", &user("no"))?;
+            tx.insert_user("b", &user("yes"))?;
+            tx.insert_user("c", &user("no"))
+        })
+        .expect("insert");
+    assert_eq!(store.read(|tx| tx.user_counts()).expect("r"), (3, 1));
+    store.write(|tx| tx.update_user("c", &user("yes"))).expect("suspend");
+    assert_eq!(store.read(|tx| tx.user_counts()).expect("r"), (3, 2));
+    store.write(|tx| tx.update_user("b", &user("no"))).expect("unsuspend");
+    store.write(|tx| tx.delete_user("c")).expect("delete");
+    assert_eq!(store.read(|tx| tx.user_counts()).expect("r"), (2, 0));
+    // The count reads the index, not every user's record (v-list-user with 10,000 users).
+    let plan: Vec<String> = store
+        .read(|tx| {
+            let mut st = tx
+                .tx()
+                .prepare(
+                    r#"EXPLAIN QUERY PLAN SELECT count(*) FROM users WHERE instr(conf, '["SUSPENDED","yes"]') > 0"#,
+                )
+                .map_err(store_err)?;
+            let rows = st.query_map([], |r| r.get::<_, String>(3)).map_err(store_err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(store_err)
+        })
+        .expect("plan");
+    assert!(plan.iter().any(|l| l.contains("users_suspended")), "{plan:?}");
+}

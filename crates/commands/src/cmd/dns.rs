@@ -607,8 +607,9 @@ fn render_zone_file(ctx: &Ctx<'_, '_>, user: &str, domain: &str) -> Result<(), H
         })
         .collect();
     let text = render_zone(domain, &data, &records);
-    let path = zone_path(root, user, domain).map_err(|e| host_err(ctx, e))?;
-    let previous = std::fs::read_to_string(&path).ok();
+    zone_path(root, user, domain).map_err(|e| host_err(ctx, e))?;
+    // Never through a symlink: a planted link's target must not come back as the zone.
+    let previous = hearth_host::dns::read_zone(root, user, domain);
     let path = write_zone(root, user, domain, &text).map_err(|e| host_err(ctx, e))?;
     // In a sandbox the check runs when the tool is installed; on a real host it must be.
     if (!ctx.host.is_sandbox() || std::path::Path::new(NAMED_CHECKZONE).exists())
@@ -631,17 +632,24 @@ fn render_zone_file(ctx: &Ctx<'_, '_>, user: &str, domain: &str) -> Result<(), H
 fn sync_include(ctx: &Ctx<'_, '_>) -> Result<(), HearthError> {
     use hearth_host::dns::{write_zones_include, zone_path};
     let root = ctx.host.root();
-    let mut zones = Vec::new();
+    let mut candidates = Vec::new();
     for (user, domain, zone) in ctx.tx.all_dns_domains()? {
         if zone.get("SUSPENDED") == "yes" || zone.get("SLAVE") == "yes" {
             continue;
         }
-        if let Ok(path) = zone_path(root, &user, &domain)
-            && path.is_file()
-        {
-            zones.push((domain, path));
+        if let Ok(path) = zone_path(root, &user, &domain) {
+            candidates.push((user, domain, path));
         }
     }
+    // Zone files that exist as regular files, never through a symlink a user planted.
+    let keys: Vec<(&str, &str)> = candidates.iter().map(|(u, d, _)| (u.as_str(), d.as_str())).collect();
+    let present = hearth_host::dns::zones_exist(root, &keys);
+    let zones: Vec<(String, std::path::PathBuf)> = candidates
+        .into_iter()
+        .zip(present)
+        .filter(|(_, here)| *here)
+        .map(|((_, domain, path), _)| (domain, path))
+        .collect();
     write_zones_include(root, &zones).map_err(|e| host_err(ctx, e))?;
     Ok(())
 }
@@ -658,7 +666,25 @@ fn reload(ctx: &Ctx<'_, '_>, restart: &str) -> Result<(), HearthError> {
 
 /// Bring the host in line with the store for `domains` of `user` (zone files, include file),
 /// then reload BIND. Nothing happens when the DNS system does not use zone files.
+/// The include file is rewritten (from every zone of the server) only when it does not list
+/// exactly the published zones whose files exist, so a record change costs the same with
+/// 10 zones or 10,000; the rebuild commands rewrite it always ([`publish_rebuild`]).
 pub fn publish(ctx: &Ctx<'_, '_>, user: &str, domains: &[&str], restart: &str) -> Result<(), HearthError> {
+    publish_with(ctx, user, domains, restart, false)
+}
+
+/// [`publish`] that rewrites the whole include file whatever it lists (`v-rebuild-dns-*`).
+pub fn publish_rebuild(ctx: &Ctx<'_, '_>, user: &str, domains: &[&str], restart: &str) -> Result<(), HearthError> {
+    publish_with(ctx, user, domains, restart, true)
+}
+
+fn publish_with(
+    ctx: &Ctx<'_, '_>,
+    user: &str,
+    domains: &[&str],
+    restart: &str,
+    full_include: bool,
+) -> Result<(), HearthError> {
     // The cluster's slaves get every published change (queued in this transaction).
     for domain in domains {
         cluster::zone_changed(ctx.tx, domain)?;
@@ -673,10 +699,7 @@ pub fn publish(ctx: &Ctx<'_, '_>, user: &str, domains: &[&str], restart: &str) -
     let saved_zones: Vec<(&str, Option<String>)> = domains
         .iter()
         .map(|d| {
-            let text = hearth_host::dns::zone_path(root, user, d)
-                .ok()
-                .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
-                .and_then(|p| std::fs::read_to_string(p).ok());
+            let text = hearth_host::dns::read_zone(root, user, d);
             (*d, text)
         })
         .collect();
@@ -684,7 +707,13 @@ pub fn publish(ctx: &Ctx<'_, '_>, user: &str, domains: &[&str], restart: &str) -
     let applied = domains
         .iter()
         .try_for_each(|domain| render_zone_file(ctx, user, domain))
-        .and_then(|()| sync_include(ctx))
+        .and_then(|()| {
+            if full_include || !include_lists(root, user, domains, saved_include.as_deref()) {
+                sync_include(ctx)
+            } else {
+                Ok(())
+            }
+        })
         .and_then(|()| reload(ctx, restart));
     if applied.is_err() {
         for (domain, text) in &saved_zones {
@@ -701,6 +730,22 @@ pub fn publish(ctx: &Ctx<'_, '_>, user: &str, domains: &[&str], restart: &str) -
         }
     }
     applied
+}
+
+/// Whether the include file `text` lists exactly those of `domains` (of `user`) whose zone
+/// files exist now (by their file paths, which name the user and the domain).
+fn include_lists(root: &std::path::Path, user: &str, domains: &[&str], text: Option<&str>) -> bool {
+    let Some(text) = text else { return false };
+    domains.iter().all(|d| {
+        let Ok(path) = hearth_host::dns::zone_path(root, user, d) else {
+            return false;
+        };
+        let exists = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
+        let listed = path
+            .to_str()
+            .is_some_and(|p| text.contains(&format!(" file \"{p}\"; }};\n")));
+        exists == listed
+    })
 }
 
 /// Remove every zone file of `user` and rewrite the include file (for `v-delete-user`, whose
@@ -1461,7 +1506,7 @@ pub fn rebuild_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, 
     }
     save_zone(ctx, user, domain, &mut z)?;
     sync_counters(ctx, user)?;
-    publish(ctx, user, &[domain], restart)?;
+    publish_rebuild(ctx, user, &[domain], restart)?;
     ctx.history(
         "system",
         "Info",
@@ -1492,7 +1537,7 @@ pub fn rebuild_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
     }
     sync_counters(ctx, user)?;
     let names: Vec<&str> = zones.iter().map(|(d, _)| d.as_str()).collect();
-    publish(ctx, user, &names, restart)?;
+    publish_rebuild(ctx, user, &names, restart)?;
     ctx.history(
         "system",
         "Info",

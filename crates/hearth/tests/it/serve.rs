@@ -17,6 +17,11 @@ impl Drop for Server {
 }
 
 impl Server {
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn start(env: &Env) -> Server {
         Server::start_at(env, "127.0.0.1:0")
     }
