@@ -306,6 +306,21 @@ pub fn install_panic_hook_to(sink: impl Fn(&str) + Send + Sync + 'static) {
 pub fn serve(home: hearth_commands::Home, opts: ServeOptions) -> Result<(), String> {
     install_panic_hook();
     ensure_certificate(&home.dir)?;
+    // Accounts left by a v-add-user killed before its commit (the previous run killed?).
+    if let Ok(mut store) = home.store() {
+        let host = home.host();
+        match store.read(|tx| hearth_commands::pending::sweep(&home, &host, tx, None)) {
+            Ok(gone) if !gone.is_empty() => {
+                eprintln!(
+                    "hearth: removed {} account(s) left by interrupted v-add-user: {}",
+                    gone.len(),
+                    gone.join(" ")
+                )
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("hearth: checking interrupted account creations: {}", e.message),
+        }
+    }
     let mut listen = opts.listen.clone();
     if listen.is_empty() && opts.plain.is_empty() {
         let port: u16 = home

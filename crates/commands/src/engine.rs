@@ -120,9 +120,16 @@ pub struct Ctx<'t, 'c> {
     pub caller: &'t Caller,
     pub now: &'t Now,
     deferred: Vec<Deferred>,
+    /// Accounts being created: their markers go once the transaction committed.
+    pending: Vec<crate::pending::Marker>,
 }
 
 impl Ctx<'_, '_> {
+    /// Hold `marker` until the command's transaction ends (see [`crate::pending`]).
+    pub fn hold_pending(&mut self, marker: crate::pending::Marker) {
+        self.pending.push(marker);
+    }
+
     /// Append to `user`'s history (inside the command's transaction).
     pub fn history(&mut self, user: &str, level: &str, category: &str, message: &str) -> Result<(), HearthError> {
         self.tx.log_history(
@@ -210,6 +217,7 @@ pub fn run_with(home: &Home, store: &mut Store, name: &str, args: &[String], cal
     let now = Now::current();
     let host = home.host();
     let mut deferred = Vec::new();
+    let mut pending = Vec::new();
     let body = |tx: &mut Tx<'_>| {
         let mut ctx = Ctx {
             tx,
@@ -218,15 +226,24 @@ pub fn run_with(home: &Home, store: &mut Store, name: &str, args: &[String], cal
             caller,
             now: &now,
             deferred: Vec::new(),
+            pending: Vec::new(),
         };
         let r = (spec.handler)(&mut ctx, &args);
         deferred = std::mem::take(&mut ctx.deferred);
+        pending = std::mem::take(&mut ctx.pending);
         r
     };
     let result = match spec.mode {
         Mode::Read => store.read(body),
         Mode::Write => store.write(body),
     };
+    // Committed: the accounts created are recorded. Otherwise the markers stay (unlocked) for
+    // `pending::sweep`, in case an account outlived the rollback.
+    if result.is_ok() {
+        pending.into_iter().for_each(crate::pending::Marker::done);
+    } else {
+        drop(pending);
+    }
     if result.is_err() && !deferred.is_empty() {
         let _ = store.write(|tx| {
             for d in &deferred {
@@ -330,6 +347,7 @@ pub fn authenticate_key_in(
         caller: &Caller::Cli,
         now: &now,
         deferred: Vec::new(),
+        pending: Vec::new(),
     };
     let result = crate::keys::authenticate(&mut ctx, id, secret, command, ip);
     audit.history = std::mem::take(&mut ctx.deferred);
@@ -415,6 +433,7 @@ pub fn run_read_in(
         caller,
         now: &now,
         deferred: Vec::new(),
+        pending: Vec::new(),
     };
     let out = match (spec.handler)(&mut ctx, &args) {
         Ok(stdout) => Outcome {

@@ -7,6 +7,7 @@ pub mod cmd;
 pub mod engine;
 pub mod home;
 pub mod import;
+pub mod pending;
 pub mod profiles;
 pub mod tmpfile;
 pub mod util;

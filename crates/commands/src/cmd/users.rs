@@ -150,6 +150,9 @@ pub fn add_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthErro
             RESERVED.join(" ")
         )));
     }
+    // An account left by an earlier v-add-user of this name that was killed before its
+    // commit is removed first (crate::pending).
+    crate::pending::sweep(ctx.home, ctx.host, ctx.tx, Some(user))?;
     if ctx.tx.user_exists(user)? || ctx.host.account(user)?.is_some() {
         return Err(HearthError::exists(format!("user {user} exists")));
     }
@@ -196,6 +199,8 @@ pub fn add_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthErro
     )?;
     ctx.history(user, "Info", "System", "Welcome!")?;
     // Host last: if it fails the transaction rolls back and the host is left as it was.
+    let marker = crate::pending::begin(ctx.home, user)?;
+    ctx.hold_pending(marker);
     ctx.host.add_account(user, email, &shell_path, &hash)?;
     Ok(String::new())
 }
