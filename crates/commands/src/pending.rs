@@ -4,7 +4,9 @@
 //! `HEARTH_HOME/data/pending-accounts/USER` and holds an exclusive lock on it until the end of
 //! the command; after a commit the marker goes. A marker nobody locks whose user is not in the
 //! store is such a leftover: [`sweep`] (run by `hearth serve` at start and by `v-add-user` for
-//! its own name) deletes the account — hearth made it, and no one was told it exists.
+//! its own name) deletes the account — hearth made it, and no one was told it exists. A marker
+//! without an account stays: the `useradd` of a killed hearth runs on as its own process and
+//! may finish after a sweep.
 
 use crate::home::Home;
 use hearth_domain::{HearthError, ReturnCode};
@@ -77,7 +79,12 @@ pub fn sweep(home: &Home, host: &Host, tx: &Tx<'_>, only: Option<&str>) -> Resul
         if file.try_lock().is_err() {
             continue;
         }
-        if !tx.user_exists(&name)? && host.account(&name)?.is_some() {
+        if !tx.user_exists(&name)? {
+            if host.account(&name)?.is_none() {
+                // No account (yet: a `useradd` of a killed hearth may still be running, as
+                // its own process): the marker stays for a later sweep.
+                continue;
+            }
             host.delete_account(&name)?;
             removed.push(name);
         }

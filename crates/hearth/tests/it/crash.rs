@@ -126,7 +126,14 @@ fn verify(env: &Env, port: u16, seen: &Acked, rng: &mut Rng) -> usize {
         .filter(|u| u.starts_with("cu") && users.get(*u).is_none())
         .map(str::to_string)
         .collect();
-    assert!(orphans.is_empty(), "accounts without a user: {orphans:?}");
+    // One may still appear when the `useradd` of a killed server, a process of its own, ends
+    // after the restart's sweep: its marker then remains for the next sweep.
+    let pending = env.home().join("data/pending-accounts");
+    let untracked: Vec<&String> = orphans.iter().filter(|u| !pending.join(u).exists()).collect();
+    assert!(
+        untracked.is_empty(),
+        "accounts without a user or a marker: {untracked:?}"
+    );
     let keys = json(&env.ok(&["v-list-access-keys", "admin", "json"]));
     for (id, _) in &seen.keys {
         assert!(keys.get(id).is_some(), "acknowledged key {id} is missing");
@@ -297,6 +304,10 @@ fn acknowledged_writes_survive_sigkill() {
             records: s.records.clone(),
         }
     };
+    // Once the last server's `useradd` children are over, a restart sweeps what they left.
+    std::thread::sleep(Duration::from_secs(2));
+    drop(server);
+    server = Server::start_at(&env, &format!("127.0.0.1:{port}"));
     checked += verify(&env, port, &last, &mut rng);
     assert!(
         !last.records.is_empty() && !last.users.is_empty() && !last.keys.is_empty(),
