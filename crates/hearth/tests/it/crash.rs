@@ -71,7 +71,7 @@ fn acked(r: &Option<(u16, Option<String>, String)>) -> bool {
     matches!(r, Some((s, Some(e), _)) if (200..300).contains(s) && e == "0")
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Acked {
     users: Vec<String>,
     keys: Vec<(String, String)>,
@@ -274,14 +274,7 @@ fn acknowledged_writes_survive_sigkill() {
         std::thread::sleep(Duration::from_millis(200 + rng.below(1300)));
         drop(server); // SIGKILL, then wait
         // Everything acknowledged so far was acknowledged before the kill.
-        let snapshot = {
-            let s = seen.lock().expect("lock");
-            Acked {
-                users: s.users.clone(),
-                keys: s.keys.clone(),
-                records: s.records.clone(),
-            }
-        };
+        let snapshot = seen.lock().expect("lock").clone();
         server = Server::start_at(&env, &format!("127.0.0.1:{port}"));
         let quiet = gate.write().expect("gate");
         checked += verify(&env, port, &snapshot, &mut rng);
@@ -296,14 +289,7 @@ fn acknowledged_writes_survive_sigkill() {
     }
     stop.store(true, Ordering::Relaxed);
     let attempts: u64 = writers.into_iter().map(|w| w.join().expect("writer")).sum();
-    let last = {
-        let s = seen.lock().expect("lock");
-        Acked {
-            users: s.users.clone(),
-            keys: s.keys.clone(),
-            records: s.records.clone(),
-        }
-    };
+    let last = seen.lock().expect("lock").clone();
     // Once the last server's `useradd` children are over, a restart sweeps what they left.
     std::thread::sleep(Duration::from_secs(2));
     drop(server);

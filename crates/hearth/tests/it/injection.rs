@@ -50,6 +50,19 @@ fn tree(dir: &Path) -> BTreeMap<String, String> {
 }
 
 /// What a refused command must not change: the whole host-root and the store's view.
+/// No case failed, and the host-root and the store are as `before`.
+fn all_refused_nothing_changed(env: &Env, failures: &[String], before: &(BTreeMap<String, String>, Vec<String>)) {
+    assert!(
+        failures.is_empty(),
+        "{} cases:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    let after = state(env);
+    assert_eq!(before.1, after.1, "a refused command changed the store");
+    assert_eq!(before.0, after.0, "a refused command changed the host-root");
+}
+
 fn state(env: &Env) -> (BTreeMap<String, String>, Vec<String>) {
     let lists: [&[&str]; 7] = [
         &["v-list-users", "json"],
@@ -237,15 +250,7 @@ fn dash_values_never_become_options() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} cases:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    let after = state(&env);
-    assert_eq!(before.1, after.1, "a refused command changed the store");
-    assert_eq!(before.0, after.0, "a refused command changed the host-root");
+    all_refused_nothing_changed(&env, &failures, &before);
     assert!(DASH_REFUSED.len() >= 60);
 
     // Values that are data, not names, are taken literally: as an option's argument
@@ -420,15 +425,7 @@ fn path_arguments_stay_in_their_directory() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} cases:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    let after = state(&env);
-    assert_eq!(before.1, after.1, "a refused command changed the store");
-    assert_eq!(before.0, after.0, "a refused command changed the host-root");
+    all_refused_nothing_changed(&env, &failures, &before);
     assert!(cases.len() * 2 >= 200);
 
     // v-make-tmp-file keeps only the last path component, and refuses `.`/`..`/NUL names:
