@@ -372,6 +372,24 @@ impl<'a> Tx<'a> {
         Ok(out)
     }
 
+    /// Every setting, shared with the connection's cache when it is valid (no copy per
+    /// request: the API reads a few settings on every call).
+    pub fn settings_shared(&self) -> Result<Arc<HashMap<String, String>>> {
+        if let Some(cache) = self.cache {
+            return self.settings_map(cache);
+        }
+        let mut st = self
+            .tx()
+            .prepare_cached("SELECT key, value FROM settings")
+            .map_err(store_err)?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(store_err)?;
+        Ok(Arc::new(
+            rows.collect::<rusqlite::Result<HashMap<_, _>>>().map_err(store_err)?,
+        ))
+    }
+
     /// Every setting as a map, from the cache when it is valid.
     fn settings_map(&self, cache: &RefCell<Cache>) -> Result<Arc<HashMap<String, String>>> {
         if let Some(m) = &cache.borrow().settings {
@@ -721,13 +739,19 @@ impl<'a> Tx<'a> {
                 "INSERT INTO history(user, id, date, time, level, category, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )
             .map_err(store_err)?;
-        let mut id = last;
-        for l in lines {
+        let n = lines.len() as i64;
+        let trim = count + n > HISTORY_MAX;
+        // Lines the trim below would delete in this same transaction are not written at all
+        // (ids advance as if they were): the outcome is the same, and a batch of a key polled
+        // thousands of times a second costs [`HISTORY_KEEP`] inserts instead of thousands.
+        let skip = if trim { (n - HISTORY_KEEP).max(0) } else { 0 };
+        let mut id = last + skip;
+        for l in &lines[skip as usize..] {
             id += 1;
             st.execute(params![user, id, l.date, l.time, l.level, l.category, l.message])
                 .map_err(store_err)?;
         }
-        if count + lines.len() as i64 > HISTORY_MAX {
+        if trim {
             self.tx()
                 .prepare_cached("DELETE FROM history WHERE user = ?1 AND id <= ?2")
                 .and_then(|mut st| st.execute(params![user, id - HISTORY_KEEP]))

@@ -194,6 +194,51 @@ fn history_batches_keep_ids_and_trim() {
 }
 
 #[test]
+fn a_large_batch_keeps_exactly_the_lines_its_trim_keeps() {
+    // Lines the trim would delete in the same batch are not written; the result must not show it.
+    for (before, batch) in [
+        (0usize, 1000usize),
+        (120, 251),
+        (260, 50),
+        (299, 250),
+        (10, 249),
+        (0, 301),
+        (300, 1),
+    ] {
+        let (_dir, mut store) = open();
+        let texts: Vec<String> = (0..before + batch).map(|i| format!("m{}", i + 1)).collect();
+        fn line(m: &str) -> HistoryLine<'_> {
+            HistoryLine {
+                date: "2026-01-01",
+                time: "00:00:00",
+                level: "Info",
+                category: "API",
+                message: m,
+            }
+        }
+        let first: Vec<HistoryLine<'_>> = texts[..before].iter().map(|t| line(t)).collect();
+        let rest: Vec<HistoryLine<'_>> = texts[before..].iter().map(|t| line(t)).collect();
+        store.write(|tx| tx.append_history("alice", &first)).expect("first");
+        store.write(|tx| tx.append_history("alice", &rest)).expect("rest");
+        let total = (before + batch) as i64;
+        // Every line appended, then (past HISTORY_MAX) all but the last HISTORY_KEEP deleted.
+        let kept = if total > HISTORY_MAX {
+            total - HISTORY_KEEP + 1..=total
+        } else {
+            1..=total
+        };
+        let want: Vec<(i64, String)> = kept.map(|id| (id, format!("m{id}"))).collect();
+        let got: Vec<(i64, String)> = store
+            .read(|tx| tx.history("alice"))
+            .expect("history")
+            .into_iter()
+            .map(|e| (e.id, e.message))
+            .collect();
+        assert_eq!(got, want, "{before} then {batch}");
+    }
+}
+
+#[test]
 fn an_unfinished_write_elsewhere_stops_caching() {
     let (dir, mut a) = open();
     let db = dir.path().join("hearth.db");
