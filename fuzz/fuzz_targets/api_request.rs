@@ -1,10 +1,19 @@
 //! The `/api/` request parser: any body (form, JSON, garbage), then hash splitting and
 //! argument packing, never panics, and what it yields keeps its invariants.
 #![no_main]
-use hearth_api::protocol::{parse_body, split_hash};
+use hearth_api::protocol::{parse_body, parse_form, split_hash};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
+    // The borrowing form parser reads exactly what form_urlencoded reads.
+    let ours: Vec<(String, String)> = parse_form(data)
+        .into_iter()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let reference: Vec<(String, String)> = form_urlencoded::parse(data)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    assert_eq!(ours, reference);
     let Ok(mut fields) = parse_body(data, None) else { return };
     let hash = fields.get("hash").map(str::to_string);
     let had_key = fields.has("access_key");
@@ -28,5 +37,5 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(t, a);
     }
     let _ = fields.return_code();
-    let _ = fields.trimmed("cmd").map(|c| hearth_api::protocol::valid_cmd(&c));
+    let _ = fields.trimmed("cmd").map(|c| hearth_api::protocol::valid_cmd(c));
 });

@@ -27,9 +27,9 @@ fn main() {
         let Ok(f) = parse_body(body.as_bytes(), None) else {
             std::process::exit(2)
         };
-        let (_, a) = ep.handle(f, "127.0.0.1");
+        let (_, a) = ep.handle(f, std::net::IpAddr::from([127, 0, 0, 1]));
         if a.status != 200 {
-            eprintln!("status {}: {}", a.status, a.body);
+            eprintln!("status {}: {}", a.status, String::from_utf8_lossy(&a.body));
             std::process::exit(3);
         }
         lat.push(t.elapsed().as_micros() as u64);

@@ -3,13 +3,14 @@
 use crate::protocol::{
     Answer, Fields, api_error, exec_output, exec_output_cow, http_status, php_trim, php_trim_str, split_hash, valid_cmd,
 };
+use bytes::Bytes;
 use hearth_commands::engine::{self, Caller};
 use hearth_commands::home::Home;
 use hearth_commands::tmpfile;
 use hearth_domain::record::Record;
 use hearth_store::{Store, Tx};
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// What the endpoint needs: the home and a pool of store connections.
 pub struct Endpoint {
@@ -65,25 +66,23 @@ impl Endpoint {
     }
 
     /// Answer one request whose body gave `fields`, from client address `ip`.
-    pub fn handle(&self, mut fields: Fields, ip: &str) -> (Flow, Answer) {
-        let addr = ip.parse::<IpAddr>().ok();
-        if let Some(wait) = addr.and_then(|a| self.failed_auth.blocked(a)) {
+    pub fn handle(&self, mut fields: Fields<'_>, addr: IpAddr) -> (Flow, Answer) {
+        let ip = &ip_text(addr);
+        if let Some(wait) = self.failed_auth.blocked(addr) {
             self.auth_log(&format!("api {ip} failed to login"));
             let answer = Answer {
                 status: 429,
                 exit_code: Some(9),
                 json: false,
-                body: format!("Error: too many failed authentications from {ip}, retry in {wait} seconds"),
+                body: format!("Error: too many failed authentications from {ip}, retry in {wait} seconds").into(),
                 retry_after: Some(wait),
             };
             return (Flow::None, answer);
         }
         split_hash(&mut fields);
-        let (flow, answer) = self.dispatch(fields, ip);
-        if answer.is_auth_failure()
-            && let Some(a) = addr
-        {
-            self.failed_auth.failed(a);
+        let (flow, answer) = self.dispatch(fields, addr, ip);
+        if answer.is_auth_failure() {
+            self.failed_auth.failed(addr);
         }
         (flow, answer)
     }
@@ -94,40 +93,51 @@ impl Endpoint {
             .append_log("auth.log", &format!("{} {} {rest}", now.date, now.time));
     }
 
-    fn dispatch(&self, fields: Fields, ip: &str) -> (Flow, Answer) {
+    fn dispatch(&self, fields: Fields<'_>, addr: IpAddr, ip: &str) -> (Flow, Answer) {
         if fields.has("access_key") && fields.has("secret_key") {
-            (Flow::AccessKey, self.access_key_flow(&fields, ip).unwrap_or_else(|a| a))
+            (
+                Flow::AccessKey,
+                self.access_key_flow(&fields, addr, ip).unwrap_or_else(|a| a),
+            )
         } else if fields.has("user") || fields.has("hash") {
-            (Flow::Legacy, self.legacy_flow(&fields, ip).unwrap_or_else(|a| a))
+            (Flow::Legacy, self.legacy_flow(&fields, addr, ip).unwrap_or_else(|a| a))
         } else {
             (Flow::None, api_error(405, crate::protocol::NULL_DATA, false))
         }
     }
 
-    fn access_key_flow(&self, f: &Fields, ip: &str) -> Result<Answer, Answer> {
+    fn access_key_flow(&self, f: &Fields<'_>, addr: IpAddr, ip: &str) -> Result<Answer, Answer> {
         let rc = f.return_code();
         // Settings, key, permissions and a read-only command: one read transaction.
-        let next = self.with_store(|s| s.read(|tx| Ok(self.access_key_read(tx, f, ip, rc))))?;
+        let next = self.with_store(|s| s.read(|tx| Ok(self.access_key_read(tx, f, addr, ip, rc))))?;
         let next = next.map_err(|e| api_error(e.code.exit_code(), &e.message, rc))??;
         match next {
             Next::Done(answer) => Ok(answer),
             Next::Write { cmd, args, caller } => {
                 let out = self.run(&cmd, &args, &caller)?;
-                Ok(key_answer(out, rc))
+                Ok(key_answer(out.exit_code(), Arc::new(out.stdout), rc))
             }
         }
     }
 
-    fn access_key_read(&self, tx: &mut Tx<'_>, f: &Fields, ip: &str, rc: bool) -> Result<Next, Answer> {
+    fn access_key_read(
+        &self,
+        tx: &mut Tx<'_>,
+        f: &Fields<'_>,
+        addr: IpAddr,
+        ip: &str,
+        rc: bool,
+    ) -> Result<Next, Answer> {
         let settings = tx
-            .api_settings()
+            .settings_shared()
             .map_err(|e| api_error(e.code.exit_code(), &e.message, false))?;
-        let root = settings.get("ROOT_USER");
-        let api_status: i64 = settings.get("API_SYSTEM").parse().unwrap_or(0);
+        let setting = |k: &str| settings.get(k).map(String::as_str).unwrap_or("");
+        let root = setting("ROOT_USER");
+        let api_status: i64 = setting("API_SYSTEM").parse().unwrap_or(0);
         if api_status == 0 {
             return Err(api_error(11, "API has been disabled", rc));
         }
-        check_allowed(settings.get("API_ALLOWED_IP"), ip, true, rc)?;
+        check_allowed(setting("API_ALLOWED_IP"), addr, true, rc)?;
         let access_key = f.trimmed("access_key").unwrap_or_default();
         let secret_key = f.trimmed("secret_key").unwrap_or_default();
         let cmd = command(f, rc)?;
@@ -135,7 +145,7 @@ impl Endpoint {
         if access_key.is_empty() || secret_key.is_empty() {
             return Err(api_error(9, "Authentication failed", rc));
         }
-        let (result, audit) = engine::authenticate_key_in(&self.home, tx, &access_key, &secret_key, &cmd, ip);
+        let (result, audit) = engine::authenticate_key_in(&self.home, tx, access_key, secret_key, cmd, ip);
         self.audit.record(audit);
         let grant = match result {
             Ok(g) => g,
@@ -181,7 +191,7 @@ impl Endpoint {
                 status: if rc { 200 } else { 204 },
                 exit_code: Some(0),
                 json: false,
-                body: if rc { "0".into() } else { String::new() },
+                body: Bytes::from_static(if rc { b"0" } else { b"" }),
                 retry_after: None,
             }));
         }
@@ -190,7 +200,15 @@ impl Endpoint {
             root: is_root,
             ip: ip.to_string(),
         };
-        match engine::run_read_in(&self.home, tx, &cmd, &args, &caller) {
+        drop(settings);
+        if !engine::is_read(cmd) {
+            return Ok(Next::Write {
+                cmd: cmd.to_string(),
+                args,
+                caller,
+            });
+        }
+        match engine::run_read_in(&self.home, tx, cmd, args, &caller) {
             Some((out, deferred)) => {
                 if !deferred.is_empty() {
                     self.audit.record(engine::AuthAudit {
@@ -198,13 +216,13 @@ impl Endpoint {
                         auth_log: Vec::new(),
                     });
                 }
-                Ok(Next::Done(key_answer(out, rc)))
+                Ok(Next::Done(key_answer(out.exit_code(), out.stdout, rc)))
             }
-            None => Ok(Next::Write { cmd, args, caller }),
+            None => Err(api_error(1, "internal error", rc)),
         }
     }
 
-    fn legacy_flow(&self, f: &Fields, ip: &str) -> Result<Answer, Answer> {
+    fn legacy_flow(&self, f: &Fields<'_>, addr: IpAddr, ip: &str) -> Result<Answer, Answer> {
         let rc = f.return_code();
         let settings = self.settings()?;
         if settings.get("API") != "yes" {
@@ -217,11 +235,11 @@ impl Endpoint {
                 status: 400,
                 exit_code: Some(11),
                 json: false,
-                body: format!("Error: API has been disabled{suffix}"),
+                body: format!("Error: API has been disabled{suffix}").into(),
                 retry_after: None,
             });
         }
-        check_allowed(settings.get("API_ALLOWED_IP"), ip, false, rc)?;
+        check_allowed(settings.get("API_ALLOWED_IP"), addr, false, rc)?;
         if settings.get("API_LEGACY_AUTH") == "no" {
             // hearth's switch: access keys only, even while the legacy API is on.
             return Err(api_error(
@@ -264,7 +282,7 @@ impl Endpoint {
                 return Err(failed(9));
             }
         }
-        let cmd = command(f, rc)?;
+        let cmd = command(f, rc)?.to_string();
         let args = f.args();
         let method = if hash.is_empty() { "password" } else { "legacy API key" };
         self.audit.record(engine::AuthAudit {
@@ -283,7 +301,7 @@ impl Endpoint {
         };
         if cmd == hearth_commands::catalogue::MAKE_TMP_FILE {
             self.make_tmp_file(&root, &args);
-            let body = if rc { String::new() } else { "OK".to_string() };
+            let body = Bytes::from_static(if rc { b"" } else { b"OK" });
             return Ok(Answer {
                 status: 200,
                 exit_code: None,
@@ -304,7 +322,7 @@ impl Endpoint {
             status: 200,
             exit_code: None,
             json: false,
-            body,
+            body: body.into(),
             retry_after: None,
         })
     }
@@ -348,18 +366,17 @@ enum Next {
 }
 
 /// The access-key flow's answer to a command's outcome (Hestia's statuses and bodies).
-fn key_answer(out: engine::Outcome, rc: bool) -> Answer {
-    let code = out.exit_code();
+fn key_answer(code: i32, stdout: Arc<String>, rc: bool) -> Answer {
     if rc {
         return Answer {
             status: 200,
             exit_code: Some(code),
             json: false,
-            body: code.to_string(),
+            body: code.to_string().into(),
             retry_after: None,
         };
     }
-    let body = answer_body(out.stdout);
+    let (body, json) = answer_body(stdout);
     if code != 0 {
         return Answer {
             status: http_status(code),
@@ -370,42 +387,70 @@ fn key_answer(out: engine::Outcome, rc: bool) -> Answer {
         };
     }
     let status = if body.is_empty() || body == "0" { 204 } else { 200 };
-    let json = !body.is_empty() && json_truthy(&body);
     Answer {
         status,
         exit_code: Some(0),
-        json,
+        json: json && !body.is_empty(),
         body,
         retry_after: None,
     }
 }
 
-/// PHP's `trim(implode("\n", $output))` of a command's output, reusing the output's buffer
-/// when nothing but a tail is cut (the usual case: no copy of a large answer).
-fn answer_body(stdout: String) -> String {
-    let (start, len) = match exec_output_cow(&stdout) {
-        std::borrow::Cow::Borrowed(b) => {
-            let t = php_trim_str(b);
-            (t.as_ptr() as usize - stdout.as_ptr() as usize, t.len())
-        }
-        std::borrow::Cow::Owned(o) => return php_trim(&o),
-    };
-    if start == 0 {
-        let mut s = stdout;
-        s.truncate(len);
-        s
-    } else {
-        stdout[start..start + len].to_string()
+/// A shared output, and where its answer starts and ends in it, and whether that is JSON.
+type Answered = (Arc<String>, usize, usize, bool);
+
+/// An output shared with the memo of outputs, as the bytes of an answer.
+struct SharedText(Arc<String>);
+
+impl AsRef<[u8]> for SharedText {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
     }
 }
 
+/// PHP's `trim(implode("\n", $output))` of a command's output, as a slice of the shared output
+/// when nothing but its ends is cut (the usual case: no copy of a large answer), and whether
+/// it is JSON that PHP finds truthy.
+fn answer_body(stdout: Arc<String>) -> (Bytes, bool) {
+    thread_local! {
+        /// The last shared output answered on this thread, and its answer's place and kind:
+        /// the same memoised output (a billing system polling) is not scanned again.
+        static LAST: std::cell::RefCell<Option<Answered>> = const { std::cell::RefCell::new(None) };
+    }
+    let known = LAST.with(|l| match &*l.borrow() {
+        Some((s, start, end, json)) if Arc::ptr_eq(s, &stdout) => Some((*start, *end, *json)),
+        _ => None,
+    });
+    if let Some((start, end, json)) = known {
+        return (Bytes::from_owner(SharedText(stdout)).slice(start..end), json);
+    }
+    let range = match exec_output_cow(&stdout) {
+        std::borrow::Cow::Borrowed(b) => {
+            let t = php_trim_str(b);
+            let start = t.as_ptr() as usize - stdout.as_ptr() as usize;
+            (start, start + t.len(), json_truthy(t))
+        }
+        std::borrow::Cow::Owned(o) => {
+            let t = php_trim(&o);
+            let json = json_truthy(&t);
+            return (t.into(), json);
+        }
+    };
+    let (start, end, json) = range;
+    if Arc::strong_count(&stdout) > 1 {
+        // Kept by the memo of outputs: worth remembering.
+        LAST.with(|l| *l.borrow_mut() = Some((stdout.clone(), start, end, json)));
+    }
+    (Bytes::from_owner(SharedText(stdout)).slice(start..end), json)
+}
+
 /// `cmd`: trimmed, present, and of the allowed characters.
-fn command(f: &Fields, rc: bool) -> Result<String, Answer> {
+fn command<'f>(f: &'f Fields<'_>, rc: bool) -> Result<&'f str, Answer> {
     let cmd = f.trimmed("cmd").unwrap_or_default();
     if cmd.is_empty() {
         return Err(api_error(2, "Command not provided", rc));
     }
-    if !valid_cmd(&cmd) {
+    if !valid_cmd(cmd) {
         return Err(api_error(2, &format!("{cmd} command invalid"), rc));
     }
     Ok(cmd)
@@ -435,8 +480,7 @@ fn json_truthy(s: &str) -> bool {
 
 /// `API_ALLOWED_IP`: `allow-all`, exact addresses (IPv4-mapped IPv6 folded), CIDR ranges, and
 /// (access-key flow only, as in Hestia) `0.0.0.0` as a wildcard. An empty list allows no one.
-pub fn allowed(list: &str, ip: &str, zero_wildcard: bool) -> bool {
-    let Ok(addr) = ip.parse::<IpAddr>() else { return false };
+pub fn allowed(list: &str, addr: IpAddr, zero_wildcard: bool) -> bool {
     let addr = fold(addr);
     list.split(',').map(str::trim).filter(|e| !e.is_empty()).any(|entry| {
         if entry == "allow-all" || (zero_wildcard && entry == "0.0.0.0") {
@@ -449,6 +493,28 @@ pub fn allowed(list: &str, ip: &str, zero_wildcard: bool) -> bool {
     })
 }
 
+/// An address as text: IPv4 written directly (every API call needs it for its log lines;
+/// `Display` goes through the formatting machinery), IPv6 by `Display`.
+pub fn ip_text(addr: IpAddr) -> String {
+    let IpAddr::V4(v4) = addr else {
+        return addr.to_string();
+    };
+    let mut s = String::with_capacity(15);
+    for (i, o) in v4.octets().into_iter().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        if o >= 100 {
+            s.push((b'0' + o / 100) as char);
+        }
+        if o >= 10 {
+            s.push((b'0' + o / 10 % 10) as char);
+        }
+        s.push((b'0' + o % 10) as char);
+    }
+    s
+}
+
 fn fold(a: IpAddr) -> IpAddr {
     match a {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(a),
@@ -456,8 +522,8 @@ fn fold(a: IpAddr) -> IpAddr {
     }
 }
 
-fn check_allowed(list: &str, ip: &str, zero_wildcard: bool, rc: bool) -> Result<(), Answer> {
-    if list == "allow-all" || allowed(list, ip, zero_wildcard) {
+fn check_allowed(list: &str, addr: IpAddr, zero_wildcard: bool, rc: bool) -> Result<(), Answer> {
+    if list == "allow-all" || allowed(list, addr, zero_wildcard) {
         return Ok(());
     }
     let msg = if list.trim().is_empty() {
@@ -521,17 +587,32 @@ mod ipnet_lite {
 mod tests {
     use super::*;
 
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("address")
+    }
+
+    #[test]
+    fn addresses_as_text() {
+        for a in ["0.0.0.0", "127.0.0.1", "10.20.100.255", "1.2.3.4", "::1", "2001:db8::5"] {
+            assert_eq!(ip_text(ip(a)), a);
+        }
+        for n in 0..=255u8 {
+            let a = IpAddr::from([n, 9, 10, 99]);
+            assert_eq!(ip_text(a), a.to_string());
+        }
+    }
+
     #[test]
     fn allow_list() {
-        assert!(allowed("allow-all", "1.2.3.4", false));
-        assert!(allowed("10.0.0.0/8,192.0.2.1", "10.9.8.7", false));
-        assert!(allowed("192.0.2.1", "::ffff:192.0.2.1", false));
-        assert!(allowed("2001:db8::/32", "2001:db8::5", false));
-        assert!(!allowed("", "127.0.0.1", true));
-        assert!(!allowed("10.0.0.1", "10.0.0.2", true));
-        assert!(allowed("10.0.0.1,0.0.0.0", "10.0.0.2", true));
-        assert!(!allowed("10.0.0.1,0.0.0.0", "10.0.0.2", false));
-        assert!(!allowed("10.0.0.0/33", "10.0.0.2", false));
+        assert!(allowed("allow-all", ip("1.2.3.4"), false));
+        assert!(allowed("10.0.0.0/8,192.0.2.1", ip("10.9.8.7"), false));
+        assert!(allowed("192.0.2.1", ip("::ffff:192.0.2.1"), false));
+        assert!(allowed("2001:db8::/32", ip("2001:db8::5"), false));
+        assert!(!allowed("", ip("127.0.0.1"), true));
+        assert!(!allowed("10.0.0.1", ip("10.0.0.2"), true));
+        assert!(allowed("10.0.0.1,0.0.0.0", ip("10.0.0.2"), true));
+        assert!(!allowed("10.0.0.1,0.0.0.0", ip("10.0.0.2"), false));
+        assert!(!allowed("10.0.0.0/33", ip("10.0.0.2"), false));
     }
 
     #[test]

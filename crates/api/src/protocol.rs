@@ -1,14 +1,18 @@
 //! Reading a request exactly as Hestia's `web/api/index.php` does, and its answers.
 
+use bytes::Bytes;
+use std::borrow::Cow;
+
 /// The body was neither a usable form nor a usable JSON object.
 pub const NULL_DATA: &str =
     "Error: data received is null or invalid, check https://hestiacp.com/docs/server-administration/rest-api.html";
 
 /// The request fields, as strings, in the order sent. A request has a handful of fields: a
 /// list searched from the end (the last of repeated names wins, as in PHP's `$_POST`) is
-/// cheaper than a hash map.
+/// cheaper than a hash map. Names and values borrow from the body where no decoding was
+/// needed (the usual form body): reading a request allocates one list.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Fields(pub Vec<(String, String)>);
+pub struct Fields<'a>(pub Vec<(Cow<'a, str>, Cow<'a, str>)>);
 
 /// Why a body gives no fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,9 +23,9 @@ pub enum BodyError {
     NonScalar,
 }
 
-impl Fields {
+impl<'a> Fields<'a> {
     pub fn get(&self, k: &str) -> Option<&str> {
-        self.0.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+        self.0.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.as_ref())
     }
     pub fn has(&self, k: &str) -> bool {
         self.0.iter().any(|(n, _)| n == k)
@@ -29,23 +33,57 @@ impl Fields {
     fn has_auth(&self) -> bool {
         self.0
             .iter()
-            .any(|(n, _)| matches!(n.as_str(), "access_key" | "user" | "hash"))
+            .any(|(n, _)| matches!(n.as_ref(), "access_key" | "user" | "hash"))
     }
     /// A field, trimmed as PHP's `trim()` does (space, tab, newline, CR, NUL, vertical tab).
-    pub fn trimmed(&self, k: &str) -> Option<String> {
-        self.get(k).map(php_trim)
+    pub fn trimmed(&self, k: &str) -> Option<&str> {
+        self.get(k).map(php_trim_str)
     }
     /// `arg1`…`arg13` in order, present ones only (gaps compacted), each trimmed.
     pub fn args(&self) -> Vec<String> {
-        const NAMES: [&str; 13] = [
-            "arg1", "arg2", "arg3", "arg4", "arg5", "arg6", "arg7", "arg8", "arg9", "arg10", "arg11", "arg12", "arg13",
-        ];
-        NAMES.iter().filter_map(|n| self.trimmed(n)).collect()
+        // One pass: the last field of each name wins, as in PHP's `$_POST`.
+        let mut slots: [Option<&str>; 13] = [None; 13];
+        for (name, value) in &self.0 {
+            if let Some(i) = arg_index(name) {
+                slots[i] = Some(value);
+            }
+        }
+        slots.iter().flatten().map(|v| php_trim_str(v).to_string()).collect()
+    }
+    /// The same fields, owning their text (to hand to another thread).
+    pub fn into_owned(self) -> Fields<'static> {
+        Fields(
+            self.0
+                .into_iter()
+                .map(|(n, v)| (Cow::Owned(n.into_owned()), Cow::Owned(v.into_owned())))
+                .collect(),
+        )
     }
     /// `returncode=yes`, exactly.
     pub fn return_code(&self) -> bool {
         self.get("returncode") == Some("yes")
     }
+}
+
+/// `arg1`…`arg13`: 0…12.
+fn arg_index(name: &str) -> Option<usize> {
+    let n = match name.strip_prefix("arg")? {
+        "1" => 1,
+        "2" => 2,
+        "3" => 3,
+        "4" => 4,
+        "5" => 5,
+        "6" => 6,
+        "7" => 7,
+        "8" => 8,
+        "9" => 9,
+        "10" => 10,
+        "11" => 11,
+        "12" => 12,
+        "13" => 13,
+        _ => return None,
+    };
+    Some(n - 1)
 }
 
 pub fn php_trim(s: &str) -> String {
@@ -59,14 +97,10 @@ pub fn php_trim_str(s: &str) -> &str {
 
 /// Hestia's selection: a form body counts when it has `access_key`, `user` or `hash`;
 /// otherwise the body is JSON whatever the Content-Type says; otherwise 405.
-pub fn parse_body(body: &[u8], form_fields: Option<Vec<(String, String)>>) -> Result<Fields, BodyError> {
+pub fn parse_body(body: &[u8], form_fields: Option<Vec<(String, String)>>) -> Result<Fields<'_>, BodyError> {
     let form = match form_fields {
-        Some(form) => Fields(form),
-        None => Fields(
-            form_urlencoded::parse(body)
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        ),
+        Some(form) => Fields(form.into_iter().map(|(k, v)| (Cow::Owned(k), Cow::Owned(v))).collect()),
+        None => Fields(parse_form(body)),
     };
     if form.has_auth() {
         return Ok(form);
@@ -91,32 +125,90 @@ pub fn parse_body(body: &[u8], form_fields: Option<Vec<(String, String)>>) -> Re
             serde_json::Value::Bool(false) | serde_json::Value::Null => String::new(),
             serde_json::Value::Array(_) | serde_json::Value::Object(_) => return Err(BodyError::NonScalar),
         };
-        out.push((k, s));
+        out.push((Cow::Owned(k), Cow::Owned(s)));
     }
     Ok(Fields(out))
 }
 
+/// `application/x-www-form-urlencoded` pairs exactly as `form_urlencoded::parse` reads them
+/// (`&`-separated, empty pieces skipped, split at the first `=`, `+` and `%XX` decoded, invalid
+/// UTF-8 replaced), borrowing from the body every name and value that needs no decoding (the
+/// usual request: one pass over the body and one allocation, the list).
+pub fn parse_form(body: &[u8]) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
+    fn piece(b: &[u8]) -> Cow<'_, str> {
+        if !b.iter().any(|&c| c == b'%' || c == b'+')
+            && let Ok(s) = std::str::from_utf8(b)
+        {
+            return Cow::Borrowed(s);
+        }
+        let decoded: Vec<u8> = percent_decode_plus(b);
+        Cow::Owned(String::from_utf8_lossy(&decoded).into_owned())
+    }
+    let mut out = Vec::with_capacity(8);
+    for part in body.split(|&b| b == b'&') {
+        if part.is_empty() {
+            continue;
+        }
+        let (name, value) = match memchr::memchr(b'=', part) {
+            Some(i) => (&part[..i], &part[i + 1..]),
+            None => (part, &part[..0]),
+        };
+        out.push((piece(name), piece(value)));
+    }
+    out
+}
+
+/// `+` as a space and `%XX` as its byte (a `%` not followed by two hex digits stays as it is).
+fn percent_decode_plus(b: &[u8]) -> Vec<u8> {
+    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    out
+}
+
 /// Split `hash=ACCESS(20):SECRET(40)` into `access_key` and `secret_key` (only when no
 /// `access_key` was sent).
-pub fn split_hash(f: &mut Fields) {
+pub fn split_hash(f: &mut Fields<'_>) {
     if f.has("access_key") {
         return;
     }
-    let Some(hash) = f.get("hash").map(str::to_string) else {
+    let Some(i) = f.0.iter().rposition(|(n, _)| n == "hash") else {
         return;
     };
-    if hash.matches(':').count() != 1 {
+    let hash = &f.0[i].1;
+    if hash.bytes().filter(|&b| b == b':').count() != 1 {
         return;
     }
-    if let Some((a, s)) = hash.split_once(':')
-        && a.len() == 20
-        && s.len() == 40
-    {
-        let (a, s) = (a.to_string(), s.to_string());
-        f.0.retain(|(n, _)| n != "hash" && n != "secret_key");
-        f.0.push(("access_key".into(), a));
-        f.0.push(("secret_key".into(), s));
+    let Some((a, s)) = hash.split_once(':') else { return };
+    if a.len() != 20 || s.len() != 40 {
+        return;
     }
+    // Slices of a borrowed value borrow the body too; a decoded value is copied.
+    let (a, s) = match hash {
+        Cow::Borrowed(h) => {
+            let (a, s) = h.split_at(20);
+            (Cow::Borrowed(a), Cow::Borrowed(&s[1..]))
+        }
+        Cow::Owned(_) => (Cow::Owned(a.to_string()), Cow::Owned(s.to_string())),
+    };
+    f.0.retain(|(n, _)| n != "hash" && n != "secret_key");
+    f.0.push((Cow::Borrowed("access_key"), a));
+    f.0.push((Cow::Borrowed("secret_key"), s));
 }
 
 /// An answer of the endpoint.
@@ -126,7 +218,7 @@ pub struct Answer {
     /// The `Hestia-Exit-Code` header, when sent.
     pub exit_code: Option<i32>,
     pub json: bool,
-    pub body: String,
+    pub body: Bytes,
     /// `Retry-After` seconds (429 answers).
     pub retry_after: Option<u64>,
 }
@@ -163,7 +255,7 @@ pub fn api_error(exit_code: i32, message: &str, return_code: bool) -> Answer {
         status,
         exit_code: Some(exit_code),
         json: false,
-        body,
+        body: body.into(),
         retry_after: None,
     }
 }
@@ -238,16 +330,58 @@ mod tests {
     }
 
     #[test]
+    fn form_bodies_read_as_form_urlencoded_reads_them() {
+        let cases: &[&[u8]] = &[
+            b"",
+            b"&&",
+            b"a",
+            b"a=",
+            b"=b",
+            b"a=b&c=d",
+            b"a=b=c&&d",
+            b"hash=AAAA:bbbb&cmd=v-list-user&arg1=admin&arg2=json",
+            b"a=1+2&b=%41%42%zz%4&c=%",
+            b"%61%3D=x%26y",
+            b"n=%C3%A9t%C3%A9&bad=%FF%FE&raw=\xff",
+            b"k=%e2%82%ac+%2B+%2b",
+            b"a=%",
+            b"a=%4",
+            b"a=%%41",
+        ];
+        for c in cases {
+            let ours: Vec<(String, String)> = parse_form(c)
+                .into_iter()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            let reference: Vec<(String, String)> = form_urlencoded::parse(c)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            assert_eq!(ours, reference, "{:?}", String::from_utf8_lossy(c));
+        }
+        // Nothing to decode: borrowed from the body.
+        let f = parse_form(b"cmd=v-list-user&arg1=admin");
+        assert!(
+            f.iter()
+                .all(|(k, v)| matches!(k, Cow::Borrowed(_)) && matches!(v, Cow::Borrowed(_)))
+        );
+    }
+
+    #[test]
     fn args_are_packed_in_order_and_trimmed() {
         let f = parse_body(b"user=a&arg3=%20c%20&arg1=a&arg14=x", None).expect("form");
         assert_eq!(f.args(), vec!["a".to_string(), "c".to_string()]);
+        // The last of repeated names wins; arg01 and arg0 are not arguments.
+        let f = parse_body(b"user=a&arg2=b&arg1=x&arg01=y&arg0=z&arg1=a", None).expect("form");
+        assert_eq!(f.args(), vec!["a".to_string(), "b".to_string()]);
     }
 
     #[test]
     fn hash_splits_only_20_40() {
-        let mut f = parse_body(format!("hash={}:{}", "A".repeat(20), "b".repeat(40)).as_bytes(), None).expect("f");
+        let body = format!("hash={}:{}", "A".repeat(20), "b".repeat(40));
+        let mut f = parse_body(body.as_bytes(), None).expect("f");
         split_hash(&mut f);
         assert_eq!(f.get("access_key"), Some("A".repeat(20).as_str()));
+        assert_eq!(f.get("secret_key"), Some("b".repeat(40).as_str()));
         assert!(!f.has("hash"));
         let mut f = parse_body(b"hash=abc:def", None).expect("f");
         split_hash(&mut f);

@@ -1,15 +1,15 @@
-//! `hearth serve`: the HTTPS listener (rustls), graceful shutdown on SIGTERM, certificate
-//! reload on SIGHUP.
+//! `hearth serve`: the HTTPS listener (rustls, HTTP/1.1 and HTTP/2 on hyper), graceful shutdown
+//! on SIGTERM, certificate reload on SIGHUP.
 
 use crate::flow::{Endpoint, Flow};
 use crate::protocol::{Answer, BodyError, api_error, parse_body};
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
-use axum_server::tls_rustls::RustlsConfig;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{HeaderMap, Method, Request, Response, StatusCode, header, header::HeaderValue};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -66,9 +66,16 @@ pub fn ensure_certificate(home_dir: &Path) -> Result<(), String> {
     write(&cert, &ck.cert.pem(), 0o644)
 }
 
-fn respond(a: Answer) -> Response {
+type Body = Full<Bytes>;
+
+/// The largest request body read (as axum's default was; PHP's `post_max_size` is larger, but
+/// no API call needs more): past it, 413.
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+fn respond(a: Answer) -> Response<Body> {
     let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::BAD_REQUEST);
-    let mut r = (status, a.body).into_response();
+    let mut r = Response::new(Full::new(a.body));
+    *r.status_mut() = status;
     let h = r.headers_mut();
     let ct = if a.json {
         "application/json; charset=utf-8"
@@ -76,29 +83,57 @@ fn respond(a: Answer) -> Response {
         "text/html; charset=UTF-8"
     };
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
-    if let Some(secs) = a.retry_after
-        && let Ok(v) = HeaderValue::from_str(&secs.to_string())
-    {
-        h.insert(header::RETRY_AFTER, v);
+    if let Some(secs) = a.retry_after {
+        h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
-    if let Some(code) = a.exit_code
-        && let Ok(v) = HeaderValue::from_str(&code.to_string())
-    {
-        h.insert("hestia-exit-code", v);
+    if let Some(code) = a.exit_code {
+        h.insert(
+            header::HeaderName::from_static("hestia-exit-code"),
+            HeaderValue::from(code),
+        );
     }
     r
 }
 
-async fn api(
-    State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+fn plain(status: StatusCode, body: &'static str) -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *r.status_mut() = status;
+    if !body.is_empty() {
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+    }
+    r
+}
+
+/// Every request of a connection: `/api/`, `/api` and `/api/index.php` (any method: the
+/// endpoint answers Hestia's 405 to what is not a usable POST), `/healthz`, else 404.
+async fn route(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Response<Body> {
+    match req.uri().path() {
+        "/api/" | "/api" | "/api/index.php" => {}
+        "/healthz" => {
+            return if matches!(*req.method(), Method::GET | Method::HEAD) {
+                plain(StatusCode::OK, "ok\n")
+            } else {
+                plain(StatusCode::METHOD_NOT_ALLOWED, "")
+            };
+        }
+        _ => return plain(StatusCode::NOT_FOUND, ""),
+    }
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, BODY_LIMIT).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) if e.is::<LengthLimitError>() => return plain(StatusCode::PAYLOAD_TOO_LARGE, "length limit exceeded"),
+        Err(_) => return plain(StatusCode::BAD_REQUEST, "Failed to read the request body"),
+    };
+    api(app, peer, parts.headers, body).await
+}
+
+async fn api(app: Arc<App>, peer: SocketAddr, headers: HeaderMap, body: Bytes) -> Response<Body> {
     let started = tokio::time::Instant::now();
     let id = app.requests.fetch_add(1, Ordering::Relaxed) + 1;
     let addr = client_ip(peer.ip(), &headers, &app.endpoint.home.config.trusted_proxies);
-    let ip = addr.to_string();
     // The multipart reader's state is large: boxed, so that the common request's future
     // (allocated and moved for every request) stays small.
     let form = if is_multipart(&headers) {
@@ -109,7 +144,7 @@ async fn api(
     let fields = match parse_body(&body, form) {
         Ok(f) => f,
         Err(BodyError::Null) => return respond(api_error(405, crate::protocol::NULL_DATA, false)),
-        Err(BodyError::NonScalar) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Err(BodyError::NonScalar) => return plain(StatusCode::INTERNAL_SERVER_ERROR, ""),
     };
     let cmd = fields.get("cmd").unwrap_or("").chars().take(64).collect::<String>();
     // Reads answer in microseconds: run them on the worker. Commands that write (and may run
@@ -117,18 +152,18 @@ async fn api(
     let writes = hearth_commands::engine::may_block(&cmd);
     let (flow, answer) = if writes {
         let app2 = app.clone();
-        let ip2 = ip.clone();
-        match Box::pin(tokio::task::spawn_blocking(move || app2.endpoint.handle(fields, &ip2))).await {
+        let fields = fields.into_owned();
+        match Box::pin(tokio::task::spawn_blocking(move || app2.endpoint.handle(fields, addr))).await {
             Ok(r) => r,
             Err(_) => {
                 app.endpoint
                     .audit
-                    .request_log(format!("req={id} ip={ip} status=500 (handler failed)"));
-                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                    .request_log(format!("req={id} ip={addr} status=500 (handler failed)"));
+                return plain(StatusCode::INTERNAL_SERVER_ERROR, "");
             }
         }
     } else {
-        app.endpoint.handle(fields, &ip)
+        app.endpoint.handle(fields, addr)
     };
     app.endpoint.audit.served(crate::audit::Served {
         id,
@@ -198,7 +233,7 @@ fn fold(a: IpAddr) -> IpAddr {
 /// IPv6 addresses are folded to IPv4.
 pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[String]) -> IpAddr {
     let peer = fold(peer);
-    let is_trusted = |a: IpAddr| trusted.iter().any(|t| crate::flow::allowed(t, &a.to_string(), false));
+    let is_trusted = |a: IpAddr| trusted.iter().any(|t| crate::flow::allowed(t, a, false));
     if trusted.is_empty() || !is_trusted(peer) {
         return peer;
     }
@@ -218,17 +253,115 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[String]) -> IpAdd
     peer
 }
 
-async fn healthz() -> &'static str {
-    "ok\n"
+/// The TLS configuration of the listeners, replaced whole when the certificate is reloaded
+/// (connections already open keep the one they started with).
+struct Tls {
+    config: std::sync::RwLock<Arc<rustls::ServerConfig>>,
 }
 
-fn router(app: Arc<App>) -> Router {
-    Router::new()
-        .route("/api/", any(api))
-        .route("/api", any(api))
-        .route("/api/index.php", any(api))
-        .route("/healthz", get(healthz))
-        .with_state(app)
+impl Tls {
+    fn load(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, String> {
+        use rustls_pki_types::pem::PemObject;
+        use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+        let chain = CertificateDer::pem_file_iter(cert)
+            .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| format!("{}: {e}", cert.display()))?;
+        if chain.is_empty() {
+            return Err(format!("{}: no certificate", cert.display()));
+        }
+        let key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{}: {e}", key.display()))?;
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("TLS: {e}"))?
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .map_err(|e| format!("TLS: {e}"))?;
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Ok(Arc::new(config))
+    }
+
+    fn current(&self) -> Arc<rustls::ServerConfig> {
+        match self.config.read() {
+            Ok(c) => c.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    fn replace(&self, config: Arc<rustls::ServerConfig>) {
+        match self.config.write() {
+            Ok(mut c) => *c = config,
+            Err(p) => *p.into_inner() = config,
+        }
+    }
+}
+
+/// How long a client has to complete the TLS handshake.
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Accept connections on `listener` until `stop` turns true; each connection is served (HTTP/1.1,
+/// or HTTP/2 when the client chose it by ALPN) by a task watched by `graceful`.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    tls: Option<Arc<Tls>>,
+    app: Arc<App>,
+    graceful: Arc<GracefulShutdown>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let (stream, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of descriptors and the like: wait a little rather than spin.
+                    eprintln!("hearth: accept: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = stop.changed() => return,
+        };
+        // An answer leaves at once instead of waiting on the client's delayed ACK.
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        // Subscribed before the task starts, so a shutdown begun during the handshake is seen.
+        let watcher = graceful.watcher();
+        let tls = tls.as_ref().map(|t| t.current());
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let app = app.clone();
+                async move { Ok::<_, std::convert::Infallible>(route(app, peer, req).await) }
+            });
+            match tls {
+                Some(config) => {
+                    let accept = tokio_rustls::TlsAcceptor::from(config).accept(stream);
+                    let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, accept).await else {
+                        return;
+                    };
+                    let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+                    serve_connection(TokioIo::new(stream), h2, service, watcher).await
+                }
+                None => serve_connection(TokioIo::new(stream), false, service, watcher).await,
+            }
+        });
+    }
+}
+
+async fn serve_connection<I, S>(io: I, h2: bool, service: S, watcher: Watcher)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    S: hyper::service::Service<Request<Incoming>, Response = Response<Body>, Error = std::convert::Infallible>
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    if h2 {
+        let conn = hyper::server::conn::http2::Builder::new(TokioExecutor::new()).serve_connection(io, service);
+        let _ = watcher.watch(conn).await;
+    } else {
+        let conn = hyper::server::conn::http1::Builder::new().serve_connection(io, service);
+        let _ = watcher.watch(conn).await;
+    }
 }
 
 /// The DNS cluster's pusher: every quarter second, when the panel is a cluster master and something
@@ -342,38 +475,39 @@ pub fn serve(home: hearth_commands::Home, opts: ServeOptions) -> Result<(), Stri
         .map_err(|e| e.to_string())?;
     rt.block_on(async move {
         let (cert, key) = tls_paths(&home.dir);
-        let tls = RustlsConfig::from_pem_file(&cert, &key)
-            .await
-            .map_err(|e| format!("TLS: {e}"))?;
+        let tls = Arc::new(Tls {
+            config: std::sync::RwLock::new(Tls::load(&cert, &key)?),
+        });
         let app = Arc::new(App {
             endpoint: Endpoint::new(home),
             requests: AtomicU64::new(0),
         });
-        let handle = axum_server::Handle::new();
+        let graceful = Arc::new(GracefulShutdown::new());
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut tasks = Vec::new();
-        for addr in listen {
+        let listeners = listen
+            .iter()
+            .map(|a| (a, true))
+            .chain(opts.plain.iter().map(|a| (a, false)));
+        for (addr, secure) in listeners {
             let std_listener = std::net::TcpListener::bind(addr).map_err(|e| format!("{addr}: {e}"))?;
             let local = std_listener.local_addr().map_err(|e| e.to_string())?;
-            eprintln!("hearth: listening on https://{local}/api/");
-            // TCP_NODELAY: an answer leaves at once instead of waiting on the client's delayed ACK.
-            let server = axum_server::from_tcp_rustls(std_listener, tls.clone())
-                .map_err(|e| e.to_string())?
-                .map(|a| a.acceptor(axum_server::accept::NoDelayAcceptor::new()))
-                .handle(handle.clone())
-                .serve(router(app.clone()).into_make_service_with_connect_info::<SocketAddr>());
-            tasks.push(tokio::spawn(server));
+            if secure {
+                eprintln!("hearth: listening on https://{local}/api/");
+            } else {
+                eprintln!("hearth: listening on http://{local}/api/ (plain, loopback)");
+            }
+            std_listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+            let listener = tokio::net::TcpListener::from_std(std_listener).map_err(|e| e.to_string())?;
+            tasks.push(tokio::spawn(accept_loop(
+                listener,
+                secure.then(|| tls.clone()),
+                app.clone(),
+                graceful.clone(),
+                stop_rx.clone(),
+            )));
         }
-        for addr in opts.plain {
-            let std_listener = std::net::TcpListener::bind(addr).map_err(|e| format!("{addr}: {e}"))?;
-            let local = std_listener.local_addr().map_err(|e| e.to_string())?;
-            eprintln!("hearth: listening on http://{local}/api/ (plain, loopback)");
-            let server = axum_server::from_tcp(std_listener)
-                .map_err(|e| e.to_string())?
-                .acceptor(axum_server::accept::NoDelayAcceptor::new())
-                .handle(handle.clone())
-                .serve(router(app.clone()).into_make_service_with_connect_info::<SocketAddr>());
-            tasks.push(tokio::spawn(server));
-        }
+        drop(stop_rx);
         let cluster = cluster_worker(app.endpoint.home.clone());
         let reload = tls.clone();
         tokio::spawn(async move {
@@ -381,9 +515,14 @@ pub fn serve(home: hearth_commands::Home, opts: ServeOptions) -> Result<(), Stri
                 return;
             };
             while hup.recv().await.is_some() {
-                match reload.reload_from_pem_file(&cert, &key).await {
-                    Ok(()) => eprintln!("hearth: certificate reloaded"),
-                    Err(e) => eprintln!("hearth: certificate reload failed: {e}"),
+                let (c, k) = (cert.clone(), key.clone());
+                match tokio::task::spawn_blocking(move || Tls::load(&c, &k)).await {
+                    Ok(Ok(config)) => {
+                        reload.replace(config);
+                        eprintln!("hearth: certificate reloaded");
+                    }
+                    Ok(Err(e)) => eprintln!("hearth: certificate reload failed: {e}"),
+                    Err(_) => eprintln!("hearth: certificate reload failed"),
                 }
             }
         });
@@ -394,9 +533,13 @@ pub fn serve(home: hearth_commands::Home, opts: ServeOptions) -> Result<(), Stri
             _ = tokio::signal::ctrl_c() => {}
         }
         eprintln!("hearth: shutting down, finishing requests in flight");
-        handle.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+        // No new connections; then open ones finish their request in flight and close.
+        let _ = stop_tx.send(true);
         for t in tasks {
             let _ = t.await;
+        }
+        if let Ok(graceful) = Arc::try_unwrap(graceful) {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(30), graceful.shutdown()).await;
         }
         cluster.stop();
         Ok(())

@@ -354,16 +354,37 @@ pub fn authenticate_key_in(
     let who = if id.is_empty() { "api" } else { id };
     match &result {
         Ok(grant) => {
+            // Every API call writes these two lines: built by appending (no formatting machinery).
+            let concat = |parts: &[&str]| {
+                let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+                parts.iter().for_each(|p| s.push_str(p));
+                s
+            };
             audit.history.push(Deferred {
                 user: grant.user.clone(),
                 level: "Info",
                 category: "API",
-                message: format!("[{ip}] Access key {id} successfully launched with command {command}"),
+                message: concat(&[
+                    "[",
+                    ip,
+                    "] Access key ",
+                    id,
+                    " successfully launched with command ",
+                    command,
+                ]),
             });
-            audit.auth_log.push(format!(
-                "{} {} {id} {ip} {command} successfully launched",
-                now.date, now.time
-            ));
+            audit.auth_log.push(concat(&[
+                &now.date,
+                " ",
+                &now.time,
+                " ",
+                id,
+                " ",
+                ip,
+                " ",
+                command,
+                " successfully launched",
+            ]));
         }
         Err(_) => audit
             .auth_log
@@ -397,15 +418,15 @@ pub fn run_read_in(
     home: &Home,
     tx: &mut Tx<'_>,
     name: &str,
-    args: &[String],
+    args: Vec<String>,
     caller: &Caller,
-) -> Option<(Outcome, Vec<Deferred>)> {
+) -> Option<(ReadOutcome, Vec<Deferred>)> {
     let spec = find(name).filter(|s| s.mode == Mode::Read)?;
-    let args = Args(args.to_vec());
+    let args = Args(args);
     if args.len() < spec.min_args {
         let e = HearthError::raw(spec.usage_code, spec.usage());
         home.log_event(spec, &args, Some(&e));
-        return Some((failed(e), Vec::new()));
+        return Some((failed(e).into(), Vec::new()));
     }
     // Outputs that are a function of the stored objects, the arguments and whether the caller
     // sees login secrets are kept until the next write anywhere (billing systems poll them).
@@ -419,8 +440,8 @@ pub fn run_read_in(
         key
     });
     if let Some(hit) = memo.as_deref().and_then(|k| tx.memo_get(k)) {
-        let out = Outcome {
-            stdout: (*hit).clone(),
+        let out = ReadOutcome {
+            stdout: hit,
             code: ReturnCode::Ok,
         };
         return Some((out, Vec::new()));
@@ -435,20 +456,48 @@ pub fn run_read_in(
         deferred: Vec::new(),
         pending: Vec::new(),
     };
-    let out = match (spec.handler)(&mut ctx, &args) {
+    let out: ReadOutcome = match (spec.handler)(&mut ctx, &args) {
         Ok(stdout) => Outcome {
             stdout,
             code: ReturnCode::Ok,
         },
         Err(e) => failed(e),
-    };
+    }
+    .into();
     if let Some(key) = memo
         && out.code == ReturnCode::Ok
         && ctx.deferred.is_empty()
     {
-        ctx.tx.memo_put(key, std::sync::Arc::new(out.stdout.clone()));
+        ctx.tx.memo_put(key, out.stdout.clone());
     }
     Some((out, ctx.deferred))
+}
+
+/// The outcome of a read-only command: its output is shared with the memo of outputs (no copy
+/// of a large answer per request).
+pub struct ReadOutcome {
+    pub stdout: std::sync::Arc<String>,
+    pub code: ReturnCode,
+}
+
+impl ReadOutcome {
+    pub fn exit_code(&self) -> i32 {
+        self.code.exit_code()
+    }
+}
+
+impl From<Outcome> for ReadOutcome {
+    fn from(o: Outcome) -> ReadOutcome {
+        ReadOutcome {
+            stdout: std::sync::Arc::new(o.stdout),
+            code: o.code,
+        }
+    }
+}
+
+/// Whether `name` is a read-only command of the registry (answered by [`run_read_in`]).
+pub fn is_read(name: &str) -> bool {
+    find(name).is_some_and(|s| s.mode == Mode::Read)
 }
 
 /// Whether a command may block for long (it writes, runs host tools or talks to other servers):

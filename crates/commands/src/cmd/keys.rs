@@ -102,8 +102,12 @@ pub fn ip_allowed(list: &str, ip: &str) -> bool {
 /// empty list or `*` may run everything; other users only hold `ROLE='user'` profiles (a profile
 /// of another role that reached such a key, by import or a later edit, grants nothing).
 pub fn key_allows(home: &crate::home::Home, key: &AccessKey, root: &str, command: &str) -> bool {
-    let perms = cleanup(&key.permissions);
     let is_root = key.user == root;
+    if key.permissions == "*" {
+        // The common root key, without splitting its list.
+        return is_root;
+    }
+    let perms = cleanup(&key.permissions);
     if perms.is_empty() || perms.iter().any(|p| p == "*") {
         return is_root;
     }
