@@ -9,11 +9,6 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// mimalloc: the API server allocates and frees many small buffers per request on several
-/// threads (workers and the audit writer), where glibc's malloc spends several times longer.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const HELP: &str = "hearth — a Hestia-compatible hosting control panel
 
 usage:
