@@ -85,7 +85,9 @@ pub fn curl(server: &Server, args: &[String]) -> Reply {
     }
     let st = cmd.status().expect("curl");
     assert!(st.success(), "curl failed: {args:?}");
-    let h = std::fs::read_to_string(&headers).expect("headers");
+    let all = std::fs::read_to_string(&headers).expect("headers");
+    // The final answer's head (after any `100 Continue`).
+    let h = all.rfind("HTTP/").map_or(all.as_str(), |i| &all[i..]);
     let status = h
         .split_whitespace()
         .nth(1)
@@ -265,4 +267,101 @@ fn api_transcript_replays() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The HTTP layer itself: the three endpoint paths, `/healthz`, 404 elsewhere, the body limit,
+/// HTTP/2 by ALPN answering what HTTP/1.1 answers, `Expect: 100-continue` and chunked bodies.
+#[test]
+fn http_layer_paths_limits_and_protocols() {
+    let env = Env::new();
+    env.ok(&["v-add-sys-api-ip", "127.0.0.1"]);
+    let hash = env
+        .ok(&["v-add-access-key", "admin", "*", "http", "plain"])
+        .trim()
+        .to_string();
+    let server = Server::start(&env);
+    let url = |path: &str| format!("https://127.0.0.1:{}{path}", server.port);
+    let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    let form = format!("hash={hash}&cmd=v-list-user&arg1=admin&arg2=json");
+
+    let h1 = curl(&server, &s(&["--http1.1", "-d", &form, &url("/api/")]));
+    assert_eq!((h1.status, h1.exit.as_deref()), (200, Some("0")), "{}", h1.body);
+    assert!(h1.content_type.starts_with("application/json"), "{}", h1.content_type);
+    assert!(h1.body.contains("\"admin\""), "{}", h1.body);
+    for path in ["/api", "/api/index.php"] {
+        let r = curl(&server, &s(&["--http1.1", "-d", &form, &url(path)]));
+        assert_eq!((r.status, &r.body), (200, &h1.body), "{path}");
+    }
+    // HTTP/2, negotiated by ALPN: the same answer.
+    let h2 = curl(
+        &server,
+        &s(&["--http2", "-w", "%{http_version}", "-d", &form, &url("/api/")]),
+    );
+    assert_eq!((h2.status, h2.exit.as_deref(), &h2.body), (200, Some("0"), &h1.body));
+    let version = Command::new("/usr/bin/curl")
+        .args([
+            "-k",
+            "-sS",
+            "--http2",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_version}",
+            "-d",
+            &form,
+            &url("/api/"),
+        ])
+        .output()
+        .expect("curl");
+    assert_eq!(String::from_utf8_lossy(&version.stdout), "2");
+
+    // A body over 1 KiB (curl sends Expect: 100-continue) and a chunked one.
+    let padded = format!("{form}&pad={}", "x".repeat(4000));
+    let r = curl(
+        &server,
+        &s(&["--http1.1", "-H", "Expect: 100-continue", "-d", &padded, &url("/api/")]),
+    );
+    assert_eq!((r.status, &r.body), (200, &h1.body));
+    let r = curl(
+        &server,
+        &s(&[
+            "--http1.1",
+            "-H",
+            "Transfer-Encoding: chunked",
+            "-d",
+            &form,
+            &url("/api/"),
+        ]),
+    );
+    assert_eq!((r.status, &r.body), (200, &h1.body));
+
+    // Over the body limit: 413, and the command does not run.
+    let dir = tempfile::tempdir().expect("tmp");
+    let huge = dir.path().join("huge");
+    let add = format!("hash={hash}&cmd=v-add-user&arg1=huge&arg2=Pass-w0rd-1&arg3=h@example.org&pad=");
+    std::fs::write(&huge, format!("{add}{}", "y".repeat(2 * 1024 * 1024))).expect("write");
+    let r = curl(
+        &server,
+        &s(&[
+            "--http1.1",
+            "--data-binary",
+            &format!("@{}", huge.display()),
+            &url("/api/"),
+        ]),
+    );
+    assert_eq!((r.status, r.body.as_str()), (413, "length limit exceeded"));
+    assert_eq!(env.hearth(&["v-list-user", "huge"]).code, 3, "the command ran");
+
+    // A GET is Hestia's 405; health and unknown paths.
+    let r = curl(&server, &s(&[&url("/api/")]));
+    assert_eq!(r.status, 405);
+    assert!(
+        r.body.starts_with("Error: data received is null or invalid"),
+        "{}",
+        r.body
+    );
+    let r = curl(&server, &s(&[&url("/healthz")]));
+    assert_eq!((r.status, r.body.as_str()), (200, "ok\n"));
+    assert_eq!(curl(&server, &s(&["-X", "POST", &url("/healthz")])).status, 405);
+    assert_eq!(curl(&server, &s(&[&url("/nothing")])).status, 404);
 }
