@@ -375,19 +375,10 @@ impl<'a> Tx<'a> {
     /// Every setting, shared with the connection's cache when it is valid (no copy per
     /// request: the API reads a few settings on every call).
     pub fn settings_shared(&self) -> Result<Arc<HashMap<String, String>>> {
-        if let Some(cache) = self.cache {
-            return self.settings_map(cache);
+        match self.cache {
+            Some(cache) => self.settings_map(cache),
+            None => self.load_settings().map(Arc::new),
         }
-        let mut st = self
-            .tx()
-            .prepare_cached("SELECT key, value FROM settings")
-            .map_err(store_err)?;
-        let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .map_err(store_err)?;
-        Ok(Arc::new(
-            rows.collect::<rusqlite::Result<HashMap<_, _>>>().map_err(store_err)?,
-        ))
     }
 
     /// Every setting as a map, from the cache when it is valid.
@@ -395,6 +386,12 @@ impl<'a> Tx<'a> {
         if let Some(m) = &cache.borrow().settings {
             return Ok(m.clone());
         }
+        let map = Arc::new(self.load_settings()?);
+        cache.borrow_mut().settings = Some(map.clone());
+        Ok(map)
+    }
+
+    fn load_settings(&self) -> Result<HashMap<String, String>> {
         let mut st = self
             .tx()
             .prepare_cached("SELECT key, value FROM settings")
@@ -402,9 +399,7 @@ impl<'a> Tx<'a> {
         let rows = st
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
             .map_err(store_err)?;
-        let map = Arc::new(rows.collect::<rusqlite::Result<HashMap<_, _>>>().map_err(store_err)?);
-        cache.borrow_mut().settings = Some(map.clone());
-        Ok(map)
+        rows.collect::<rusqlite::Result<HashMap<_, _>>>().map_err(store_err)
     }
 
     fn settings_where(&self, sql: &str) -> Result<Record> {
