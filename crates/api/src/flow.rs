@@ -7,8 +7,8 @@ use bytes::Bytes;
 use hearth_commands::engine::{self, Caller};
 use hearth_commands::home::Home;
 use hearth_commands::tmpfile;
-use hearth_domain::record::Record;
 use hearth_store::{Store, Tx};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
@@ -56,8 +56,8 @@ impl Endpoint {
         Ok(out)
     }
 
-    fn settings(&self) -> Result<Record, Answer> {
-        self.with_store(|s| s.read(|tx| tx.api_settings()))?
+    fn settings(&self) -> Result<ApiSettings, Answer> {
+        self.with_store(|s| s.read(|tx| ApiSettings::read(tx)))?
             .map_err(|e| api_error(e.code.exit_code(), &e.message, false))
     }
 
@@ -128,16 +128,13 @@ impl Endpoint {
         ip: &str,
         rc: bool,
     ) -> Result<Next, Answer> {
-        let settings = tx
-            .settings_shared()
-            .map_err(|e| api_error(e.code.exit_code(), &e.message, false))?;
-        let setting = |k: &str| settings.get(k).map(String::as_str).unwrap_or("");
-        let root = setting("ROOT_USER");
-        let api_status: i64 = setting("API_SYSTEM").parse().unwrap_or(0);
+        let settings = ApiSettings::read(tx).map_err(|e| api_error(e.code.exit_code(), &e.message, false))?;
+        let root = settings.get("ROOT_USER");
+        let api_status: i64 = settings.get("API_SYSTEM").parse().unwrap_or(0);
         if api_status == 0 {
             return Err(api_error(11, "API has been disabled", rc));
         }
-        check_allowed(setting("API_ALLOWED_IP"), addr, true, rc)?;
+        check_allowed(settings.get("API_ALLOWED_IP"), addr, true, rc)?;
         let access_key = f.trimmed("access_key").unwrap_or_default();
         let secret_key = f.trimmed("secret_key").unwrap_or_default();
         let cmd = command(f, rc)?;
@@ -201,25 +198,21 @@ impl Endpoint {
             ip: ip.to_string(),
         };
         drop(settings);
-        if !engine::is_read(cmd) {
+        let Some(spec) = engine::read_command(cmd) else {
             return Ok(Next::Write {
                 cmd: cmd.to_string(),
                 args,
                 caller,
             });
+        };
+        let (out, deferred) = engine::run_read_in(&self.home, tx, spec, args, &caller);
+        if !deferred.is_empty() {
+            self.audit.record(engine::AuthAudit {
+                history: deferred,
+                auth_log: Vec::new(),
+            });
         }
-        match engine::run_read_in(&self.home, tx, cmd, args, &caller) {
-            Some((out, deferred)) => {
-                if !deferred.is_empty() {
-                    self.audit.record(engine::AuthAudit {
-                        history: deferred,
-                        auth_log: Vec::new(),
-                    });
-                }
-                Ok(Next::Done(key_answer(out.exit_code(), out.stdout, rc)))
-            }
-            None => Err(api_error(1, "internal error", rc)),
-        }
+        Ok(Next::Done(key_answer(out.exit_code(), out.stdout, rc)))
     }
 
     fn legacy_flow(&self, f: &Fields<'_>, addr: IpAddr, ip: &str) -> Result<Answer, Answer> {
@@ -351,6 +344,21 @@ impl Endpoint {
             .mode(0o600)
             .open(dir.join(name))
             .and_then(|mut fh| std::io::Write::write_all(&mut fh, format!("{content}\n").as_bytes()));
+    }
+}
+
+/// The settings both flows read (`API`, `API_SYSTEM`, `API_ALLOWED_IP`, `ROOT_USER`,
+/// `API_LEGACY_AUTH`), shared with the connection's cache: no copy per request.
+struct ApiSettings(Arc<HashMap<String, String>>);
+
+impl ApiSettings {
+    fn read(tx: &Tx<'_>) -> hearth_store::Result<ApiSettings> {
+        tx.settings_shared().map(ApiSettings)
+    }
+
+    /// A setting's value; empty when unset.
+    fn get(&self, key: &str) -> &str {
+        self.0.get(key).map(String::as_str).unwrap_or("")
     }
 }
 

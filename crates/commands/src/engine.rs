@@ -411,22 +411,20 @@ const MEMOIZED: &[&str] = &[
     "v-list-sys-config",
 ];
 
-/// Run a read-only command inside an open read transaction: `None` when `name` is not a
-/// read-only command of the registry (run it with [`run_with`], in its own transaction).
-/// History lines the command deferred are returned for the caller to write.
+/// Run a read-only command (see [`read_command`]) inside an open read transaction. History
+/// lines the command deferred are returned for the caller to write.
 pub fn run_read_in(
     home: &Home,
     tx: &mut Tx<'_>,
-    name: &str,
+    spec: &'static Spec,
     args: Vec<String>,
     caller: &Caller,
-) -> Option<(ReadOutcome, Vec<Deferred>)> {
-    let spec = find(name).filter(|s| s.mode == Mode::Read)?;
+) -> (ReadOutcome, Vec<Deferred>) {
     let args = Args(args);
     if args.len() < spec.min_args {
         let e = HearthError::raw(spec.usage_code, spec.usage());
         home.log_event(spec, &args, Some(&e));
-        return Some((failed(e).into(), Vec::new()));
+        return (failed(e).into(), Vec::new());
     }
     // Outputs that are a function of the stored objects, the arguments and whether the caller
     // sees login secrets are kept until the next write anywhere (billing systems poll them).
@@ -444,7 +442,7 @@ pub fn run_read_in(
             stdout: hit,
             code: ReturnCode::Ok,
         };
-        return Some((out, Vec::new()));
+        return (out, Vec::new());
     }
     let now = Now::current();
     let mut ctx = Ctx {
@@ -470,7 +468,7 @@ pub fn run_read_in(
     {
         ctx.tx.memo_put(key, out.stdout.clone());
     }
-    Some((out, ctx.deferred))
+    (out, ctx.deferred)
 }
 
 /// The outcome of a read-only command: its output is shared with the memo of outputs (no copy
@@ -495,9 +493,10 @@ impl From<Outcome> for ReadOutcome {
     }
 }
 
-/// Whether `name` is a read-only command of the registry (answered by [`run_read_in`]).
-pub fn is_read(name: &str) -> bool {
-    find(name).is_some_and(|s| s.mode == Mode::Read)
+/// The read-only command `name` of the registry (answered by [`run_read_in`]); `None` for a
+/// command that writes or is not implemented (run those with [`run_with`]).
+pub fn read_command(name: &str) -> Option<&'static Spec> {
+    find(name).filter(|s| s.mode == Mode::Read)
 }
 
 /// Whether a command may block for long (it writes, runs host tools or talks to other servers):

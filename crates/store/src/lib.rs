@@ -350,28 +350,6 @@ impl<'a> Tx<'a> {
         self.settings_where("SELECT key, value FROM settings ORDER BY key")
     }
 
-    /// The settings the API reads on every request.
-    pub fn api_settings(&self) -> Result<Record> {
-        const KEYS: [&str; 5] = ["API", "API_SYSTEM", "API_ALLOWED_IP", "ROOT_USER", "API_LEGACY_AUTH"];
-        let mut out = Record::new();
-        if let Some(cache) = self.cache {
-            // One look at the cache for all five.
-            let map = self.settings_map(cache)?;
-            for k in KEYS {
-                if let Some(v) = map.get(k) {
-                    out.set(k, v.clone());
-                }
-            }
-            return Ok(out);
-        }
-        for k in KEYS {
-            if let Some(v) = self.setting(k)? {
-                out.set(k, v);
-            }
-        }
-        Ok(out)
-    }
-
     /// Every setting, shared with the connection's cache when it is valid (no copy per
     /// request: the API reads a few settings on every call).
     pub fn settings_shared(&self) -> Result<Arc<HashMap<String, String>>> {
