@@ -1,9 +1,11 @@
 //! The output renderers: any value (quotes, newlines, tabs, commas, backslashes, control
 //! characters, and bytes that are not UTF-8 once decoded lossily) gives a JSON string that
-//! parses back to the value, a CSV field that parses back to it, and plain/shell cells
-//! without a line break or a tab.
+//! parses back to the value once escapes are read, a CSV field that parses back to it, and
+//! plain/shell cells without any control character (issue 11: no renderer writes one; a CSV
+//! field keeps only the line breaks it quotes).
 #![no_main]
-use hearth_output::{csv_field, csv_quoted, json_member, json_str, plain_field};
+use hearth_domain::text::{escape_controls, has_control};
+use hearth_output::{column_t, csv_field, csv_quoted, json_member, json_str, plain_field, shell_line};
 use libfuzzer_sys::fuzz_target;
 
 /// One RFC 4180 field (the whole input is the field).
@@ -42,8 +44,28 @@ fuzz_target!(|data: &[u8]| {
     let doc = format!("{{{}}}", json_member(v, v));
     let parsed: serde_json::Value = serde_json::from_str(&doc).expect("json_member is valid JSON");
     assert_eq!(parsed.get(v).and_then(|x| x.as_str()), Some(v));
-    assert_eq!(parse_csv_field(&csv_quoted(v)).as_deref(), Some(v), "csv_quoted");
-    assert_eq!(parse_csv_field(&csv_field(v)).as_deref(), Some(v), "csv_field");
+    // CSV: the value comes back with its control characters escaped, line breaks kept.
+    let keep_breaks = |t: &str| -> String {
+        t.split_inclusive(['\n', '\r'])
+            .map(|p| {
+                let (body, brk) = match p.char_indices().last() {
+                    Some((i, c)) if c == '\n' || c == '\r' => (&p[..i], &p[i..]),
+                    _ => (p, ""),
+                };
+                format!("{}{brk}", escape_controls(body))
+            })
+            .collect()
+    };
+    let want = keep_breaks(v);
+    assert_eq!(parse_csv_field(&csv_quoted(v)).as_deref(), Some(want.as_str()), "csv_quoted");
+    assert_eq!(parse_csv_field(&csv_field(v)).as_deref(), Some(want.as_str()), "csv_field");
+    assert!(!csv_field(v).chars().any(|c| c.is_control() && c != '\n' && c != '\r'));
     let cell = plain_field(v);
-    assert!(!cell.contains(['\t', '\n', '\r']), "plain cell {cell:?}");
+    assert!(!has_control(&cell), "plain cell {cell:?}");
+    let mut shell = String::new();
+    shell_line(&mut shell, "KEY:", 8, v);
+    assert!(!has_control(shell.trim_end_matches('\n')), "shell line {shell:?}");
+    let table = column_t(&[vec![v.to_string(), "x".into()], vec!["y".into(), v.to_string()]]);
+    assert!(table.lines().all(|l| !has_control(l)), "table {table:?}");
+    assert_eq!(table.matches('\n').count(), 2, "table rows {table:?}");
 });

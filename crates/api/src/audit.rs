@@ -125,16 +125,13 @@ fn run(home: Home, rx: Receiver<Item>) {
             continue;
         }
         let now = Now::current();
-        let mut auth = String::new();
+        let mut auth: Vec<String> = Vec::new();
         let mut requests = String::new();
         let mut audits = Vec::new();
         for item in batch {
             match item {
-                Item::Auth(a) => {
-                    for l in &a.auth_log {
-                        auth.push_str(l);
-                        auth.push('\n');
-                    }
+                Item::Auth(mut a) => {
+                    auth.append(&mut a.auth_log);
                     audits.push(a);
                 }
                 Item::Request(l) => {
@@ -151,7 +148,8 @@ fn run(home: Home, rx: Receiver<Item>) {
             let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), requests.as_bytes());
         }
         if !auth.is_empty() {
-            home.append_log("auth.log", auth.trim_end_matches('\n'));
+            // One line each, escaped: no value of a request can start a line of its own.
+            home.append_log_lines("auth.log", auth.iter().map(String::as_str));
         }
         if store.is_none() {
             store = home.store().ok();

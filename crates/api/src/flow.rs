@@ -152,7 +152,8 @@ impl Endpoint {
                     || e.message == "invalid secret_access_key format"
                     || e.message.starts_with("invalid access_key_id format");
                 let msg = if same {
-                    format!("Invalid secret key for key {access_key}")
+                    // An id outside the key alphabet is not echoed (nor logged).
+                    format!("Invalid secret key for key {}", engine::log_key_id(access_key))
                 } else {
                     e.message
                 };
@@ -251,12 +252,10 @@ impl Endpoint {
             let Some(password) = f.get("password") else {
                 return Err(failed(9));
             };
-            let out = self.run(
-                "v-check-user-password",
-                &[root.clone(), password.to_string(), ip.to_string()],
-                &Caller::Cli,
-            )?;
-            if out.exit_code() != 0 {
+            // The password is taken literally: never a file name (Hestia's endpoint writes it
+            // to a file of its own; a request must not make the server open a path as root).
+            let verified = self.with_store(|s| engine::verify_login(&self.home, s, &root, password, ip))?;
+            if verified.is_err() {
                 return Err(failed(9));
             }
             // A user whose panel login is disabled keeps its keys, but not its password here.

@@ -208,6 +208,10 @@ pub fn run_with(home: &Home, store: &mut Store, name: &str, args: &[String], cal
         };
         return failed(HearthError::new(ReturnCode::Disabled, msg));
     };
+    if let Err(e) = check_arg_sizes(args) {
+        // Refused before anything is logged: a log line never carries an oversized value.
+        return failed(e);
+    }
     let args = Args(args.to_vec());
     if args.len() < spec.min_args {
         let e = HearthError::raw(spec.usage_code, spec.usage());
@@ -271,9 +275,32 @@ pub fn run_with(home: &Home, store: &mut Store, name: &str, args: &[String], cal
     }
 }
 
+/// The longest argument a command takes (bytes). No `v-*` argument needs more (the longest are
+/// DNS TXT values: a 4096-bit DKIM key is about 800 bytes); file contents come through files.
+/// A longer argument is refused (E_INVALID) before anything is logged or stored.
+pub const ARG_MAX: usize = 8192;
+
+/// [`ARG_MAX`] for every argument.
+pub fn check_arg_sizes(args: &[String]) -> Result<(), HearthError> {
+    match args.iter().position(|a| a.len() > ARG_MAX) {
+        Some(i) => Err(HearthError::invalid(format!(
+            "argument {} is too long ({} bytes, at most {ARG_MAX})",
+            i + 1,
+            args[i].len()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The size at which a log file of the home is rotated (renamed `NAME.1`, replacing the
+/// previous one): a log takes at most twice this on disk.
+pub const LOG_ROTATE_BYTES: u64 = 16 * 1024 * 1024;
+
 impl Home {
     /// Hestia's `log_event`: `DATE TIME CMD 'arg1' 'arg2' …` to system.log, or to error.log
-    /// with ` [Error N]` on failure. Secret arguments are masked.
+    /// with ` [Error N]` on failure. Secret arguments are masked; the others are cut to
+    /// [`LOG_VALUE_MAX`](hearth_domain::text::LOG_VALUE_MAX) bytes with control characters
+    /// escaped.
     pub fn log_event(&self, spec: &Spec, args: &Args, err: Option<&HearthError>) {
         let now = Now::current();
         let mut line = format!("{} {} {}", now.date, now.time, spec.name);
@@ -281,7 +308,9 @@ impl Home {
             if spec.hide.contains(&(i + 1)) {
                 line.push_str(" '******'");
             } else {
-                line.push_str(&format!(" '{}'", a.replace(['\n', '\r'], " ")));
+                line.push_str(" '");
+                line.push_str(&hearth_domain::text::for_log(a, hearth_domain::text::LOG_VALUE_MAX));
+                line.push('\'');
             }
         }
         match err {
@@ -291,11 +320,35 @@ impl Home {
     }
 
     /// Append one line to a file of the log directory (best effort: a full disk must not turn
-    /// a successful command into a failed one).
+    /// a successful command into a failed one). Control characters in `line` are escaped, so
+    /// one call writes exactly one line.
     pub fn append_log(&self, file: &str, line: &str) {
+        self.append_log_lines(file, std::iter::once(line));
+    }
+
+    /// Append lines (each escaped as in [`Home::append_log`]) with one write; the file is
+    /// rotated first when it reached [`LOG_ROTATE_BYTES`].
+    pub fn append_log_lines<'a>(&self, file: &str, lines: impl IntoIterator<Item = &'a str>) {
+        let mut text = String::new();
+        for l in lines {
+            hearth_domain::text::push_escaped(&mut text, l);
+            text.push('\n');
+        }
+        if text.is_empty() {
+            return;
+        }
         let path = self.log_dir().join(file);
-        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
-            let _ = writeln!(f, "{line}");
+        if std::fs::metadata(&path).is_ok_and(|m| m.len().saturating_add(text.len() as u64) > LOG_ROTATE_BYTES) {
+            let _ = std::fs::rename(&path, self.log_dir().join(format!("{file}.1")));
+        }
+        use std::os::unix::fs::OpenOptionsExt;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o640)
+            .open(path)
+        {
+            let _ = f.write_all(text.as_bytes());
         }
     }
 }
@@ -329,6 +382,42 @@ pub fn authenticate_key(
     (result, audit)
 }
 
+/// The API's legacy password login: `v-check-user-password USER PASSWORD IP` with PASSWORD
+/// taken literally (Hestia's endpoint writes it to a file of its own first; it is never read as
+/// a file name). Logs to `auth.log` as the command does.
+pub fn verify_login(home: &Home, store: &mut Store, user: &str, password: &str, ip: &str) -> Result<(), HearthError> {
+    let now = Now::current();
+    let host = home.host_ref();
+    store.read(|tx| {
+        let mut ctx = Ctx {
+            tx,
+            home,
+            host,
+            caller: &Caller::Cli,
+            now: &now,
+            deferred: Vec::new(),
+            pending: Vec::new(),
+        };
+        crate::cmd::users::verify_password(&mut ctx, user, password, ip, false).map(|_| ())
+    })
+}
+
+/// What the logs call a key id: the id itself when it has the shape of one (20 letters and
+/// digits), `api` when none was given (as Hestia), else the fixed [`INVALID_KEY_ID`]: a value
+/// from the request never reaches `auth.log` (fail2ban reads the address from it).
+pub fn log_key_id(id: &str) -> &str {
+    if id.is_empty() {
+        "api"
+    } else if hearth_domain::validate::is_valid(hearth_domain::validate::Kind::AccessKeyId, id) {
+        id
+    } else {
+        INVALID_KEY_ID
+    }
+}
+
+/// The placeholder logged for a key id outside the key alphabet.
+pub const INVALID_KEY_ID: &str = "(invalid-key-id)";
+
 /// [`authenticate_key`] inside an open transaction (the API runs a whole request in one).
 pub fn authenticate_key_in(
     home: &Home,
@@ -351,7 +440,7 @@ pub fn authenticate_key_in(
     };
     let result = crate::keys::authenticate(&mut ctx, id, secret, command, ip);
     audit.history = std::mem::take(&mut ctx.deferred);
-    let who = if id.is_empty() { "api" } else { id };
+    let who = log_key_id(id);
     match &result {
         Ok(grant) => {
             // Every API call writes these two lines: built by appending (no formatting machinery).
@@ -420,6 +509,9 @@ pub fn run_read_in(
     args: Vec<String>,
     caller: &Caller,
 ) -> (ReadOutcome, Vec<Deferred>) {
+    if let Err(e) = check_arg_sizes(&args) {
+        return (failed(e).into(), Vec::new());
+    }
     let args = Args(args);
     if args.len() < spec.min_args {
         let e = HearthError::raw(spec.usage_code, spec.usage());

@@ -5,10 +5,21 @@
 
 use crate::engine::{Caller, Ctx};
 
-/// The text of the file an argument names, if the caller may read it.
+/// The largest file an argument may name (a DNS records file of a large zone fits).
+pub const ARG_FILE_MAX: u64 = 8 * 1024 * 1024;
+
+/// The largest password file (`/tmp/NAME` as a password argument).
+pub const PASSWORD_FILE_MAX: u64 = 4096;
+
+/// The text of the file an argument names, if the caller may read it: a regular file, not
+/// reached through a link, of at most [`ARG_FILE_MAX`] bytes.
 pub fn read_arg_file(ctx: &Ctx<'_, '_>, path: &str) -> Option<String> {
+    read_arg_file_max(ctx, path, ARG_FILE_MAX)
+}
+
+fn read_arg_file_max(ctx: &Ctx<'_, '_>, path: &str, max: u64) -> Option<String> {
     match ctx.caller {
-        Caller::Cli => std::fs::read_to_string(path).ok(),
+        Caller::Cli => hearth_host::read_regular_file(std::path::Path::new(path), max).ok(),
         Caller::Api { user, .. } => {
             let name = path.strip_prefix("/tmp/")?;
             if !valid_name(name) {
@@ -19,7 +30,7 @@ pub fn read_arg_file(ctx: &Ctx<'_, '_>, path: &str) -> Option<String> {
                 let _ = std::fs::remove_file(&path);
                 return None;
             }
-            std::fs::read_to_string(path).ok()
+            hearth_host::read_regular_file(&path, max).ok()
         }
     }
 }
@@ -36,11 +47,12 @@ pub fn valid_name(name: &str) -> bool {
 
 /// Hestia's `is_password_valid`: a password argument `/tmp/NAME` names a file whose first line
 /// is the password (clients use `v-make-tmp-file` to keep secrets off the command line). For an
-/// API caller the name is looked up only in its own private store.
+/// API caller the name is looked up only in its own private store. Only a regular file of at
+/// most [`PASSWORD_FILE_MAX`] bytes is read (never a FIFO, a device or a link).
 pub fn password_arg(ctx: &Ctx<'_, '_>, value: &str) -> String {
     if value.starts_with("/tmp/")
         && !value.contains("../")
-        && let Some(text) = read_arg_file(ctx, value)
+        && let Some(text) = read_arg_file_max(ctx, value, PASSWORD_FILE_MAX)
     {
         return text.lines().next().unwrap_or("").to_string();
     }
@@ -66,5 +78,16 @@ pub fn sweep(dir: &std::path::Path) {
                 let _ = std::fs::remove_file(e.path());
             }
         }
+    }
+}
+
+/// Remove a user's whole private store (the user is deleted, or created anew).
+pub fn remove_store(home: &crate::home::Home, user: &str) -> Result<(), hearth_domain::HearthError> {
+    match std::fs::remove_dir_all(home.tmp_dir(user)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(hearth_domain::HearthError::new(
+            hearth_domain::ReturnCode::Disk,
+            format!("cannot remove the temporary files of {user}: {e}"),
+        )),
+        _ => Ok(()),
     }
 }

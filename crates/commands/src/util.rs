@@ -84,14 +84,28 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
-/// Hestia's `log_history` replaces `'` by `´` in messages.
+/// The longest history message kept whole (a message echoes arguments; the history is shown
+/// by `v-list-user-log` on terminals and in answers).
+pub const HISTORY_MESSAGE_MAX: usize = 1024;
+
+/// Hestia's `log_history` replaces `'` by `´` in messages; hearth also escapes control
+/// characters (a carriage return would rewrite a row on the admin's screen) and cuts a message
+/// longer than [`HISTORY_MESSAGE_MAX`] bytes.
 pub fn history_text(s: &str) -> String {
-    s.replace('\'', "´")
+    hearth_domain::text::for_log(s, HISTORY_MESSAGE_MAX).replace('\'', "´")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn history_messages_are_one_clean_line() {
+        assert_eq!(history_text("it's"), "it´s");
+        assert_eq!(history_text("a\rb\u{1b}[2J"), "a\\rb\\e[2J");
+        let long = history_text(&"x".repeat(5000));
+        assert!(long.len() < HISTORY_MESSAGE_MAX + 32 && long.ends_with("(5000 bytes)"));
+    }
 
     #[test]
     fn random_strings_use_the_alphabet() {

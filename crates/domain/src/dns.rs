@@ -2441,15 +2441,15 @@ mod tests {
 
     #[test]
     fn multi_line_values_are_refused() {
-        assert_eq!(add_flow("@", "TXT", "a\nb", ""), "ERR 2 invalid value :: \"a\nb\"");
+        assert_eq!(add_flow("@", "TXT", "a\nb", ""), "ERR 2 invalid value :: \"a\\nb\"");
         // The line break is a blank, so the value is quoted first.
         assert_eq!(
             add_flow("@", "A", "1.2.3.4\n", ""),
-            "ERR 2 invalid value :: \"1.2.3.4\n\""
+            "ERR 2 invalid value :: \"1.2.3.4\\n\""
         );
         assert_eq!(
             add_flow("@", "TXT", "a\0b", ""),
-            "ERR 2 dns record validation failed :: a\0b"
+            "ERR 2 invalid value format :: a\\x00b"
         );
     }
 
@@ -2840,7 +2840,27 @@ mod tests {
         for name in ["mt\rmt", "a\tb", "x\u{7f}"] {
             let draft = add_draft(name, "A", "192.0.2.1", "").expect("draft");
             let err = draft.check_format().expect_err(name);
-            assert_eq!(err.message, format!("invalid record format :: {name}"));
+            assert_eq!(
+                err.message,
+                format!("invalid record format :: {}", crate::text::escape_controls(name))
+            );
+        }
+    }
+
+    #[test]
+    fn control_characters_in_record_values_are_refused() {
+        // Regression (issue 11, item 2): a CR in a CAA value was accepted, and then stalled
+        // every cluster push.
+        for (t, v) in [
+            ("CAA", "0 issue \"a\rb\""),
+            ("CAA", "0 issue \"ca.example\"\r\u{1b}[2J"),
+            ("TXT", "v=spf1\u{1b}[31m -all"),
+            ("TXT", "a\u{9b}b"),
+            ("A", "192.0.2.1\r"),
+        ] {
+            let err = check_value(t, v, "").expect_err(v);
+            assert_eq!(err.code, ReturnCode::Invalid, "{v:?}");
+            assert!(!crate::text::has_control(&err.message), "{:?}", err.message);
         }
     }
 }

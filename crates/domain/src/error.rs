@@ -167,17 +167,19 @@ pub struct HearthError {
 }
 
 impl HearthError {
+    /// An error printed `Error: <message>`. Control characters of the message (a value it
+    /// echoes) are escaped: a message goes to terminals, API answers and log lines.
     pub fn new(code: ReturnCode, message: impl Into<String>) -> Self {
         HearthError {
             code,
-            message: message.into(),
+            message: clean(message.into()),
             printed: Printed::Error,
         }
     }
     pub fn raw(code: ReturnCode, message: impl Into<String>) -> Self {
         HearthError {
             code,
-            message: message.into(),
+            message: clean(message.into()),
             printed: Printed::Raw,
         }
     }
@@ -208,6 +210,14 @@ impl HearthError {
             Printed::Raw => format!("{}\n", self.message),
             Printed::Silent => String::new(),
         }
+    }
+}
+
+/// A message with its control characters escaped (no copy when there are none).
+fn clean(message: String) -> String {
+    match crate::text::escape_controls(&message) {
+        std::borrow::Cow::Borrowed(_) => message,
+        std::borrow::Cow::Owned(o) => o,
     }
 }
 
@@ -243,5 +253,9 @@ mod tests {
             "Usage: v-x A\n"
         );
         assert_eq!(HearthError::silent(ReturnCode::NotExist).stdout_text(), "");
+        assert_eq!(
+            HearthError::invalid("invalid name format :: Bob\u{1b}[31m\r").stdout_text(),
+            "Error: invalid name format :: Bob\\e[31m\\r\n"
+        );
     }
 }

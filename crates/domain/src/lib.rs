@@ -6,6 +6,7 @@ pub mod dns;
 pub mod error;
 pub mod kv;
 pub mod record;
+pub mod text;
 pub mod validate;
 
 pub use error::{HearthError, Printed, Result, ReturnCode};

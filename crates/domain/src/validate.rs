@@ -331,7 +331,21 @@ pub fn check(kind: Kind, value: &str) -> Result<(), HearthError> {
     if value.as_bytes().contains(&0) {
         return Err(fail(kind, value));
     }
-    verdict(kind, value)
+    // deviation: Hestia's rules let most control characters through (a carriage return, an
+    // escape sequence…). A stored value is written into key files, zone files, configs, logs
+    // and terminals: no kind that is stored may hold one. Passwords are only hashed (never
+    // stored or printed); an autoreply is a multi-line text.
+    let allowed: &[char] = match kind {
+        Kind::Password | Kind::SecretAccessKey => return verdict(kind, value),
+        Kind::Autoreply => &['\t', '\n', '\r'],
+        _ => &[],
+    };
+    // Hestia's own verdict first: where Hestia refuses, its message is kept.
+    verdict(kind, value)?;
+    if value.chars().any(|c| c.is_control() && !allowed.contains(&c)) {
+        return Err(fail(kind, value));
+    }
+    Ok(())
 }
 
 /// `check` as a boolean.
@@ -353,7 +367,13 @@ pub fn ip46_ok(v: &str) -> bool {
 /// (`-n`, `-e`…). Failure: `invalid value :: <value>` (E_INVALID). Unlike [`check`], this runs
 /// on the empty value too (it passes).
 pub fn check_one_line(value: &str) -> Result<(), HearthError> {
-    one_line(value)
+    one_line(value)?;
+    // deviation: every other control character fails too (a carriage return or an escape
+    // sequence reaches the same files, logs and screens as a line break).
+    if crate::text::has_control(value) {
+        return Err(HearthError::invalid(format!("invalid value format :: {value}")));
+    }
+    Ok(())
 }
 
 /// `is_format_valid_shell`: `value` must be a word of `/etc/shells` (whose text is given).
@@ -1119,6 +1139,7 @@ impl fmt::Display for Format {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::escape_controls as esc;
 
     fn ok(k: Kind, v: &str) -> bool {
         check(k, v).is_ok()
@@ -1341,7 +1362,7 @@ mod tests {
             "a|b",
             "[::1]",
         ] {
-            assert_eq!(msg(Kind::Domain, d), format!("invalid domain format :: {d}"));
+            assert_eq!(msg(Kind::Domain, d), format!("invalid domain format :: {}", esc(d)));
         }
         assert!(domain_ok("example.com"));
         assert!(!domain_ok(""));
@@ -1523,7 +1544,7 @@ mod tests {
             "a@b.xn--p",
             "a'b@c.de",
         ] {
-            assert_eq!(msg(Kind::Email, e), format!("invalid email format :: {e}"));
+            assert_eq!(msg(Kind::Email, e), format!("invalid email format :: {}", esc(e)));
         }
         assert!(ok(Kind::Email, &format!("a@b.{}", "c".repeat(63))));
         assert!(!ok(Kind::Email, &format!("a@b.{}", "c".repeat(64))));
@@ -1532,20 +1553,39 @@ mod tests {
     #[test]
     fn common_rule() {
         for v in [
-            "yes", "@", "*", "*.x", "a.", "a_b", "_a", "a*.b", "aüb", "UTF8MB4", "a-b.c", "a\rb",
+            "yes", "@", "*", "*.x", "a.", "a_b", "_a", "a*.b", "aüb", "UTF8MB4", "a-b.c",
         ] {
             assert!(ok(Kind::Value, v), "{v}");
         }
         for v in [
-            "a--b", "a__b", "a..b", "a@b", "a*", "*a", ".a", "-a", "a-", "a b", "a'b", "a|b", "a:b", "a/b", "ü", "a,",
+            "a--b",
+            "a__b",
+            "a..b",
+            "a@b",
+            "a*",
+            "*a",
+            ".a",
+            "-a",
+            "a-",
+            "a b",
+            "a'b",
+            "a|b",
+            "a:b",
+            "a/b",
+            "ü",
+            "a,",
+            "a\rb",
+            "a\u{1b}[2J",
+            "a\tb",
+            "a\u{9b}b",
         ] {
-            assert_eq!(msg(Kind::Value, v), format!("invalid value format :: {v}"));
+            assert_eq!(msg(Kind::Value, v), format!("invalid value format :: {}", esc(v)));
         }
         assert!(ok(Kind::Key, &"a".repeat(399)));
         assert!(!ok(Kind::Key, &"a".repeat(400)));
         // The final one-line test has its own message, and bash's echo eats `-e`.
-        assert_eq!(msg(Kind::Value, "ab\ncd"), "invalid value :: ab\ncd");
-        assert_eq!(msg(Kind::Key, "\nab"), "invalid value :: \nab");
+        assert_eq!(msg(Kind::Value, "ab\ncd"), "invalid value :: ab\\ncd");
+        assert_eq!(msg(Kind::Key, "\nab"), "invalid value :: \\nab");
         assert_eq!(msg(Kind::Key, "-e"), "invalid value :: -e");
         assert_eq!(msg(Kind::Key, "-nE"), "invalid value :: -nE");
         assert_eq!(msg(Kind::Key, "-x"), "invalid key format :: -x");
@@ -1553,11 +1593,21 @@ mod tests {
 
     #[test]
     fn comments_names_and_objects() {
-        for c in ["my key", "ab", "a.b-c_d", "a\tb", &"a".repeat(66), "bob no permissions"] {
+        for c in ["my key", "ab", "a.b-c_d", &"a".repeat(66), "bob no permissions"] {
             assert!(ok(Kind::Comment, c), "{c}");
         }
-        for c in ["x", "-ab", "ab.", "a!b", "Müller", &"a".repeat(67), "a\nb", "a\rb"] {
-            assert_eq!(msg(Kind::Comment, c), format!("invalid comment format :: {c}"));
+        for c in [
+            "x",
+            "-ab",
+            "ab.",
+            "a!b",
+            "Müller",
+            &"a".repeat(67),
+            "a\nb",
+            "a\rb",
+            "a\tb",
+        ] {
+            assert_eq!(msg(Kind::Comment, c), format!("invalid comment format :: {}", esc(c)));
         }
         for n in ["Bob Builder", "bücher", "a&b", "-x", "1"] {
             assert!(ok(Kind::Name, n), "{n}");
@@ -1568,11 +1618,15 @@ mod tests {
                 format!("Invalid name contains qoutes (\" or ') :: {n}")
             );
         }
-        assert_eq!(msg(Kind::Name, "a\nb"), "invalid value :: a\nb");
+        assert_eq!(msg(Kind::Name, "a\nb"), "invalid value :: a\\nb");
+        assert_eq!(
+            msg(Kind::Name, "Bob\u{1b}[31m"),
+            "Invalid name contains qoutes (\" or ') :: Bob\\e[31m"
+        );
         assert_eq!(msg(Kind::Name, "-n"), "invalid value :: -n");
         assert_eq!(
             msg(Kind::Name, "a\0b"),
-            "Invalid name contains qoutes (\" or ') :: a\0b"
+            "Invalid name contains qoutes (\" or ') :: a\\x00b"
         );
         for p in ["default", "a.b|c_d-e", "ab", &"a".repeat(66)] {
             assert!(ok(Kind::Package, p), "{p}");
@@ -1618,7 +1672,7 @@ mod tests {
         assert!(ok(Kind::Password, "äää"));
         assert!(ok(Kind::Id, "1") && ok(Kind::Id, "120"));
         for v in ["0", "01", "-1", "1a", "1\n2"] {
-            assert_eq!(msg(Kind::Id, v), format!("invalid id format :: {v}"));
+            assert_eq!(msg(Kind::Id, v), format!("invalid id format :: {}", esc(v)));
         }
         assert!(ok(Kind::Int("ttl"), "0") && ok(Kind::Int("ttl"), "007"));
         assert!(!ok(Kind::Int("ttl"), "-1") && !ok(Kind::Int("ttl"), "1.5"));
@@ -1666,7 +1720,7 @@ mod tests {
         assert!(ok(Kind::Autoreply, &"a".repeat(10239)));
         assert!(!ok(Kind::Autoreply, &"a".repeat(10240)));
         assert!(ok(Kind::ProxyExt, "css,htm,html,js"));
-        assert_eq!(msg(Kind::ProxyExt, "a\nb"), "invalid value :: a\nb");
+        assert_eq!(msg(Kind::ProxyExt, "a\nb"), "invalid value :: a\\nb");
         assert!(ok(
             Kind::CronCommand,
             "echo %quote%hello \"world\"%quote% >> /tmp/alice.log"
@@ -1731,7 +1785,7 @@ mod tests {
         assert!(ok(Kind::Wday, "1,3,5") && ok(Kind::Wday, "7") && !ok(Kind::Wday, "8"));
         // deviation: what would break cron.conf or the crontab.
         for v in ["5,'x", "5 6", "5\n6", "5,$x", "5\\"] {
-            assert_eq!(msg(Kind::Min, v), format!("invalid min format :: {v}"));
+            assert_eq!(msg(Kind::Min, v), format!("invalid min format :: {}", esc(v)));
         }
     }
 

@@ -170,6 +170,30 @@ pub(crate) fn check_hash(hash: &str) -> Result<()> {
     }
 }
 
+/// Read a small file named by a command argument (a password file, a records file): only a
+/// regular file, opened without following a link (`O_NOFOLLOW`) and without blocking on a FIFO
+/// or a device (`O_NONBLOCK`, then the type is checked on the open descriptor), and at most
+/// `max` bytes (a longer file is refused, not cut). The text must be UTF-8.
+pub fn read_regular_file(path: &std::path::Path, max: u64) -> std::io::Result<String> {
+    use rustix::fs::{FileType, Mode, OFlags};
+    use std::io::{Error, ErrorKind, Read};
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
+    let fd = rustix::fs::open(path, flags, Mode::empty()).map_err(Error::from)?;
+    let st = rustix::fs::fstat(&fd).map_err(Error::from)?;
+    if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    if st.st_size as u64 > max {
+        return Err(Error::new(ErrorKind::InvalidData, "file too large"));
+    }
+    let mut text = String::new();
+    std::fs::File::from(fd).take(max + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > max {
+        return Err(Error::new(ErrorKind::InvalidData, "file too large"));
+    }
+    Ok(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,7 +39,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use hearth_domain::ReturnCode;
 
 pub use error::{HostError, Result};
-pub use files::PasswdEntry;
+pub use files::{PasswdEntry, read_regular_file};
 pub use password::{hash_password, verify_password};
 
 use cmd::{CHATTR, CHPASSWD, GROUPDEL, USERADD, USERDEL, USERMOD, run};

@@ -108,25 +108,40 @@ pub fn push_json_member(out: &mut String, key: &str, value: &str) {
 /// row, so they become spaces.
 pub fn plain_field(s: &str) -> String {
     if s.contains(['\t', '\n', '\r']) {
-        s.replace(['\t', '\n', '\r'], " ")
+        escape_controls(&s.replace(['\t', '\n', '\r'], " ")).into_owned()
     } else {
-        s.to_string()
+        escape_controls(s).into_owned()
     }
 }
+
+/// Control characters are written escaped in every text format (`\e`, `\x01`…): a value
+/// stored before they were refused, or echoed from a request, cannot drive the terminal that
+/// shows a list.
+pub use hearth_domain::text::escape_controls;
 
 /// A CSV field as Hestia writes it unquoted: quoted (RFC 4180) only when it has to be.
 pub fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         csv_quoted(s)
     } else {
-        s.to_string()
+        escape_controls(s).into_owned()
     }
 }
 
 /// A CSV field that Hestia always wraps in double quotes; inner quotes are doubled (Hestia does
-/// not, which breaks the row).
+/// not, which breaks the row). Line breaks stay (quoted, they are part of the field); other
+/// control characters are escaped.
 pub fn csv_quoted(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
+    let mut v = String::with_capacity(s.len() + 2);
+    for part in s.split_inclusive(['\n', '\r']) {
+        let (text, brk) = match part.char_indices().last() {
+            Some((i, c)) if c == '\n' || c == '\r' => (&part[..i], &part[i..]),
+            _ => (part, ""),
+        };
+        v.push_str(&escape_controls(text));
+        v.push_str(brk);
+    }
+    format!("\"{}\"", v.replace('"', "\"\""))
 }
 
 /// `column -t`: the cells of each row left-aligned into columns separated by two spaces. Every
@@ -138,15 +153,15 @@ pub fn column_t(rows: &[Vec<String>]) -> String {
     let mut widths = vec![0usize; ncols];
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
-            widths[i] = widths[i].max(display_width(cell));
+            widths[i] = widths[i].max(display_width(&escape_controls(cell)));
         }
     }
     let mut out = String::new();
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
-            out.push_str(cell);
+            out.push_str(&escape_controls(cell));
             if i + 1 < ncols {
-                let pad = widths[i] - display_width(cell) + 2;
+                let pad = widths[i] - display_width(&escape_controls(cell)) + 2;
                 out.extend(std::iter::repeat_n(' ', pad));
             }
         }
@@ -175,6 +190,7 @@ fn display_width(s: &str) -> usize {
 
 /// `KEY:<pad>value` lines of the shell format, the key padded to `width` columns.
 pub fn shell_line(out: &mut String, key: &str, width: usize, value: &str) {
+    let value = escape_controls(value);
     let _ = writeln!(out, "{key:<width$}{value}");
 }
 
@@ -189,6 +205,18 @@ mod tests {
         assert_eq!(json_str("bücher"), "\"bücher\"");
         assert_eq!(json_str_array(["a", "b"]), "[\"a\", \"b\"]");
         assert_eq!(json_str_array([]), "[]");
+    }
+
+    #[test]
+    fn text_formats_escape_control_characters() {
+        assert_eq!(plain_field("Bob\u{1b}[31m\tx"), "Bob\\e[31m x");
+        assert_eq!(csv_field("a\u{1b}b"), "a\\eb");
+        assert_eq!(csv_field("a\u{1b},\"\nb"), "\"a\\e,\"\"\nb\"");
+        let mut out = String::new();
+        shell_line(&mut out, "NAME:", 8, "x\r\u{1b}[2J");
+        assert_eq!(out, "NAME:   x\\r\\e[2J\n");
+        let t = column_t(&[vec!["a\u{1b}".into(), "b".into()], vec!["ccc".into(), "d".into()]]);
+        assert_eq!(t, "a\\e  b\nccc  d\n");
     }
 
     #[test]

@@ -46,7 +46,7 @@ impl Tx<'_> {
             .execute(
                 "INSERT INTO dns_cluster_hosts(host, ord, conf) VALUES (?1, (SELECT coalesce(max(ord), 0) + 1 FROM dns_cluster_hosts), ?2) \
                  ON CONFLICT(host) DO UPDATE SET conf = excluded.conf",
-                params![host, conf.to_json()],
+                params![host, crate::stored(conf)?],
             )
             .map_err(store_err)?;
         Ok(())

@@ -48,7 +48,7 @@ impl Tx<'_> {
             .execute(
                 "INSERT INTO dns_domains(domain, user, ord, conf) VALUES (?1, ?2, (SELECT coalesce(max(ord), 0) + 1 FROM dns_domains), ?3) \
                  ON CONFLICT(domain) DO UPDATE SET conf = excluded.conf, user = excluded.user",
-                params![domain, user, conf.to_json()],
+                params![domain, user, crate::stored(conf)?],
             )
             .map_err(store_err)?;
         Ok(())
@@ -89,7 +89,7 @@ impl Tx<'_> {
             .execute(
                 "INSERT INTO dns_records(domain, id, conf) VALUES (?1, ?2, ?3) \
                  ON CONFLICT(domain, id) DO UPDATE SET conf = excluded.conf",
-                params![domain, id, conf.to_json()],
+                params![domain, id, crate::stored(conf)?],
             )
             .map_err(store_err)?;
         Ok(())

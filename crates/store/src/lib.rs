@@ -26,6 +26,28 @@ pub use cluster::QueuedOp;
 pub use schema::SCHEMA_VERSION;
 
 /// A store failure as a Hestia error (E_DISK: the panel's own storage failed).
+/// A record as stored: its JSON, once no value holds a control character (the validators
+/// refuse them first, with the message of the argument; this is the backstop for every path
+/// into the store — commands, the import — so that no file rendered from the store, log line or
+/// screen ever gets one). Failure: `invalid <key> format :: <value>` (E_INVALID).
+pub fn stored(conf: &Record) -> Result<String> {
+    for (k, v) in conf.iter() {
+        clean_value(k, v)?;
+    }
+    Ok(conf.to_json())
+}
+
+/// [`stored`] for one value.
+pub fn clean_value(key: &str, value: &str) -> Result<()> {
+    if hearth_domain::text::has_control(value) || hearth_domain::text::has_control(key) {
+        return Err(HearthError::invalid(format!(
+            "invalid {} format :: {value}",
+            key.to_ascii_lowercase()
+        )));
+    }
+    Ok(())
+}
+
 pub fn store_err(e: rusqlite::Error) -> HearthError {
     HearthError::new(ReturnCode::Disk, format!("store failure: {e}"))
 }
@@ -409,6 +431,7 @@ impl<'a> Tx<'a> {
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        clean_value(key, value)?;
         self.tx()
             .execute(
                 "INSERT INTO settings(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -443,7 +466,7 @@ impl<'a> Tx<'a> {
         self.tx()
             .execute(
                 "INSERT INTO packages(name, conf, mtime) VALUES (?1, ?2, ?3) ON CONFLICT(name) DO UPDATE SET conf = excluded.conf, mtime = excluded.mtime",
-                params![name, conf.to_json(), mtime],
+                params![name, stored(conf)?, mtime],
             )
             .map_err(store_err)?;
         Ok(())
@@ -546,7 +569,7 @@ impl<'a> Tx<'a> {
         self.tx()
             .execute(
                 "INSERT INTO users(name, ord, conf) VALUES (?1, (SELECT coalesce(max(ord), 0) + 1 FROM users), ?2)",
-                params![name, conf.to_json()],
+                params![name, stored(conf)?],
             )
             .map_err(store_err)?;
         Ok(())
@@ -557,7 +580,7 @@ impl<'a> Tx<'a> {
             .tx()
             .execute(
                 "UPDATE users SET conf = ?2 WHERE name = ?1",
-                params![name, conf.to_json()],
+                params![name, stored(conf)?],
             )
             .map_err(store_err)?;
         if n == 0 {
@@ -622,6 +645,9 @@ impl<'a> Tx<'a> {
     }
 
     pub fn insert_access_key(&self, k: &AccessKey) -> Result<()> {
+        clean_value("comment", &k.comment)?;
+        clean_value("permissions", &k.permissions)?;
+        clean_value("ip", &k.ips)?;
         self.tx()
             .execute(
                 "INSERT INTO access_keys(id, user, secret_sha256, permissions, comment, time, date, expires_at, ips) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -759,7 +785,15 @@ impl<'a> Tx<'a> {
         self.tx()
             .execute(
                 "INSERT OR REPLACE INTO history(user, id, date, time, level, category, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![user, e.id, e.date, e.time, e.level, e.category, e.message],
+                params![
+                    user,
+                    e.id,
+                    hearth_domain::text::escape_controls(&e.date),
+                    hearth_domain::text::escape_controls(&e.time),
+                    hearth_domain::text::escape_controls(&e.level),
+                    hearth_domain::text::escape_controls(&e.category),
+                    hearth_domain::text::escape_controls(&e.message)
+                ],
             )
             .map_err(store_err)?;
         Ok(())

@@ -358,7 +358,8 @@ pub fn set_value(ctx: &mut Ctx<'_, '_>, key: &str, value: &str) -> Result<(), He
             "Invalid value contains qoutes (\" or ' or | ) :: {value}"
         )));
     }
-    if value.contains(['\n', '\r']) {
+    // A line break, and (deviation) any other control character.
+    if hearth_domain::text::has_control(value) {
         return Err(HearthError::invalid(format!("invalid value format :: {value}")));
     }
     if key == "ROOT_USER" && !ctx.tx.user_exists(value)? {

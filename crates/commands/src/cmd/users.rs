@@ -156,6 +156,8 @@ pub fn add_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthErro
     if ctx.tx.user_exists(user)? || ctx.host.account(user)?.is_some() {
         return Err(HearthError::exists(format!("user {user} exists")));
     }
+    // A private store left by a user of this name deleted before hearth removed them.
+    crate::tmpfile::remove_store(ctx.home, user)?;
     // compat: Hestia accepts any password here (even empty); hearth applies its own rule.
     check(Kind::Password, password)?;
     if password.is_empty() {
@@ -230,6 +232,9 @@ pub fn delete_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthE
     ctx.history("system", "Info", "Users", &format!("User deleted (User: {user})."))?;
     crate::cmd::dns::unpublish_user(ctx, user, &zones)?;
     ctx.host.delete_account(user)?;
+    // Its private temporary files (v-make-tmp-file) go too: a later user of the same name
+    // must not read them.
+    crate::tmpfile::remove_store(ctx.home, user)?;
     Ok(String::new())
 }
 
@@ -452,10 +457,25 @@ pub fn change_config_value(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
 // ------------------------------------------------------------------------------------ check / get
 
 pub fn check_password(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
     let password = &crate::tmpfile::password_arg(ctx, args.s(1));
-    let ip = args.get(2).unwrap_or("127.0.0.1");
-    let return_hash = !args.s(3).is_empty();
+    verify_password(
+        ctx,
+        args.s(0),
+        password,
+        args.get(2).unwrap_or("127.0.0.1"),
+        !args.s(3).is_empty(),
+    )
+}
+
+/// `v-check-user-password USER PASSWORD IP [RETURN_HASH]` once the password is known (taken
+/// literally: the API's legacy login never reads it as a file name).
+pub fn verify_password(
+    ctx: &mut Ctx<'_, '_>,
+    user: &str,
+    password: &str,
+    ip: &str,
+    return_hash: bool,
+) -> Result<String, HearthError> {
     check(Kind::User, user)?;
     check(Kind::Ip46, ip)?;
     let mismatch = |ctx: &Ctx<'_, '_>| {

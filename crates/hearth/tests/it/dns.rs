@@ -594,7 +594,7 @@ fn bad_input_changes_nothing() {
         (
             &["v-add-dns-record", "admin", "example.com", "t", "TXT", "two\nlines"],
             2,
-            "Error: invalid value :: \"two\nlines\"\n",
+            "Error: invalid value :: \"two\\nlines\"\n",
         ),
         (
             &["v-add-dns-record", "admin", "nosuch.com", "w", "A", "192.0.2.9"],

@@ -1,15 +1,16 @@
 //! One integration-test binary: each test gets its own HEARTH_HOME and sandbox host-root and
 //! runs the real `hearth` binary.
 
+mod adversarial;
 mod api_bats;
-mod api_matrix;
+pub mod api_matrix;
 mod bad_input;
 mod cluster;
 mod concurrency;
 mod crash;
 mod dns;
 mod dns_bind;
-mod freshness;
+pub mod freshness;
 mod golden;
 mod injection;
 mod keys;
