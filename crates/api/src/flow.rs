@@ -197,6 +197,7 @@ impl Endpoint {
             user: key_user,
             root: is_root,
             ip: ip.to_string(),
+            key: Some(access_key.to_string()),
         };
         drop(settings);
         let Some(spec) = engine::read_command(cmd) else {
@@ -290,6 +291,7 @@ impl Endpoint {
             user: root.clone(),
             root: true,
             ip: ip.to_string(),
+            key: None,
         };
         if cmd == hearth_commands::catalogue::MAKE_TMP_FILE {
             self.make_tmp_file(&root, &args);

@@ -19,7 +19,14 @@ pub enum Caller {
     /// `hearth v-…` on the command line (root on the host).
     Cli,
     /// An authenticated API request, acting for `user` (`root` when that is the ROOT_USER).
-    Api { user: String, root: bool, ip: String },
+    /// `key` is the ID of the access key that authenticated it (`None` in the legacy flow:
+    /// the root password or a legacy key); a key made through a key stays within that key.
+    Api {
+        user: String,
+        root: bool,
+        ip: String,
+        key: Option<String>,
+    },
 }
 
 impl Caller {

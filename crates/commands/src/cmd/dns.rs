@@ -498,45 +498,52 @@ fn template_exists(template: &str) -> Result<(), HearthError> {
     }
 }
 
-/// The public-suffix list Debian ships (package `publicsuffix`); Hestia downloads the same list.
-const PUBLIC_SUFFIX_LIST: &str = "/usr/share/publicsuffix/public_suffix_list.dat";
-
-/// Whether `suffix` is a line of the public-suffix list (false when there is no list).
-fn public_suffix(suffix: &str) -> bool {
-    static LIST: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    LIST.get_or_init(|| std::fs::read_to_string(PUBLIC_SUFFIX_LIST).ok())
-        .as_deref()
-        .is_some_and(|text| text.lines().any(|l| l == suffix))
-}
-
-/// Hestia's `get_base_domain`: the last two labels, or three when the last two are a public
-/// suffix whose last label is one too (`example.co.uk`).
-fn base_domain(domain: &str) -> String {
-    let text = idn_to_unicode(domain).unwrap_or_else(|| domain.to_string());
-    let labels: Vec<&str> = text.split('.').collect();
-    let tail = |n: usize| labels[labels.len().saturating_sub(n)..].join(".");
-    let (one, two) = (tail(1), tail(2));
-    if public_suffix(&one) && public_suffix(&two) && labels.len() >= 3 {
-        tail(3)
-    } else {
-        two
+/// The rules every command that creates a zone applies (`v-add-dns-domain`,
+/// `v-insert-dns-domain`): [`zone_name_allowed`] with the format checks, then
+/// [`parent_zones_owner`] before anything is written.
+///
+/// A zone is never a public suffix (`com`, `co.uk`; the ICANN section of the shipped list, the
+/// special-use names such as `test`, any single label): E_INVALID, `invalid domain format :: D`.
+/// Hestia accepts them (a user's `com` zone answers for every `.com` name this server resolves).
+pub fn zone_name_allowed(domain: &str) -> Result<(), HearthError> {
+    if hearth_domain::psl::is_public_suffix(domain) {
+        return Err(HearthError::invalid(format!("invalid domain format :: {domain}")));
     }
+    Ok(())
 }
 
-/// `is_base_domain_owner` (DNS zones only: hearth has no web or mail domains yet): with
+/// Hestia's `is_base_domain_owner` (DNS zones only: hearth has no web or mail domains yet): with
 /// `ENFORCE_SUBDOMAIN_OWNERSHIP=yes`, a sub-domain of a zone that belongs to another user is
-/// refused (E_EXISTS).
-fn base_domain_owner(ctx: &Ctx<'_, '_>, user: &str, domain: &str) -> Result<(), HearthError> {
+/// refused (E_EXISTS, `Unable to add D. P belongs to a different user`).
+///
+/// deviation: Hestia looks at the base domain only (its last two or three labels); hearth looks
+/// at every parent between the domain and its public suffix, from the registrable domain down
+/// (so `a.shop.example.com` is refused when another user holds the zone `shop.example.com`),
+/// in the name's ASCII and Unicode forms, with the shipped public-suffix list.
+pub fn parent_zones_owner(ctx: &Ctx<'_, '_>, user: &str, domain: &str) -> Result<(), HearthError> {
     if ctx.tx.setting("ENFORCE_SUBDOMAIN_OWNERSHIP")?.as_deref() != Some("yes") {
         return Ok(());
     }
-    let base = base_domain(domain);
-    match ctx.tx.dns_domain(&base)? {
-        Some((owner, _)) if owner != user => Err(HearthError::exists(format!(
-            "Unable to add {domain}. {base} belongs to a different user"
-        ))),
-        _ => Ok(()),
+    let mut forms = vec![domain.to_string()];
+    for other in [idn_to_ascii(domain), idn_to_unicode(domain)].into_iter().flatten() {
+        if !forms.contains(&other) {
+            forms.push(other);
+        }
     }
+    let parents: Vec<Vec<&str>> = forms.iter().map(|f| hearth_domain::psl::parents(f)).collect();
+    let depth = parents.iter().map(Vec::len).max().unwrap_or(0);
+    for i in 0..depth {
+        for parent in parents.iter().filter_map(|p| p.get(i)) {
+            if let Some((owner, _)) = ctx.tx.dns_domain(parent)?
+                && owner != user
+            {
+                return Err(HearthError::exists(format!(
+                    "Unable to add {domain}. {parent} belongs to a different user"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A year from `date` (`YYYY-MM-DD`), as `date +%F -d "+ 1 year"` gives it (29 February
@@ -778,6 +785,7 @@ pub fn add_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
     if domain.is_empty() {
         return Err(HearthError::invalid("invalid domain format :: "));
     }
+    zone_name_allowed(&domain)?;
     if ip.is_empty() {
         return Err(HearthError::invalid("invalid ip :: "));
     }
@@ -814,7 +822,7 @@ pub fn add_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
     common::package_room(&user_rec, "DNS_DOMAINS", u64::try_from(zones).unwrap_or(0))?;
     let template = user_rec.get("DNS_TEMPLATE").to_string();
     template_exists(&template)?;
-    base_domain_owner(ctx, user, &domain)?;
+    parent_zones_owner(ctx, user, &domain)?;
     let mut ns: Vec<String> = Vec::with_capacity(8);
     for (i, name) in NS_NAMES.iter().enumerate() {
         let v = ns_arg(args.s(3 + i));
@@ -1611,11 +1619,23 @@ pub fn insert_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, H
         return Err(HearthError::new(ReturnCode::Args, "Domain name missing from DATA"));
     }
     check(Kind::Domain, &domain)?;
+    zone_name_allowed(&domain)?;
     let existing = ctx.tx.dns_domain(&domain)?;
     match &existing {
         // A domain is unique on the server: another user's zone is never replaced.
         Some((owner, _)) if flush == "no" || owner != user => {
             return Err(HearthError::exists(format!("DNS domain {domain} exists")));
+        }
+        // A new zone obeys v-add-dns-domain's parent rule; replacing the user's own zone
+        // creates no name (refusing it would wedge a cluster's sync of an older zone).
+        None => {
+            // As v-add-dns-domain: the name in its other form (ASCII or Unicode) is taken too.
+            for other in [idn_to_ascii(&domain), idn_to_unicode(&domain)].into_iter().flatten() {
+                if other != domain && ctx.tx.dns_domain(&other)?.is_some() {
+                    return Err(HearthError::exists(format!("DNS domain {other} exists")));
+                }
+            }
+            parent_zones_owner(ctx, user, &domain)?;
         }
         _ => {}
     }

@@ -6,7 +6,7 @@
 //! SHA-256 digests; checks compare digests in constant time.
 
 use super::common::{self, demo_mode, format_arg_or_shell, strict_format};
-use crate::engine::{Args, Ctx};
+use crate::engine::{Args, Caller, Ctx};
 use crate::profiles::{self, cleanup};
 use crate::util::{self, KEY_ID_ALPHABET, LEGACY_ALPHABET, SECRET_ALPHABET, ct_eq, sha256};
 use hearth_domain::validate::{Kind, check};
@@ -117,6 +117,111 @@ pub fn key_allows(home: &crate::home::Home, key: &AccessKey, root: &str, command
     })
 }
 
+// ------------------------------------------------------------------------------------ keys made through keys
+
+/// The access key an API call was authenticated with (`None` for the CLI and the legacy flow),
+/// as stored now. A key deleted since the call was authenticated grants nothing.
+fn calling_key(ctx: &Ctx<'_, '_>) -> Result<Option<AccessKey>, HearthError> {
+    let Caller::Api { key: Some(id), .. } = ctx.caller else {
+        return Ok(None);
+    };
+    match ctx.tx.access_key(id)? {
+        Some(k) => Ok(Some(k)),
+        None => Err(HearthError::new(
+            ReturnCode::Forbidden,
+            format!("key {id} doesn't exist"),
+        )),
+    }
+}
+
+/// Whether a permission list is the root user's "everything" (empty, or holding `*`).
+fn all_commands(perms: &[String]) -> bool {
+    perms.is_empty() || perms.iter().any(|p| p == "*")
+}
+
+/// Whether `key` may run every command: the root user's key with an empty list or `*`.
+fn full_access(key: &AccessKey, root: &str) -> bool {
+    key.user == root && all_commands(&cleanup(&key.permissions))
+}
+
+/// An address-list entry (an address or a CIDR range) as a range.
+fn ip_range(entry: &str) -> Option<ipnet::IpNet> {
+    match entry.parse::<std::net::IpAddr>() {
+        Ok(a) => Some(ipnet::IpNet::from(a)),
+        Err(_) => entry.parse::<ipnet::IpNet>().ok(),
+    }
+}
+
+/// Whether every address `entry` allows is allowed by one entry of `list` (an empty `list`
+/// allows every address).
+pub fn ip_within(entry: &str, list: &str) -> bool {
+    if list.is_empty() {
+        return true;
+    }
+    let Some(inner) = ip_range(entry) else {
+        return false;
+    };
+    list.split(',').filter_map(ip_range).any(|outer| outer.contains(&inner))
+}
+
+/// A key made through a key gets at most its creator's permissions, expiry and addresses
+/// (E_FORBIDDEN otherwise, nothing clamped: the caller learns what it asked for is refused):
+/// * every command of every profile of the new key is one the creator may run (a creator
+///   with the root user's `*` may give anything; "everything" needs such a creator);
+/// * a creator with an expiry makes keys that expire no later than it (no expiry is refused);
+/// * a creator bound to addresses makes keys bound within them (an empty list, "anywhere", is
+///   refused; each entry must lie inside one of the creator's entries).
+pub fn within_creator(
+    home: &crate::home::Home,
+    creator: &AccessKey,
+    root: &str,
+    perms: &[String],
+    expires_at: Option<i64>,
+    ips: &str,
+) -> Result<(), HearthError> {
+    let id = &creator.id;
+    let refuse = |msg: String| Err(HearthError::new(ReturnCode::Forbidden, msg));
+    if !full_access(creator, root) {
+        if all_commands(perms) {
+            return refuse(format!("Key {id} can't make a key with access to every command"));
+        }
+        for p in perms {
+            let commands = profiles::load(home, p).map(|prof| prof.commands).unwrap_or_default();
+            if let Some(c) = commands.iter().find(|c| !key_allows(home, creator, root, c)) {
+                return refuse(format!(
+                    "Key {id} can't grant API {p}: it doesn't have permission to run the command {c}"
+                ));
+            }
+        }
+    }
+    if let Some(limit) = creator.expires_at {
+        match expires_at {
+            Some(t) if t <= limit => {}
+            _ => {
+                return refuse(format!(
+                    "Key {id} expires at {}: a key made with it must expire no later",
+                    format_expiry(Some(limit))
+                ));
+            }
+        }
+    }
+    if !creator.ips.is_empty() {
+        if ips.is_empty() {
+            return refuse(format!(
+                "Key {id} is limited to {}: a key made with it must be too",
+                creator.ips
+            ));
+        }
+        if let Some(outside) = ips.split(',').find(|e| !ip_within(e, &creator.ips)) {
+            return refuse(format!(
+                "Key {id} is limited to {}: {outside} is outside them",
+                creator.ips
+            ));
+        }
+    }
+    Ok(())
+}
+
 // ------------------------------------------------------------------------------------ add
 
 pub fn add_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
@@ -151,6 +256,9 @@ pub fn add_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
         if prof.role != "user" && user != root {
             return Err(HearthError::invalid("Only the admin can run this API"));
         }
+    }
+    if let Some(creator) = calling_key(ctx)? {
+        within_creator(ctx.home, &creator, &root, &perms, expires_at, &ips)?;
     }
     let id = loop {
         let id = util::random_string(KEY_ID_ALPHABET, ID_LEN)?;
@@ -523,6 +631,20 @@ pub fn list_api(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthErro
 
 pub fn generate_api_key(ctx: &mut Ctx<'_, '_>, _args: &Args) -> Result<String, HearthError> {
     demo_mode(ctx)?;
+    // A legacy key acts as the root user for every command, forever, from anywhere: only a
+    // key with all of that may make one.
+    if let Some(creator) = calling_key(ctx)? {
+        let root = ctx.root_user()?;
+        if !full_access(&creator, &root) || creator.expires_at.is_some() || !creator.ips.is_empty() {
+            return Err(HearthError::new(
+                ReturnCode::Forbidden,
+                format!(
+                    "Key {} can't make a legacy API key: it would outlast the key's permissions, expiry or addresses",
+                    creator.id
+                ),
+            ));
+        }
+    }
     let key = loop {
         let k = util::random_string(LEGACY_ALPHABET, LEGACY_LEN)?;
         if !ctx.tx.legacy_key_exists(&sha256(k.as_bytes()))? {
@@ -566,4 +688,106 @@ pub fn revoke_api_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
     // compat: Hestia writes the revoked key into the log; hearth does not.
     ctx.history("system", "Info", "System", "System API key revoked.")?;
     Ok(String::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn home_with(profiles: &[(&str, &str)]) -> (tempfile::TempDir, crate::home::Home) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("conf")).expect("conf");
+        std::fs::create_dir_all(dir.path().join("data/api")).expect("api");
+        std::fs::write(dir.path().join("conf/hearth.toml"), "host_root = \"/nonexistent\"\n").expect("toml");
+        for (name, text) in profiles {
+            std::fs::write(dir.path().join("data/api").join(name), text).expect("profile");
+        }
+        let home = crate::home::Home::open(dir.path()).expect("home");
+        (dir, home)
+    }
+
+    fn key(user: &str, perms: &str, expires_at: Option<i64>, ips: &str) -> AccessKey {
+        AccessKey {
+            id: "CREATORxxxxxxxxxxxxx".into(),
+            user: user.into(),
+            secret_sha256: Vec::new(),
+            permissions: perms.into(),
+            comment: String::new(),
+            time: String::new(),
+            date: String::new(),
+            expires_at,
+            ips: ips.into(),
+        }
+    }
+
+    fn perms(list: &str) -> Vec<String> {
+        cleanup(list)
+    }
+
+    #[test]
+    fn addresses_within_addresses() {
+        assert!(ip_within("127.0.0.1", "127.0.0.1"));
+        assert!(ip_within("127.0.0.1", "127.0.0.0/8"));
+        assert!(ip_within("10.1.0.0/16", "10.0.0.0/8,192.0.2.1"));
+        assert!(ip_within("10.0.0.0/8", "10.0.0.0/8"));
+        assert!(ip_within("2001:db8::1", "2001:db8::/32"));
+        assert!(ip_within("192.0.2.7", ""), "no list: anywhere");
+        assert!(!ip_within("127.0.0.0/8", "127.0.0.1"), "a wider range");
+        assert!(!ip_within("127.0.0.2", "127.0.0.1"));
+        assert!(!ip_within("0.0.0.0/0", "127.0.0.1"));
+        assert!(!ip_within("::1", "127.0.0.1"), "another family");
+        assert!(!ip_within("garbage", "127.0.0.1"));
+    }
+
+    #[test]
+    fn permissions_stay_within_the_creator() {
+        let (_d, home) = home_with(&[
+            (
+                "maker",
+                "ROLE='admin'\nCOMMANDS='v-add-access-key,v-list-users,v-list-user'\n",
+            ),
+            ("lister", "ROLE='user'\nCOMMANDS='v-list-user'\n"),
+            ("wider", "ROLE='user'\nCOMMANDS='v-list-user,v-delete-user'\n"),
+        ]);
+        let limited = key("admin", "maker", None, "");
+        let ok = |k: &AccessKey, p: &str| within_creator(&home, k, "admin", &perms(p), None, "");
+        assert!(ok(&limited, "lister").is_ok());
+        assert!(ok(&limited, "maker").is_ok(), "its own profile");
+        let e = ok(&limited, "wider").expect_err("wider");
+        assert_eq!(e.code, ReturnCode::Forbidden);
+        assert!(e.message.contains("v-delete-user"), "{}", e.message);
+        assert!(ok(&limited, "*").is_err(), "everything");
+        assert!(ok(&limited, "").is_err(), "the root user's empty list is everything");
+        assert!(ok(&limited, "lister,wider").is_err());
+        // The root user's `*` key (or empty list) may give anything.
+        for full in ["*", ""] {
+            let root = key("admin", full, None, "");
+            assert!(ok(&root, "*").is_ok());
+            assert!(ok(&root, "wider").is_ok());
+        }
+        // Another user's `*` is no wildcard.
+        assert!(ok(&key("bob", "*", None, ""), "lister").is_err());
+    }
+
+    #[test]
+    fn expiry_and_addresses_stay_within_the_creator() {
+        let (_d, home) = home_with(&[]);
+        let k = key("admin", "*", Some(10_000), "127.0.0.1,10.0.0.0/8");
+        let check = |exp: Option<i64>, ips: &str| within_creator(&home, &k, "admin", &perms("*"), exp, ips);
+        assert!(check(Some(10_000), "127.0.0.1").is_ok());
+        assert!(check(Some(5_000), "10.2.0.0/16,127.0.0.1").is_ok());
+        for (exp, ips) in [
+            (None, "127.0.0.1"),
+            (Some(10_001), "127.0.0.1"),
+            (Some(5_000), ""),
+            (Some(5_000), "127.0.0.0/8"),
+            (Some(5_000), "127.0.0.1,192.0.2.1"),
+        ] {
+            let e = check(exp, ips).expect_err("outside the creator");
+            assert_eq!(e.code, ReturnCode::Forbidden, "{exp:?} {ips}");
+        }
+        // An unlimited creator limits nothing.
+        let free = key("admin", "*", None, "");
+        assert!(within_creator(&home, &free, "admin", &perms("*"), None, "").is_ok());
+    }
 }

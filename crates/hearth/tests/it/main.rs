@@ -18,6 +18,7 @@ mod lifecycle;
 mod matrix;
 mod scale;
 pub mod serve;
+mod sibling_rules;
 mod soak;
 mod support;
 mod timing;
