@@ -134,6 +134,15 @@ fn calling_key(ctx: &Ctx<'_, '_>) -> Result<Option<AccessKey>, HearthError> {
     }
 }
 
+/// Whether the caller may run every command: the CLI, the legacy flow (the root user's
+/// password or a legacy key), or an access key of the root user with `*` (or an empty list).
+pub fn caller_has_full_access(ctx: &Ctx<'_, '_>) -> Result<bool, HearthError> {
+    match calling_key(ctx)? {
+        None => Ok(true),
+        Some(k) => Ok(full_access(&k, &ctx.root_user()?)),
+    }
+}
+
 /// Whether a permission list is the root user's "everything" (empty, or holding `*`).
 fn all_commands(perms: &[String]) -> bool {
     perms.is_empty() || perms.iter().any(|p| p == "*")

@@ -304,6 +304,14 @@ pub fn change_password(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hea
     }
     check(Kind::Password, password)?;
     demo_mode(ctx)?;
+    if user == ctx.root_user()? && !crate::cmd::keys::caller_has_full_access(ctx)? {
+        // The root user's password opens the legacy login with every command: a key limited
+        // to some commands (the shipped `billing` profile has this one) must not gain them all.
+        return Err(HearthError::new(
+            ReturnCode::Forbidden,
+            format!("the password of the root user {user} can be changed only with a key that may run every command"),
+        ));
+    }
     let hash = hearth_host::hash_password(password)?;
     rec.set("RKEY", crate::util::random_string(crate::util::KEY_ID_ALPHABET, 16)?);
     rec.set("MD5", hash.as_str());
