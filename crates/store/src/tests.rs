@@ -331,10 +331,15 @@ fn a_new_change_replaces_the_queued_row_of_the_same_operation() {
         .iter()
         .map(|o| (o.seq, o.op.as_str(), o.attempts, o.next_at, o.last_error.as_str()))
         .collect();
-    assert_eq!(rows, [(b, "zone b.test", 0, 0, ""), (a2, "zone a.test", 0, 0, "refused")]);
+    assert_eq!(
+        rows,
+        [(b, "zone b.test", 0, 0, ""), (a2, "zone a.test", 0, 0, "refused")]
+    );
     // A pusher that was sending the old row finds it gone: the new row stays.
     store.write(|tx| tx.finish_cluster_op(a)).expect("finish old");
-    store.write(|tx| tx.retry_cluster_op(a, 500, "late")).expect("retry old");
+    store
+        .write(|tx| tx.retry_cluster_op(a, 500, "late"))
+        .expect("retry old");
     let q = store.read(|tx| tx.cluster_queue(None)).expect("q");
     assert_eq!(q.len(), 2);
     assert_eq!((q[1].seq, q[1].next_at, q[1].last_error.as_str()), (a2, 0, "refused"));
