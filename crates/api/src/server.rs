@@ -365,7 +365,10 @@ where
 }
 
 /// The DNS cluster's pusher: every quarter second, when the panel is a cluster master and something
-/// is queued, push it (blocking network calls, on a thread of its own).
+/// is queued, push what is due (blocking network calls, on a thread of its own), taking turns
+/// with `v-update-sys-queue dns-cluster`. What cannot be sent waits with a growing delay (see
+/// `cluster::drain`); each change of state is reported once, to stderr and `log/error.log`,
+/// never on every pass.
 struct ClusterWorker {
     stop: Arc<std::sync::atomic::AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -381,12 +384,22 @@ impl ClusterWorker {
 }
 
 fn cluster_worker(home: hearth_commands::Home) -> ClusterWorker {
+    use hearth_commands::cmd::cluster;
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = stop.clone();
     let thread = std::thread::Builder::new()
         .name("hearth-cluster".into())
         .spawn(move || {
             let mut store = None;
+            // The last error of the pass itself (the store, the lock), printed when it changes.
+            let mut last_error = String::new();
+            let mut report = |result: Result<(), hearth_domain::HearthError>| {
+                let message = result.err().map(|e| e.message).unwrap_or_default();
+                if !message.is_empty() && message != last_error {
+                    eprintln!("hearth: DNS cluster queue: {message}");
+                }
+                last_error = message;
+            };
             while !flag.load(Ordering::Relaxed) {
                 std::thread::sleep(std::time::Duration::from_millis(250));
                 if store.is_none() {
@@ -401,14 +414,24 @@ fn cluster_worker(home: hearth_commands::Home) -> ClusterWorker {
                 if !busy {
                     continue;
                 }
-                let now = hearth_commands::util::Now::current().unix;
-                match hearth_commands::cmd::cluster::drain(s, now) {
-                    Ok(d) if d.pushed + d.failed > 0 => {
-                        eprintln!("hearth: DNS cluster: {} pushed, {} failed (kept)", d.pushed, d.failed)
+                let _turn = match cluster::PushTurn::try_take(&home) {
+                    Ok(Some(turn)) => turn,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        report(Err(e));
+                        continue;
                     }
-                    Ok(_) => {}
-                    Err(e) => eprintln!("hearth: DNS cluster queue: {}", e.message),
-                }
+                };
+                let now = hearth_commands::util::Now::current();
+                report(cluster::drain(s, now.unix).map(|d| {
+                    for e in &d.events {
+                        eprintln!("hearth: {e}");
+                    }
+                    cluster::log_events(&home, &now, &d.events);
+                    if d.pushed > 0 {
+                        eprintln!("hearth: DNS cluster: {} pushed", d.pushed);
+                    }
+                }));
             }
         })
         .ok();

@@ -1,21 +1,40 @@
 //! The DNS cluster's master side: remote hosts (a record per host: `PORT HASH USER PASSWORD
 //! DNS_USER TYPE SUSPENDED FINGERPRINT TIME DATE`) and the durable queue of operations to push
-//! to each, oldest first. An operation stays queued until its host accepted it.
+//! to each, oldest first. An operation stays queued until its host accepted it (or a full sync
+//! or the host's removal makes it moot).
+//!
+//! Two kinds of waiting, kept apart: a host that does not answer waits as a whole
+//! ([`HostState`]: its queue keeps its order), and an operation that cannot be sent (refused
+//! by the host, or not buildable here) waits alone ([`QueuedOp::next_at`]), the others go on.
 
 use crate::{Result, Tx, rec, store_err};
 use hearth_domain::record::Record;
 use rusqlite::{OptionalExtension, params};
 
-/// One queued operation for one host.
+/// One queued operation for one host. There is at most one row per host and operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QueuedOp {
     pub seq: i64,
     pub host: String,
     /// The operation, as its producer encoded it.
     pub op: String,
+    /// Failed attempts of this operation itself (not those where the host did not answer).
     pub attempts: i64,
     /// Unix time before which it is not retried.
     pub next_at: i64,
+    /// Why it last failed ('' when it never did). Kept when a new change replaces the row, so
+    /// a failure that goes on is reported once, and its end is reported too.
+    pub last_error: String,
+}
+
+/// Whether a host answers: set when it did not, cleared when it accepts a push again.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HostState {
+    /// Unix time before which nothing is sent to it.
+    pub retry_at: i64,
+    /// Consecutive times it did not answer.
+    pub failures: i64,
+    /// Why, the last time ('' when it answers).
     pub last_error: String,
 }
 
@@ -61,15 +80,29 @@ impl Tx<'_> {
         Ok(n > 0)
     }
 
-    /// Queue `op` for `host` (in the transaction of the change it reflects).
-    pub fn enqueue_cluster_op(&self, host: &str, op: &str) -> Result<()> {
+    /// Queue `op` for `host` (in the transaction of the change it reflects) and return its
+    /// sequence number. An operation pushes the current state of what it names, so a row of
+    /// the same operation still queued is replaced: the new row goes last and is due at once
+    /// (a change may have fixed what failed), and keeps the old row's `last_error`. A pusher
+    /// that is sending the old row meanwhile finds it gone when it finishes, and the new row
+    /// stays for the state after this change.
+    pub fn enqueue_cluster_op(&self, host: &str, op: &str) -> Result<i64> {
+        let last_error: String = self
+            .one(
+                "DELETE FROM dns_cluster_queue WHERE host = ?1 AND op = ?2 RETURNING last_error",
+                params![host, op],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(store_err)?
+            .unwrap_or_default();
         self.tx()
             .execute(
-                "INSERT INTO dns_cluster_queue(host, op) VALUES (?1, ?2)",
-                params![host, op],
+                "INSERT INTO dns_cluster_queue(host, op, last_error) VALUES (?1, ?2, ?3)",
+                params![host, op, last_error],
             )
             .map_err(store_err)?;
-        Ok(())
+        Ok(self.tx().last_insert_rowid())
     }
 
     /// The queue, oldest first (of one host, or all).
@@ -104,12 +137,59 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Operation `seq` failed: keep it, retry no sooner than `next_at`.
+    /// Operation `seq` failed (it cannot be sent, whatever the others do): keep it, retry it
+    /// no sooner than `next_at`. Nothing happens when the row is gone (replaced meanwhile).
     pub fn retry_cluster_op(&self, seq: i64, next_at: i64, error: &str) -> Result<()> {
         self.tx()
             .execute(
                 "UPDATE dns_cluster_queue SET attempts = attempts + 1, next_at = ?2, last_error = ?3 WHERE seq = ?1",
                 params![seq, next_at, error],
+            )
+            .map_err(store_err)?;
+        Ok(())
+    }
+
+    /// Whether each host answers, by host (hosts that always did are absent).
+    pub fn cluster_host_states(&self) -> Result<std::collections::HashMap<String, HostState>> {
+        let mut st = self
+            .tx()
+            .prepare_cached(
+                "SELECT host, retry_at, failures, last_error FROM dns_cluster_hosts \
+                 WHERE failures > 0 OR retry_at > 0 OR last_error != ''",
+            )
+            .map_err(store_err)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    HostState {
+                        retry_at: r.get(1)?,
+                        failures: r.get(2)?,
+                        last_error: r.get(3)?,
+                    },
+                ))
+            })
+            .map_err(store_err)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(store_err)
+    }
+
+    /// `host` did not answer: nothing is sent to it before `retry_at`.
+    pub fn cluster_host_failed(&self, host: &str, retry_at: i64, error: &str) -> Result<()> {
+        self.tx()
+            .execute(
+                "UPDATE dns_cluster_hosts SET failures = failures + 1, retry_at = ?2, last_error = ?3 WHERE host = ?1",
+                params![host, retry_at, error],
+            )
+            .map_err(store_err)?;
+        Ok(())
+    }
+
+    /// `host` answers again.
+    pub fn cluster_host_answers(&self, host: &str) -> Result<()> {
+        self.tx()
+            .execute(
+                "UPDATE dns_cluster_hosts SET failures = 0, retry_at = 0, last_error = '' WHERE host = ?1",
+                [host],
             )
             .map_err(store_err)?;
         Ok(())

@@ -22,7 +22,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use cluster::QueuedOp;
+pub use cluster::{HostState, QueuedOp};
 pub use schema::SCHEMA_VERSION;
 
 /// A store failure as a Hestia error (E_DISK: the panel's own storage failed).

@@ -1,9 +1,9 @@
 //! Schema migrations. Entry N (1-based) brings the store from version N-1 to N. Never edit a
 //! released entry: add a new one.
 
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
-pub const MIGRATIONS: [&str; 5] = [
+pub const MIGRATIONS: [&str; 6] = [
     // v1: settings, packages, users, access keys, legacy keys, history.
     r#"
 CREATE TABLE settings (
@@ -113,5 +113,17 @@ ALTER TABLE history_v4 RENAME TO history;
     // (26 ms with 10,000 users); with this index it reads only the suspended ones.
     r#"
 CREATE INDEX users_suspended ON users(ord) WHERE instr(conf, '["SUSPENDED","yes"]') > 0;
+"#,
+    // v6: the DNS cluster queue goes on past what cannot be sent. A host that does not answer
+    // waits as a whole (its retry time and failure count, on the host); an operation the host
+    // refused, or that cannot be built, waits alone (its own retry time, on the queue row).
+    // Every queued operation pushes the current state of what it names, so one row per host
+    // and operation is enough: a new change replaces the row (older duplicates go here).
+    r#"
+ALTER TABLE dns_cluster_hosts ADD COLUMN retry_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE dns_cluster_hosts ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE dns_cluster_hosts ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
+DELETE FROM dns_cluster_queue WHERE seq NOT IN (SELECT max(seq) FROM dns_cluster_queue GROUP BY host, op);
+CREATE UNIQUE INDEX dns_cluster_queue_op ON dns_cluster_queue(host, op);
 "#,
 ];

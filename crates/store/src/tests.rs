@@ -309,6 +309,121 @@ fn cluster_queue_is_durable_and_ordered() {
 }
 
 #[test]
+fn a_new_change_replaces_the_queued_row_of_the_same_operation() {
+    let (_dir, mut store) = open();
+    let host = "ns2.example.net";
+    let (a, b) = store
+        .write(|tx| {
+            tx.put_cluster_host(host, &Record::from_pairs([("PORT", "8083")]))?;
+            let a = tx.enqueue_cluster_op(host, "zone a.test")?;
+            let b = tx.enqueue_cluster_op(host, "zone b.test")?;
+            tx.retry_cluster_op(a, 99, "refused")?;
+            Ok((a, b))
+        })
+        .expect("queue");
+    // Changed again: one row, last, due at once, the failure remembered (reported once).
+    let a2 = store
+        .write(|tx| tx.enqueue_cluster_op(host, "zone a.test"))
+        .expect("again");
+    assert!(a2 > b);
+    let q = store.read(|tx| tx.cluster_queue(None)).expect("q");
+    let rows: Vec<_> = q
+        .iter()
+        .map(|o| (o.seq, o.op.as_str(), o.attempts, o.next_at, o.last_error.as_str()))
+        .collect();
+    assert_eq!(
+        rows,
+        [(b, "zone b.test", 0, 0, ""), (a2, "zone a.test", 0, 0, "refused")]
+    );
+    // A pusher that was sending the old row finds it gone: the new row stays.
+    store.write(|tx| tx.finish_cluster_op(a)).expect("finish old");
+    store
+        .write(|tx| tx.retry_cluster_op(a, 500, "late"))
+        .expect("retry old");
+    let q = store.read(|tx| tx.cluster_queue(None)).expect("q");
+    assert_eq!(q.len(), 2);
+    assert_eq!((q[1].seq, q[1].next_at, q[1].last_error.as_str()), (a2, 0, "refused"));
+}
+
+#[test]
+fn a_host_that_does_not_answer_is_recorded_and_cleared() {
+    let (_dir, mut store) = open();
+    store
+        .write(|tx| {
+            tx.put_cluster_host("ns2.example.net", &Record::from_pairs([("PORT", "8083")]))?;
+            tx.put_cluster_host("ns3.example.net", &Record::from_pairs([("PORT", "8083")]))
+        })
+        .expect("hosts");
+    assert!(store.read(|tx| tx.cluster_host_states()).expect("s").is_empty());
+    store
+        .write(|tx| {
+            tx.cluster_host_failed("ns2.example.net", 50, "connection refused")?;
+            tx.cluster_host_failed("ns2.example.net", 70, "timed out")
+        })
+        .expect("failed");
+    let states = store.read(|tx| tx.cluster_host_states()).expect("s");
+    assert_eq!(states.len(), 1);
+    assert_eq!(
+        states.get("ns2.example.net"),
+        Some(&HostState {
+            retry_at: 70,
+            failures: 2,
+            last_error: "timed out".into()
+        })
+    );
+    // Replacing the host's record (suspend, unsuspend) keeps the state.
+    store
+        .write(|tx| tx.put_cluster_host("ns2.example.net", &Record::from_pairs([("PORT", "8084")])))
+        .expect("put");
+    assert_eq!(store.read(|tx| tx.cluster_host_states()).expect("s").len(), 1);
+    store
+        .write(|tx| tx.cluster_host_answers("ns2.example.net"))
+        .expect("answers");
+    assert!(store.read(|tx| tx.cluster_host_states()).expect("s").is_empty());
+}
+
+#[test]
+fn migrating_to_v6_keeps_the_cluster_and_merges_duplicate_operations() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("hearth.db");
+    {
+        // A store left at version 5, with a host and a queue that repeats an operation.
+        let conn = rusqlite::Connection::open(&db).expect("conn");
+        for sql in &schema::MIGRATIONS[..5] {
+            conn.execute_batch(sql).expect("old schema");
+        }
+        conn.pragma_update(None, "user_version", 5).expect("version");
+        conn.execute_batch(
+            r#"INSERT INTO dns_cluster_hosts(host, ord, conf) VALUES ('ns2.example.net', 1, '[["PORT","8083"]]');
+               INSERT INTO dns_cluster_queue(host, op) VALUES ('ns2.example.net', 'zone a.test');
+               INSERT INTO dns_cluster_queue(host, op) VALUES ('ns2.example.net', 'zone b.test');
+               INSERT INTO dns_cluster_queue(host, op, attempts, next_at, last_error) VALUES ('ns2.example.net', 'zone a.test', 2, 40, 'refused');"#,
+        )
+        .expect("rows");
+    }
+    let mut store = Store::open(&db).expect("migrate");
+    assert_eq!(store.schema_version().expect("v"), SCHEMA_VERSION);
+    let hosts = store.read(|tx| tx.cluster_hosts()).expect("hosts");
+    assert_eq!(hosts.len(), 1);
+    assert_eq!(hosts[0].1.get("PORT"), "8083");
+    assert!(store.read(|tx| tx.cluster_host_states()).expect("s").is_empty());
+    let q = store.read(|tx| tx.cluster_queue(None)).expect("q");
+    let rows: Vec<_> = q
+        .iter()
+        .map(|o| (o.seq, o.op.as_str(), o.attempts, o.last_error.as_str()))
+        .collect();
+    assert_eq!(rows, [(2, "zone b.test", 0, ""), (3, "zone a.test", 2, "refused")]);
+    // The host can fail and the queue replace rows from now on.
+    store
+        .write(|tx| {
+            tx.cluster_host_failed("ns2.example.net", 9, "down")?;
+            tx.enqueue_cluster_op("ns2.example.net", "zone b.test")
+        })
+        .expect("write");
+    assert_eq!(store.read(|tx| tx.cluster_queue(None)).expect("q").len(), 2);
+}
+
+#[test]
 fn migrating_keeps_history() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("hearth.db");
