@@ -750,9 +750,20 @@ mod tests {
         tx.put_dns_record(domain, 1, &r)
     }
 
-    /// `bob.test` as a record value with a CR (which no command lets in any more).
-    fn poison(store: &mut Store) {
-        store.write(|tx| set_value(tx, "bob.test", "a\rb")).expect("poison");
+    /// `bob.test` as a record value with a CR (which no command, and not the store's own
+    /// writer, lets in any more): written into the store file with the sqlite3 shell.
+    fn poison(dir: &std::path::Path) {
+        let r = Record::from_pairs([("ID", "1"), ("RECORD", "@"), ("TYPE", "A"), ("VALUE", "a\rb")]);
+        let sql = format!(
+            "UPDATE dns_records SET conf = '{}' WHERE domain = 'bob.test' AND id = 1;",
+            r.to_json().replace('\'', "''")
+        );
+        let out = std::process::Command::new("/usr/bin/sqlite3")
+            .arg(dir.join("hearth.db"))
+            .arg(sql)
+            .output()
+            .expect("sqlite3 (scripts/install-deps)");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
 
     fn enqueue(store: &mut Store, host: &str, op: &str) {
@@ -808,8 +819,8 @@ mod tests {
 
     #[test]
     fn a_zone_that_cannot_be_written_fails_alone_and_is_reported_once() {
-        let (_dir, mut store) = store();
-        poison(&mut store);
+        let (dir, mut store) = store();
+        poison(dir.path());
         enqueue(&mut store, NS2, "zone bob.test");
         enqueue(&mut store, NS2, "zone alice.test");
         enqueue(&mut store, NS3, "zone alice.test");
@@ -927,8 +938,8 @@ mod tests {
 
     #[test]
     fn a_sync_sends_every_zone_it_can_and_queues_the_one_it_cannot() {
-        let (_dir, mut store) = store();
-        poison(&mut store);
+        let (dir, mut store) = store();
+        poison(dir.path());
         enqueue(&mut store, NS2, "sync");
         let (d, sent) = pass_ok(&mut store, T0);
         assert_eq!(sent, [format!("{NS2} alice.test")]);

@@ -367,3 +367,41 @@ fn a_deleted_users_temporary_files_go_with_it() {
     assert_ne!(r.exit.as_deref(), Some("0"), "{}", r.body);
     assert!(!r.body.contains("OLD-BOB-SECRET"), "{}", r.body);
 }
+
+/// Item 10, a sibling of the key rule: a key limited to some commands (the shipped `billing`
+/// profile holds `v-change-user-password`) cannot take over the root user's password, which
+/// opens the legacy login with every command. Other users' passwords still change.
+#[test]
+fn a_limited_key_cannot_take_the_root_password() {
+    let env = Env::new();
+    env.ok(&["v-add-sys-api-ip", "127.0.0.0/8"]);
+    env.ok(&["v-add-user", "bob", "S3cret-Pass", "bob@example.org"]);
+    let (kid, ksec) = key(&env, &["admin", "billing", "billing", "plain"]);
+    let (fid, fsec) = key(&env, &["admin", "*", "full", "plain"]);
+    let server = Server::start(&env);
+    let before = env.ok(&["v-list-user", "admin", "json"]);
+    let r = call(
+        &server,
+        &format!("{kid}:{ksec}"),
+        "v-change-user-password",
+        &["admin", "Taken-Over1"],
+    );
+    assert_eq!(r.exit.as_deref(), Some("10"), "{}", r.body);
+    assert_eq!(env.ok(&["v-list-user", "admin", "json"]), before);
+    assert_eq!(env.hearth(&["v-check-user-password", "admin", "Adm1nPass!"]).code, 0);
+    let r = call(
+        &server,
+        &format!("{kid}:{ksec}"),
+        "v-change-user-password",
+        &["bob", "New-Pass-1"],
+    );
+    assert_eq!(r.exit.as_deref(), Some("0"), "{}", r.body);
+    let r = call(
+        &server,
+        &format!("{fid}:{fsec}"),
+        "v-change-user-password",
+        &["admin", "New-Adm1n!"],
+    );
+    assert_eq!(r.exit.as_deref(), Some("0"), "{}", r.body);
+    assert_eq!(env.hearth(&["v-check-user-password", "admin", "New-Adm1n!"]).code, 0);
+}

@@ -222,21 +222,31 @@ fn join(master: &Env) -> Pair {
     Pair { slave, _server: server }
 }
 
-/// Puts a CR into a value of one of bob's records, straight into the master's store (no
-/// command lets one in), and queues a push of that zone: a push that cannot be built.
+/// Puts a CR into a value of one of bob's records, straight into the master's store file with
+/// the sqlite3 shell (no command, and not the store's own writer, lets one in), and queues a
+/// push of that zone: a push that cannot be built.
 fn poison_bob(master: &Env) {
     let mut store = hearth_commands::Home::open(&master.home())
         .expect("home")
         .store()
         .expect("store");
+    let mut r = store
+        .read(|tx| Ok(tx.dns_records("bob.test")?.into_iter().next().expect("a record")))
+        .expect("read");
+    r.set("VALUE", "0 issue \"a\rb\"");
+    let id: i64 = r.get("ID").parse().expect("id");
+    let sql = format!(
+        "UPDATE dns_records SET conf = '{}' WHERE domain = 'bob.test' AND id = {id};",
+        r.to_json().replace('\'', "''")
+    );
+    let out = std::process::Command::new("/usr/bin/sqlite3")
+        .arg(master.home().join("data/hearth.db"))
+        .arg(sql)
+        .output()
+        .expect("sqlite3");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     store
-        .write(|tx| {
-            let mut r = tx.dns_records("bob.test")?.into_iter().next().expect("a record");
-            r.set("VALUE", "0 issue \"a\rb\"");
-            let id: i64 = r.get("ID").parse().expect("id");
-            tx.put_dns_record("bob.test", id, &r)?;
-            tx.enqueue_cluster_op("127.0.0.1", "zone bob.test")
-        })
+        .write(|tx| tx.enqueue_cluster_op("127.0.0.1", "zone bob.test").map(|_| ()))
         .expect("poison");
 }
 
