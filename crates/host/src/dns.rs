@@ -698,8 +698,8 @@ mod tests {
                 cases.push((field, "example.com".into(), good.clone(), records));
             }
             for (field, domain, zone, records) in cases {
-                let err = render_zone(&domain, &zone, &records)
-                    .expect_err(&format!("{field} with {:?} must be refused", c));
+                let err =
+                    render_zone(&domain, &zone, &records).expect_err(&format!("{field} with {:?} must be refused", c));
                 assert_eq!(err.code(), ReturnCode::Invalid, "{field} {c:?}");
                 assert!(!err.message().chars().any(char::is_control), "{err}");
                 assert!(!err.message().contains("INCLUDE"), "the value is not echoed: {err}");

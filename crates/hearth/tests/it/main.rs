@@ -11,6 +11,7 @@ mod dns;
 mod dns_bind;
 mod freshness;
 mod golden;
+mod import_trust;
 mod injection;
 mod keys;
 mod lifecycle;
