@@ -319,14 +319,21 @@ fn line_of(text: &str, key: &str) -> Option<usize> {
 /// Check every field of `rec` with `rule(key)`, then the import's own rule: no control
 /// character in any value (Hestia's writers never put one there; BIND, the shadow tools and
 /// terminals would). `text` is the file's text for a single-record file (to find the line).
-fn check_fields(rec: &Record, rule: fn(&str) -> Rule, at: At<'_>, text: Option<&str>, p: &mut Problems) -> bool {
+/// A required key that is missing altogether is a problem too.
+fn check_fields(rec: &Record, fields: &Fields, at: At<'_>, text: Option<&str>, p: &mut Problems) -> bool {
     let mut ok = true;
+    for k in fields.required {
+        if !rec.contains(k) {
+            p.invalid(format!("invalid {k} format :: (missing) ({k} in {at})"));
+            ok = false;
+        }
+    }
     for (k, v) in rec.iter() {
         let at = At {
             line: at.line.or_else(|| text.and_then(|t| line_of(t, k))),
             ..at
         };
-        let res = verdict(rule(k), k, v).and_then(|()| {
+        let res = verdict((fields.rule)(k), k, v).and_then(|()| {
             if v.chars().any(char::is_control) {
                 Err(HearthError::invalid(format!("invalid {k} format :: {v}")))
             } else {
@@ -347,6 +354,46 @@ fn check_fields(rec: &Record, rule: fn(&str) -> Rule, at: At<'_>, text: Option<&
     }
     ok
 }
+
+/// An object's rule table: each key's rule, and the keys it must have (the others may be
+/// missing, as in files of older Hestia versions).
+struct Fields {
+    rule: fn(&str) -> Rule,
+    required: &'static [&'static str],
+}
+
+const SETTINGS: Fields = Fields {
+    rule: setting_rule,
+    required: &[],
+};
+const PACKAGE: Fields = Fields {
+    rule: package_rule,
+    required: &[],
+};
+const USER: Fields = Fields {
+    rule: user_rule,
+    required: &["PACKAGE", "CONTACT"],
+};
+const HISTORY: Fields = Fields {
+    rule: history_rule,
+    required: &["ID"],
+};
+const ZONE: Fields = Fields {
+    rule: zone_rule,
+    required: &["SOA"],
+};
+const DNS_RECORD: Fields = Fields {
+    rule: record_rule,
+    required: &["ID", "RECORD", "TYPE"],
+};
+const ACCESS_KEY: Fields = Fields {
+    rule: key_rule,
+    required: &[],
+};
+const PROFILE: Fields = Fields {
+    rule: profile_rule,
+    required: &[],
+};
 
 fn package_rule(key: &str) -> Rule {
     match key {
@@ -485,13 +532,13 @@ fn read(path: &Path, problems: &mut Problems) -> Option<String> {
 
 /// A single-record file, its fields checked with `rule` (a field that fails is reported, and
 /// the record still returned, so that what depends on it is checked and reported too).
-fn conf(path: &Path, rule: fn(&str) -> Rule, problems: &mut Problems) -> Option<Record> {
+fn conf(path: &Path, fields: &Fields, problems: &mut Problems) -> Option<Record> {
     let text = read(path, problems)?;
     match kv::parse_conf(&text) {
         Ok(pairs) => {
             let rec = Record::from_pairs(pairs);
             let at = At { file: path, line: None };
-            check_fields(&rec, rule, at, Some(&text), problems);
+            check_fields(&rec, fields, at, Some(&text), problems);
             Some(rec)
         }
         Err(e) => {
@@ -568,7 +615,7 @@ fn plan_dns(dir: &Path, user: &str, out: &mut Vec<ZonePlan>, seen: &mut HashSet<
             p.invalid(format!("invalid domain format :: {domain} (DOMAIN in {at})"));
             continue;
         }
-        check_fields(&zone, zone_rule, at, None, p);
+        check_fields(&zone, &ZONE, at, None, p);
         if !seen.insert(domain.clone()) {
             p.invalid(format!("zone {domain} is listed twice ({at})"));
             continue;
@@ -586,7 +633,7 @@ fn plan_dns(dir: &Path, user: &str, out: &mut Vec<ZonePlan>, seen: &mut HashSet<
                 match kv::parse_object_line(line) {
                     Ok(pairs) => {
                         let r = Record::from_pairs(pairs);
-                        if !check_fields(&r, record_rule, at, None, p) || !check_dns_record(&r, at, p) {
+                        if !check_fields(&r, &DNS_RECORD, at, None, p) || !check_dns_record(&r, at, p) {
                             continue;
                         }
                         match r.get("ID").parse::<i64>() {
@@ -614,7 +661,7 @@ fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
     };
     let conf_path = src.join("conf/hestia.conf");
     if conf_path.is_file() {
-        if let Some(r) = conf(&conf_path, setting_rule, p) {
+        if let Some(r) = conf(&conf_path, &SETTINGS, p) {
             plan.settings = r;
         }
     } else {
@@ -634,7 +681,7 @@ fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
             let mtime = fs::metadata(&path)
                 .map(|m| m.mtime() * 1_000_000_000 + m.mtime_nsec())
                 .unwrap_or(now.unix);
-            if let Some(r) = conf(&path, package_rule, p) {
+            if let Some(r) = conf(&path, &PACKAGE, p) {
                 plan.packages.push((name.to_string(), r, mtime));
             }
         } else if n.ends_with(".sh") {
@@ -666,7 +713,7 @@ fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
             p.invalid(format!("{}: invalid user name", dir.display()));
             continue;
         }
-        let Some(rec) = conf(&dir.join("user.conf"), user_rule, p) else {
+        let Some(rec) = conf(&dir.join("user.conf"), &USER, p) else {
             continue;
         };
         let mut history = Vec::new();
@@ -680,7 +727,7 @@ fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
                 match kv::parse_object_line(line) {
                     Ok(pairs) => {
                         let r = Record::from_pairs(pairs);
-                        if !check_fields(&r, history_rule, at, None, p) {
+                        if !check_fields(&r, &HISTORY, at, None, p) {
                             continue;
                         }
                         let Ok(id) = r.get("ID").parse::<i64>() else {
@@ -729,7 +776,7 @@ fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
                         file: &path,
                         line: None,
                     };
-                    check_fields(&r, profile_rule, at, Some(&text), p);
+                    check_fields(&r, &PROFILE, at, Some(&text), p);
                     if !matches!(r.get("ROLE"), "admin" | "user") {
                         p.invalid(format!("{}: ROLE must be admin or user", path.display()));
                         continue;
@@ -749,7 +796,7 @@ fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
                 .push(format!("{} (not an access key file name)", path.display()));
             continue;
         }
-        let Some(r) = conf(&path, key_rule, p) else { continue };
+        let Some(r) = conf(&path, &ACCESS_KEY, p) else { continue };
         let secret = r.get("SECRET_ACCESS_KEY");
         if secret.len() != 40 || check(Kind::SecretAccessKey, secret).is_err() {
             p.invalid(format!("{}: invalid SECRET_ACCESS_KEY", path.display()));

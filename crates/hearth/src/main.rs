@@ -22,6 +22,7 @@ usage:
                                  import a Hestia tree (conf/, data/) into the home; an
                                  existing account is taken over only if it is hearth's,
                                  Hestia's (GECOS = contact, home /home/USER) or named
+                                 with --adopt-account (never a system account)
   hearth link-commands DIR       create v-* links to this binary in DIR
   hearth commands                list the commands hearth implements
   hearth version

@@ -410,6 +410,12 @@ fn every_imported_field_passes_its_command_rule() {
         ),
         (
             "data/users/bob/user.conf",
+            "CONTACT='bob@example.org'\n",
+            "",
+            "invalid CONTACT format :: (missing) (CONTACT in ",
+        ),
+        (
+            "data/users/bob/user.conf",
             "SHELL='nologin'",
             "SHELL='../../bin/sh'",
             "invalid SHELL format :: ../../bin/sh (SHELL in ",
@@ -491,7 +497,7 @@ fn every_imported_field_passes_its_command_rule() {
         edit(&src, rel, from, to);
         let r = import(&env, &src, &[]);
         assert_ne!(r.code, 0, "{rel}: {to:?} was imported: {r:?}");
-        let line = format!("{}:", src.join(rel).display());
+        let line = src.join(rel).display().to_string();
         assert!(
             r.stdout
                 .lines()
@@ -509,4 +515,67 @@ fn every_imported_field_passes_its_command_rule() {
     // The unedited tree goes in (the cases above fail for their edit alone).
     let src = tree(&env, "clean");
     env.ok(&["import-hestia", src.to_str().expect("utf8")]);
+}
+
+/// A migration in place: `--host-root` on a home not yet initialised, a host-root whose
+/// accounts Hestia made (the fixture's `passwd` lines: GECOS = contact, home `/home/USER`).
+/// Every account is adopted, none created, none changed; the home uses that host-root.
+#[test]
+fn a_migration_in_place_adopts_every_hestia_account() {
+    let env = Env::empty();
+    let src = tree(&env, "hestia");
+    let root = env.dir.path().join("server");
+    let fragment = std::fs::read_to_string(src.join("etc/passwd.fragment")).expect("fragment");
+    let mut passwd = String::from("root:x:0:0:root:/root:/bin/bash\n");
+    let (mut shadow, mut group, mut gshadow) = (
+        String::from("root:*:20000:0:99999:7:::\n"),
+        String::from("root:x:0:\n"),
+        String::from("root:*::\n"),
+    );
+    for line in fragment.lines() {
+        let f: Vec<&str> = line.split(':').collect();
+        passwd.push_str(line);
+        passwd.push('\n');
+        shadow.push_str(&format!(
+            "{}:$y$j9T$hestia$abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG:20000:0:99999:7:::\n",
+            f[0]
+        ));
+        group.push_str(&format!("{}:x:{}:\n", f[0], f[3]));
+        gshadow.push_str(&format!("{}:!::\n", f[0]));
+        std::fs::create_dir_all(root.join("home").join(f[0])).expect("home");
+    }
+    for (rel, text) in ETC.iter().zip([passwd, shadow, group, gshadow]) {
+        append(&root, rel, &text);
+    }
+    let before: Vec<Vec<u8>> = ETC
+        .iter()
+        .map(|rel| std::fs::read(root.join(rel)).expect("etc"))
+        .collect();
+
+    let out = env.ok(&[
+        "import-hestia",
+        "--host-root",
+        root.to_str().expect("utf8"),
+        src.to_str().expect("utf8"),
+    ]);
+    assert!(
+        out.contains("; 0 accounts created under the host-root, 4 existing accounts adopted\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "  accounts adopted, made by Hestia (GECOS is the user's contact, home /home/USER): admin, alice, bob, carol\n"
+        ),
+        "{out}"
+    );
+    let after: Vec<Vec<u8>> = ETC
+        .iter()
+        .map(|rel| std::fs::read(root.join(rel)).expect("etc"))
+        .collect();
+    assert_eq!(after, before);
+    let conf = std::fs::read_to_string(env.home().join("conf/hearth.toml")).expect("config");
+    assert!(conf.contains(&format!("host_root = \"{}\"", root.display())), "{conf}");
+    // A second import into that home must name the same host-root.
+    let r = import(&env, &src, &["--host-root", "/"]);
+    assert_eq!(r.code, E_EXISTS, "{r:?}");
 }
