@@ -1,25 +1,76 @@
-//! `hearth import-hestia DIR`: read a Hestia tree into the store.
+//! `hearth import-hestia [--host-root DIR] [--adopt-account USER]… DIR`: read a Hestia tree
+//! into the store.
 //!
-//! Reads `conf/hestia.conf`, `data/packages/*.pkg`, `data/users/*/user.conf` (+ `history.log`),
-//! `data/access-keys/*`, `data/keys/*` and `data/api/*`. Secrets found (access-key secrets,
-//! legacy keys) are stored only as hashes. Everything runs in one transaction: a tree with a
-//! malformed file imports nothing, and the report says what and where. Accounts missing under
-//! the host-root are created from the imported users (their shadow hash, shell and contact).
+//! Reads `conf/hestia.conf`, `data/packages/*.pkg`, `data/users/*/user.conf` (+ `history.log`,
+//! `dns.conf`, `dns/DOMAIN.conf`), `data/access-keys/*`, `data/keys/*` and `data/api/*`.
+//! Secrets found (access-key secrets, legacy keys) are stored only as hashes.
+//!
+//! Nothing in the tree is trusted (`docs/compat.md`, "Importing from Hestia"):
+//! * every field is checked with the rule of the command that would have set it (the user's
+//!   `CONTACT` as `v-change-user-contact` checks it, a zone's `SOA` as
+//!   `v-change-dns-domain-soa`, a record as `v-change-dns-record`, a setting as
+//!   `v-change-sys-config-value`, …; an empty value passes where the command's check lets it),
+//!   and no value may hold a control character; a bad field refuses the whole import with
+//!   `Error: invalid KEY format :: VALUE (KEY in FILE:LINE)` (secrets are never echoed);
+//! * a user whose Linux account already exists under the host-root is taken over only when the
+//!   account is hearth's (the user is in the store already), or Hestia's (its GECOS is the
+//!   user's contact e-mail and its home `/home/USER`: what Hestia's `useradd -c EMAIL -d
+//!   /home/USER` and `v-change-user-contact` keep), or named with `--adopt-account`; a system
+//!   account (uid outside `UID_MIN..=UID_MAX`) never is. Any other refuses the whole import,
+//!   naming the users, as `v-add-user` refuses an existing account; the accounts are untouched.
+//!
+//! Everything is checked before anything is written, then applied in one transaction: a tree
+//! with a malformed or refused object imports nothing, and the report says what and where.
+//! Accounts missing under the host-root are created from the imported users (their shadow
+//! hash, shell and contact); if the transaction fails after some were created, they are
+//! removed again.
 
 use crate::home::{self, Home, InitOptions};
 use crate::keys::{ID_LEN, parse_expiry, parse_ips};
 use crate::profiles;
 use crate::util::{Now, sha256};
+use hearth_domain::dns::{StoredRecord, change_draft};
 use hearth_domain::kv;
 use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, check};
 use hearth_domain::{HearthError, ReturnCode};
-use hearth_store::{AccessKey, HistoryEntry};
-use std::collections::HashSet;
+use hearth_host::{HOME_DIR, Host};
+use hearth_store::{AccessKey, HistoryEntry, Store};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+
+/// The options of `hearth import-hestia`.
+#[derive(Clone, Debug, Default)]
+pub struct ImportOptions {
+    /// `--host-root DIR`: the host-root of the home, when the import initialises it (`/` for a
+    /// migration in place); an initialised home must already use it.
+    pub host_root: Option<PathBuf>,
+    /// `--adopt-account USER`: existing user accounts (never system accounts) to take over
+    /// although nothing shows that Hestia made them.
+    pub adopt_accounts: Vec<String>,
+}
+
+/// Why an existing account was taken over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Adoption {
+    /// Hestia's: GECOS is the user's contact e-mail and the home `/home/USER`.
+    Hestia,
+    /// Named with `--adopt-account`.
+    Requested,
+}
+
+/// One reason the import was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Hestia's code for it (`E_INVALID` for a bad field, `E_EXISTS` for a host account the
+    /// import may not take over, `E_PARSING` for a malformed file…).
+    pub code: ReturnCode,
+    /// The message, control characters escaped.
+    pub message: String,
+}
 
 #[derive(Clone, Debug, Default)]
 pub struct ImportReport {
@@ -31,26 +82,39 @@ pub struct ImportReport {
     pub legacy_keys: usize,
     pub profiles: usize,
     pub accounts_created: usize,
+    /// Existing accounts taken over, in import order.
+    pub accounts_adopted: Vec<(String, Adoption)>,
     pub dns_domains: usize,
     pub dns_records: usize,
     /// Files found and not imported (objects of later capabilities), reported, not guessed.
     pub skipped: Vec<String>,
-    /// Malformed input: nothing was imported when this is not empty.
-    pub problems: Vec<String>,
+    /// Refused input: nothing was imported when this is not empty.
+    pub problems: Vec<Problem>,
+}
+
+impl ImportReport {
+    /// The exit code: 0, or the code of the first problem.
+    pub fn exit_code(&self) -> i32 {
+        self.problems.first().map_or(0, |p| p.code.exit_code())
+    }
 }
 
 impl fmt::Display for ImportReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.problems.is_empty() {
-            writeln!(f, "import refused, nothing was changed:")?;
             for p in &self.problems {
-                writeln!(f, "  error: {p}")?;
+                writeln!(f, "Error: {}", p.message)?;
             }
-            return Ok(());
+            let n = self.problems.len();
+            return writeln!(
+                f,
+                "import refused ({n} problem{}): nothing was imported",
+                if n == 1 { "" } else { "s" }
+            );
         }
         writeln!(
             f,
-            "imported: {} settings, {} packages, {} users ({} history lines), {} access keys, {} legacy keys, {} API profiles, {} DNS zones ({} records); {} accounts created under the host-root",
+            "imported: {} settings, {} packages, {} users ({} history lines), {} access keys, {} legacy keys, {} API profiles, {} DNS zones ({} records); {} accounts created under the host-root, {} existing accounts adopted",
             self.settings,
             self.packages,
             self.users,
@@ -60,8 +124,26 @@ impl fmt::Display for ImportReport {
             self.profiles,
             self.dns_domains,
             self.dns_records,
-            self.accounts_created
+            self.accounts_created,
+            self.accounts_adopted.len()
         )?;
+        for (how, label) in [
+            (
+                Adoption::Hestia,
+                "made by Hestia (GECOS is the user's contact, home /home/USER)",
+            ),
+            (Adoption::Requested, "named with --adopt-account"),
+        ] {
+            let names: Vec<&str> = self
+                .accounts_adopted
+                .iter()
+                .filter(|(_, h)| *h == how)
+                .map(|(n, _)| n.as_str())
+                .collect();
+            if !names.is_empty() {
+                writeln!(f, "  accounts adopted, {label}: {}", names.join(", "))?;
+            }
+        }
         for s in &self.skipped {
             writeln!(f, "  not imported: {s}")?;
         }
@@ -69,28 +151,398 @@ impl fmt::Display for ImportReport {
     }
 }
 
-fn read(path: &Path, problems: &mut Vec<String>) -> Option<String> {
+/// `s` with its control characters escaped (`\r`, `\u{1b}`): problems quote hostile values.
+fn printable(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[derive(Default)]
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn push(&mut self, code: ReturnCode, message: impl AsRef<str>) {
+        self.0.push(Problem {
+            code,
+            message: printable(message.as_ref()),
+        });
+    }
+
+    /// A file that cannot be read or parsed.
+    fn parse(&mut self, message: impl AsRef<str>) {
+        self.push(ReturnCode::Parsing, message);
+    }
+
+    /// A value or name no command would have written.
+    fn invalid(&mut self, message: impl AsRef<str>) {
+        self.push(ReturnCode::Invalid, message);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+// ------------------------------------------------------------------------------------ fields
+
+/// Where a field was read: a file, and its line when known.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    file: &'a Path,
+    line: Option<usize>,
+}
+
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{l}", self.file.display()),
+            None => write!(f, "{}", self.file.display()),
+        }
+    }
+}
+
+/// The rule an imported field must pass: the check of the command that sets it.
+#[derive(Clone, Copy)]
+enum Rule {
+    /// `is_format_valid` of that kind (an empty value passes, as in Hestia).
+    Kind(Kind),
+    /// The same, and not empty.
+    Required(Kind),
+    /// Digits (counters and limits Hestia computes; `is_int_format_valid`).
+    Int,
+    /// Digits or `unlimited` (`is_package_consistent`).
+    Limit,
+    /// The common rule, or digits and `%` (cgroup quotas).
+    Quota,
+    /// `yes` or `no`.
+    YesNo,
+    /// `HH:MM:SS`.
+    Time,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// A comma list of domains (`NS`, as `v-change-user-ns` / `is_package_consistent`).
+    Domains,
+    /// A shell's base name (then looked up in `ROOT/etc/shells`, as `v-change-user-shell`).
+    Shell,
+    /// A crypt hash (what `chpasswd -e` gets).
+    Hash,
+    /// A comma list of addresses and CIDR ranges.
+    Ips,
+    /// One token: no blanks, no quotes.
+    Word,
+    /// `v-change-sys-config-value`'s value: no quotes, `|` or line break.
+    ConfigValue,
+    /// An API profile's `COMMANDS`: a comma list of command names.
+    Commands,
+    /// Written by Hestia itself from no input (a 2FA secret…): only the import's own rule.
+    Any,
+}
+
+/// Fields whose values are secrets: problems name them without their value.
+fn secret_field(key: &str) -> bool {
+    matches!(key, "MD5" | "RKEY" | "TWOFA" | "QRCODE" | "SECRET_ACCESS_KEY")
+        // cmd::settings::secret_setting
+        || key.contains("PASSW")
+        || key == "PHPMYADMIN_KEY"
+        || key.ends_with("_SECRET")
+}
+
+fn verdict(rule: Rule, key: &str, v: &str) -> Result<(), HearthError> {
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let ok = match rule {
+        Rule::Kind(k) => return check(k, v),
+        Rule::Required(k) => !v.is_empty() && check(k, v).map(|()| true)?,
+        Rule::Int => digits(v),
+        Rule::Limit => v == "unlimited" || digits(v),
+        Rule::Quota => {
+            check(Kind::Common, v).is_ok() || v.strip_suffix('%').is_some_and(|n| !n.is_empty() && digits(n))
+        }
+        Rule::YesNo => matches!(v, "" | "yes" | "no"),
+        Rule::Time => {
+            v.is_empty()
+                || (v.len() == 8
+                    && v.bytes().enumerate().all(|(i, b)| {
+                        if i == 2 || i == 5 {
+                            b == b':'
+                        } else {
+                            b.is_ascii_digit()
+                        }
+                    }))
+        }
+        Rule::Date => return check(Kind::Exp, v),
+        Rule::Domains => {
+            for d in v.split(',').filter(|d| !d.is_empty()) {
+                check(Kind::Domain, d)?;
+            }
+            true
+        }
+        Rule::Shell => v
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')),
+        Rule::Hash => {
+            v.len() <= 1024
+                && v.bytes().all(|c| {
+                    c.is_ascii_alphanumeric()
+                        || matches!(c, b'.' | b'/' | b'$' | b'!' | b'*' | b'=' | b',' | b'+' | b'-')
+                })
+        }
+        Rule::Ips => return parse_ips(v).map(|_| ()),
+        Rule::Word => !v.chars().any(|c| c.is_whitespace() || c == '\'' || c == '"'),
+        Rule::ConfigValue => !v.contains(['\'', '"', '|', '\n', '\r']),
+        Rule::Commands => v.split(',').map(str::trim).all(|c| {
+            c.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        }),
+        Rule::Any => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(HearthError::invalid(format!("invalid {key} format :: {v}")))
+    }
+}
+
+/// The 1-based line of `KEY=` in a single-record file.
+fn line_of(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| l.strip_prefix(key).is_some_and(|r| r.starts_with('=')))
+        .map(|i| i + 1)
+}
+
+/// Check every field of `rec` with `rule(key)`, then the import's own rule: no control
+/// character in any value (Hestia's writers never put one there; BIND, the shadow tools and
+/// terminals would). `text` is the file's text for a single-record file (to find the line).
+/// A required key that is missing altogether is a problem too.
+fn check_fields(rec: &Record, fields: &Fields, at: At<'_>, text: Option<&str>, p: &mut Problems) -> bool {
+    let mut ok = true;
+    for k in fields.required {
+        if !rec.contains(k) {
+            p.invalid(format!("invalid {k} format :: (missing) ({k} in {at})"));
+            ok = false;
+        }
+    }
+    for (k, v) in rec.iter() {
+        let at = At {
+            line: at.line.or_else(|| text.and_then(|t| line_of(t, k))),
+            ..at
+        };
+        let res = verdict((fields.rule)(k), k, v).and_then(|()| {
+            if v.chars().any(char::is_control) {
+                Err(HearthError::invalid(format!("invalid {k} format :: {v}")))
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = res {
+            if secret_field(k) {
+                p.push(
+                    e.code,
+                    format!("invalid {k} format (the value is not shown) ({k} in {at})"),
+                );
+            } else {
+                p.push(e.code, format!("{} ({k} in {at})", e.message));
+            }
+            ok = false;
+        }
+    }
+    ok
+}
+
+/// An object's rule table: each key's rule, and the keys it must have (the others may be
+/// missing, as in files of older Hestia versions).
+struct Fields {
+    rule: fn(&str) -> Rule,
+    required: &'static [&'static str],
+}
+
+const SETTINGS: Fields = Fields {
+    rule: setting_rule,
+    required: &[],
+};
+const PACKAGE: Fields = Fields {
+    rule: package_rule,
+    required: &[],
+};
+const USER: Fields = Fields {
+    rule: user_rule,
+    required: &["PACKAGE", "CONTACT"],
+};
+const HISTORY: Fields = Fields {
+    rule: history_rule,
+    required: &["ID"],
+};
+const ZONE: Fields = Fields {
+    rule: zone_rule,
+    required: &["SOA"],
+};
+const DNS_RECORD: Fields = Fields {
+    rule: record_rule,
+    required: &["ID", "RECORD", "TYPE"],
+};
+const ACCESS_KEY: Fields = Fields {
+    rule: key_rule,
+    required: &[],
+};
+const PROFILE: Fields = Fields {
+    rule: profile_rule,
+    required: &[],
+};
+
+fn package_rule(key: &str) -> Rule {
+    match key {
+        "WEB_TEMPLATE" | "PROXY_TEMPLATE" | "BACKEND_TEMPLATE" | "DNS_TEMPLATE" => Rule::Kind(Kind::Template),
+        "WEB_DOMAINS" | "WEB_ALIASES" | "DNS_DOMAINS" | "DNS_RECORDS" | "MAIL_DOMAINS" | "MAIL_ACCOUNTS"
+        | "DATABASES" | "CRON_JOBS" | "DISK_QUOTA" | "BANDWIDTH" => Rule::Limit,
+        "RATE_LIMIT" | "BACKUPS" => Rule::Int,
+        "BACKUPS_INCREMENTAL" => Rule::YesNo,
+        "CPU_QUOTA" | "CPU_QUOTA_PERIOD" | "MEMORY_LIMIT" | "SWAP_LIMIT" => Rule::Quota,
+        "NS" => Rule::Domains,
+        "SHELL" => Rule::Shell,
+        "TIME" => Rule::Time,
+        "DATE" => Rule::Date,
+        _ => Rule::Any,
+    }
+}
+
+fn user_rule(key: &str) -> Rule {
+    match key {
+        "NAME" => Rule::Kind(Kind::Name),
+        "PACKAGE" => Rule::Required(Kind::Package),
+        "CONTACT" => Rule::Required(Kind::Email),
+        "MD5" => Rule::Hash,
+        "RKEY" | "LANGUAGE" | "PREF_UI_SORT" => Rule::Kind(Kind::Common),
+        "THEME" => Rule::Kind(Kind::CommonAs("theme")),
+        "ROLE" => Rule::Kind(Kind::Role),
+        "LOGIN_ALLOW_IPS" => Rule::Ips,
+        "SUSPENDED" | "CRON_REPORTS" | "NOTIFICATIONS" | "LOGIN_DISABLED" | "LOGIN_USE_IPLIST" => Rule::YesNo,
+        "IP_AVAIL" | "IP_OWNED" => Rule::Int,
+        k if k.starts_with("U_") || k.starts_with("SUSPENDED_") => Rule::Int,
+        k => package_rule(k),
+    }
+}
+
+fn history_rule(key: &str) -> Rule {
+    match key {
+        "ID" => Rule::Required(Kind::Id),
+        "DATE" => Rule::Date,
+        "TIME" => Rule::Time,
+        "LEVEL" | "CATEGORY" => Rule::Kind(Kind::Common),
+        _ => Rule::Any,
+    }
+}
+
+fn zone_rule(key: &str) -> Rule {
+    match key {
+        "DOMAIN" => Rule::Required(Kind::Domain),
+        "IP" => Rule::Kind(Kind::Ip),
+        "TPL" => Rule::Kind(Kind::Template),
+        "TTL" => Rule::Kind(Kind::Int("ttl")),
+        "EXP" | "DATE" => Rule::Date,
+        "SOA" => Rule::Required(Kind::DomainAs("SOA")),
+        "SERIAL" | "RECORDS" => Rule::Int,
+        "DNSSEC" | "SLAVE" | "SUSPENDED" => Rule::YesNo,
+        "SRC" | "KEY" | "MASTER" => Rule::Word,
+        "TIME" => Rule::Time,
+        _ => Rule::Any,
+    }
+}
+
+/// `RECORD`, `TYPE` and `VALUE` are checked together by [`check_dns_record`].
+fn record_rule(key: &str) -> Rule {
+    match key {
+        "ID" => Rule::Required(Kind::Id),
+        "PRIORITY" => Rule::Int,
+        "TTL" => Rule::Kind(Kind::Int("ttl")),
+        "SUSPENDED" => Rule::YesNo,
+        "DATE" => Rule::Date,
+        "TIME" => Rule::Time,
+        _ => Rule::Any,
+    }
+}
+
+fn key_rule(key: &str) -> Rule {
+    match key {
+        "USER" => Rule::Kind(Kind::User),
+        "COMMENT" => Rule::Kind(Kind::Comment),
+        "DATE" => Rule::Date,
+        "TIME" => Rule::Time,
+        // SECRET_ACCESS_KEY, PERMISSIONS, EXPIRES_IN and IP are checked where they are read.
+        _ => Rule::Any,
+    }
+}
+
+fn profile_rule(key: &str) -> Rule {
+    match key {
+        "COMMANDS" => Rule::Commands,
+        _ => Rule::Any,
+    }
+}
+
+fn setting_rule(_key: &str) -> Rule {
+    Rule::ConfigValue
+}
+
+/// A record line as `v-change-dns-record` would check it if it were given these values again:
+/// the name by the record rule (no control character, not empty), the type, the value by
+/// Hestia's record validator for that type (after the stored `%quote%` is put back),
+/// `CNAME` not on `@`.
+fn check_dns_record(r: &Record, at: At<'_>, p: &mut Problems) -> bool {
+    let value = r.get("VALUE").replace("%quote%", "'");
+    let checked = change_draft(
+        r.get("RECORD"),
+        r.get("TYPE"),
+        &value,
+        r.get("PRIORITY"),
+        &StoredRecord::default(),
+    )
+    .and_then(|d| d.check_format());
+    match checked {
+        Ok(_) => true,
+        Err(e) => {
+            p.push(e.code, format!("{} (record {} in {at})", e.message, r.get("ID")));
+            false
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------ reading
+
+fn read(path: &Path, problems: &mut Problems) -> Option<String> {
     match fs::read(path) {
         Ok(b) => match String::from_utf8(b) {
             Ok(s) => Some(s),
             Err(_) => {
-                problems.push(format!("{}: not UTF-8 text", path.display()));
+                problems.parse(format!("{}: not UTF-8 text", path.display()));
                 None
             }
         },
         Err(e) => {
-            problems.push(format!("{}: {e}", path.display()));
+            problems.parse(format!("{}: {e}", path.display()));
             None
         }
     }
 }
 
-fn conf(path: &Path, problems: &mut Vec<String>) -> Option<Record> {
+/// A single-record file, its fields checked with `rule` (a field that fails is reported, and
+/// the record still returned, so that what depends on it is checked and reported too).
+fn conf(path: &Path, fields: &Fields, problems: &mut Problems) -> Option<Record> {
     let text = read(path, problems)?;
     match kv::parse_conf(&text) {
-        Ok(pairs) => Some(Record::from_pairs(pairs)),
+        Ok(pairs) => {
+            let rec = Record::from_pairs(pairs);
+            let at = At { file: path, line: None };
+            check_fields(&rec, fields, at, Some(&text), problems);
+            Some(rec)
+        }
         Err(e) => {
-            problems.push(format!("{}: {e}", path.display()));
+            problems.parse(format!("{}: {e}", path.display()));
             None
         }
     }
@@ -140,31 +592,32 @@ struct Plan {
 }
 
 /// A user's `dns.conf` and `dns/DOMAIN.conf` files.
-fn plan_dns(dir: &Path, user: &str, out: &mut Vec<ZonePlan>, seen: &mut HashSet<String>, p: &mut Vec<String>) {
+fn plan_dns(dir: &Path, user: &str, out: &mut Vec<ZonePlan>, seen: &mut HashSet<String>, p: &mut Problems) {
     let conf_path = dir.join("dns.conf");
     let Some(text) = conf_path.is_file().then(|| read(&conf_path, p)).flatten() else {
         return;
     };
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let at = At {
+            file: &conf_path,
+            line: Some(i + 1),
+        };
         let pairs = match kv::parse_object_line(line) {
             Ok(pairs) => pairs,
             Err(e) => {
-                p.push(format!("{}:{}: {e}", conf_path.display(), i + 1));
+                p.parse(format!("{at}: {e}"));
                 continue;
             }
         };
         let mut zone = Record::from_pairs(pairs);
         let domain = zone.get("DOMAIN").to_string();
-        if domain.is_empty() || check(Kind::Domain, &domain).is_err() {
-            p.push(format!("{}:{}: invalid DOMAIN '{domain}'", conf_path.display(), i + 1));
+        if domain.is_empty() || check(Kind::Domain, &domain).is_err() || domain.chars().any(char::is_control) {
+            p.invalid(format!("invalid domain format :: {domain} (DOMAIN in {at})"));
             continue;
         }
+        check_fields(&zone, &ZONE, at, None, p);
         if !seen.insert(domain.clone()) {
-            p.push(format!(
-                "{}:{}: zone {domain} is listed twice",
-                conf_path.display(),
-                i + 1
-            ));
+            p.invalid(format!("zone {domain} is listed twice ({at})"));
             continue;
         }
         zone.remove("DOMAIN");
@@ -173,19 +626,22 @@ fn plan_dns(dir: &Path, user: &str, out: &mut Vec<ZonePlan>, seen: &mut HashSet<
         let rec_path = dir.join("dns").join(format!("{domain}.conf"));
         if let Some(text) = rec_path.is_file().then(|| read(&rec_path, p)).flatten() {
             for (j, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                let at = At {
+                    file: &rec_path,
+                    line: Some(j + 1),
+                };
                 match kv::parse_object_line(line) {
                     Ok(pairs) => {
                         let r = Record::from_pairs(pairs);
+                        if !check_fields(&r, &DNS_RECORD, at, None, p) || !check_dns_record(&r, at, p) {
+                            continue;
+                        }
                         match r.get("ID").parse::<i64>() {
                             Ok(id) if id > 0 && ids.insert(id) => records.push((id, r)),
-                            _ => p.push(format!(
-                                "{}:{}: invalid or repeated record ID",
-                                rec_path.display(),
-                                j + 1
-                            )),
+                            _ => p.invalid(format!("{at}: invalid or repeated record ID")),
                         }
                     }
-                    Err(e) => p.push(format!("{}:{}: {e}", rec_path.display(), j + 1)),
+                    Err(e) => p.parse(format!("{at}: {e}")),
                 }
             }
         }
@@ -193,8 +649,7 @@ fn plan_dns(dir: &Path, user: &str, out: &mut Vec<ZonePlan>, seen: &mut HashSet<
     }
 }
 
-fn plan(src: &Path, report: &mut ImportReport) -> Plan {
-    let p = &mut report.problems;
+fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
     let mut plan = Plan {
         settings: Record::new(),
         packages: Vec::new(),
@@ -206,24 +661,27 @@ fn plan(src: &Path, report: &mut ImportReport) -> Plan {
     };
     let conf_path = src.join("conf/hestia.conf");
     if conf_path.is_file() {
-        if let Some(r) = conf(&conf_path, p) {
+        if let Some(r) = conf(&conf_path, &SETTINGS, p) {
             plan.settings = r;
         }
     } else {
-        p.push(format!("{}: missing (is this a Hestia tree?)", conf_path.display()));
+        p.push(
+            ReturnCode::NotExist,
+            format!("{}: missing (is this a Hestia tree?)", conf_path.display()),
+        );
     }
     let now = Now::current();
     for path in entries(&src.join("data/packages")) {
         let n = name_of(&path);
         if let Some(name) = n.strip_suffix(".pkg") {
             if check(Kind::Package, name).is_err() || name.is_empty() {
-                p.push(format!("{}: invalid package name", path.display()));
+                p.invalid(format!("{}: invalid package name", path.display()));
                 continue;
             }
             let mtime = fs::metadata(&path)
                 .map(|m| m.mtime() * 1_000_000_000 + m.mtime_nsec())
                 .unwrap_or(now.unix);
-            if let Some(r) = conf(&path, p) {
+            if let Some(r) = conf(&path, &PACKAGE, p) {
                 plan.packages.push((name.to_string(), r, mtime));
             }
         } else if n.ends_with(".sh") {
@@ -252,29 +710,28 @@ fn plan(src: &Path, report: &mut ImportReport) -> Plan {
     for name in order {
         let dir = src.join("data/users").join(&name);
         if check(Kind::User, &name).is_err() {
-            p.push(format!("{}: invalid user name", dir.display()));
+            p.invalid(format!("{}: invalid user name", dir.display()));
             continue;
         }
-        let Some(rec) = conf(&dir.join("user.conf"), p) else {
+        let Some(rec) = conf(&dir.join("user.conf"), &USER, p) else {
             continue;
         };
         let mut history = Vec::new();
-        if let Some(text) = dir
-            .join("history.log")
-            .is_file()
-            .then(|| read(&dir.join("history.log"), p))
-            .flatten()
-        {
+        let log_path = dir.join("history.log");
+        if let Some(text) = log_path.is_file().then(|| read(&log_path, p)).flatten() {
             for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                let at = At {
+                    file: &log_path,
+                    line: Some(i + 1),
+                };
                 match kv::parse_object_line(line) {
                     Ok(pairs) => {
                         let r = Record::from_pairs(pairs);
+                        if !check_fields(&r, &HISTORY, at, None, p) {
+                            continue;
+                        }
                         let Ok(id) = r.get("ID").parse::<i64>() else {
-                            p.push(format!(
-                                "{}:{}: history line without a numeric ID",
-                                dir.join("history.log").display(),
-                                i + 1
-                            ));
+                            p.invalid(format!("{at}: history line without a numeric ID"));
                             continue;
                         };
                         history.push(HistoryEntry {
@@ -286,7 +743,7 @@ fn plan(src: &Path, report: &mut ImportReport) -> Plan {
                             message: r.get("MESSAGE").into(),
                         });
                     }
-                    Err(e) => p.push(format!("{}:{}: {e}", dir.join("history.log").display(), i + 1)),
+                    Err(e) => p.parse(format!("{at}: {e}")),
                 }
             }
         }
@@ -304,6 +761,33 @@ fn plan(src: &Path, report: &mut ImportReport) -> Plan {
     }
     let root = plan.settings.get("ROOT_USER").to_string();
     let user_names: HashSet<&str> = plan.users.iter().map(|(n, _, _)| n.as_str()).collect();
+    let mut tree_profiles: HashMap<String, String> = HashMap::new();
+    for path in entries(&src.join("data/api")) {
+        let n = name_of(&path);
+        if !profiles::valid_name(&n) {
+            p.invalid(format!("{}: invalid profile name", path.display()));
+            continue;
+        }
+        if let Some(text) = read(&path, p) {
+            match kv::parse_conf(&text) {
+                Ok(pairs) => {
+                    let r = Record::from_pairs(pairs);
+                    let at = At {
+                        file: &path,
+                        line: None,
+                    };
+                    check_fields(&r, &PROFILE, at, Some(&text), p);
+                    if !matches!(r.get("ROLE"), "admin" | "user") {
+                        p.invalid(format!("{}: ROLE must be admin or user", path.display()));
+                        continue;
+                    }
+                    tree_profiles.insert(n.clone(), r.get("ROLE").to_string());
+                    plan.profiles.push((n, text));
+                }
+                Err(e) => p.parse(format!("{}: {e}", path.display())),
+            }
+        }
+    }
     for path in entries(&src.join("data/access-keys")) {
         let id = name_of(&path);
         if id.len() != ID_LEN || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
@@ -312,10 +796,10 @@ fn plan(src: &Path, report: &mut ImportReport) -> Plan {
                 .push(format!("{} (not an access key file name)", path.display()));
             continue;
         }
-        let Some(r) = conf(&path, p) else { continue };
+        let Some(r) = conf(&path, &ACCESS_KEY, p) else { continue };
         let secret = r.get("SECRET_ACCESS_KEY");
         if secret.len() != 40 || check(Kind::SecretAccessKey, secret).is_err() {
-            p.push(format!("{}: invalid SECRET_ACCESS_KEY", path.display()));
+            p.invalid(format!("{}: invalid SECRET_ACCESS_KEY", path.display()));
             continue;
         }
         let user = if r.get("USER").is_empty() {
@@ -324,8 +808,33 @@ fn plan(src: &Path, report: &mut ImportReport) -> Plan {
             r.get("USER").to_string()
         };
         if !user_names.contains(user.as_str()) {
-            p.push(format!(
-                "{}: key of user {user}, who is not in the tree",
+            p.push(
+                ReturnCode::NotExist,
+                format!("{}: key of user {user}, who is not in the tree", path.display()),
+            );
+            continue;
+        }
+        // v-add-access-key's rules: a profile list for other users than the root user, `*`
+        // and admin profiles only for the root user.
+        let permissions = profiles::cleanup(r.get("PERMISSIONS"));
+        let is_root = user == root;
+        let bad_perm = permissions.iter().find(|perm| {
+            if *perm == "*" {
+                !is_root
+            } else {
+                !profiles::valid_name(perm) || (!is_root && tree_profiles.get(*perm).is_some_and(|role| role != "user"))
+            }
+        });
+        if let Some(perm) = bad_perm {
+            p.invalid(format!(
+                "{}: PERMISSIONS: {perm} cannot be given to a key of user {user}",
+                path.display()
+            ));
+            continue;
+        }
+        if permissions.is_empty() && !is_root {
+            p.invalid(format!(
+                "{}: PERMISSIONS: Non-admin users need a permission list",
                 path.display()
             ));
             continue;
@@ -333,14 +842,14 @@ fn plan(src: &Path, report: &mut ImportReport) -> Plan {
         let expires_at = match parse_expiry(r.get("EXPIRES_IN"), now.unix) {
             Ok(t) => t,
             Err(e) => {
-                p.push(format!("{}: EXPIRES_IN: {}", path.display(), e.message));
+                p.invalid(format!("{}: EXPIRES_IN: {}", path.display(), e.message));
                 continue;
             }
         };
         let ips = match parse_ips(r.get("IP")) {
             Ok(i) => i,
             Err(e) => {
-                p.push(format!("{}: IP: {}", path.display(), e.message));
+                p.invalid(format!("{}: IP: {}", path.display(), e.message));
                 continue;
             }
         };
@@ -348,7 +857,7 @@ fn plan(src: &Path, report: &mut ImportReport) -> Plan {
             id,
             user,
             secret_sha256: sha256(secret.as_bytes()),
-            permissions: profiles::cleanup(r.get("PERMISSIONS")).join(","),
+            permissions: permissions.join(","),
             comment: r.get("COMMENT").into(),
             time: r.get("TIME").into(),
             date: r.get("DATE").into(),
@@ -359,57 +868,197 @@ fn plan(src: &Path, report: &mut ImportReport) -> Plan {
     for path in entries(&src.join("data/keys")) {
         let k = name_of(&path);
         if k.len() < 16 || !k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-            p.push(format!("{}: not a legacy API key", path.display()));
+            // Not echoed: a legacy key's file name is the key.
+            p.invalid(format!(
+                "{}: not a legacy API key",
+                path.parent().unwrap_or(&path).display()
+            ));
             continue;
         }
         plan.legacy.push(sha256(k.as_bytes()));
     }
-    for path in entries(&src.join("data/api")) {
-        let n = name_of(&path);
-        if !profiles::valid_name(&n) {
-            p.push(format!("{}: invalid profile name", path.display()));
-            continue;
-        }
-        if let Some(text) = read(&path, p) {
-            match kv::parse_conf(&text) {
-                Ok(pairs) => {
-                    let r = Record::from_pairs(pairs);
-                    if !matches!(r.get("ROLE"), "admin" | "user") {
-                        p.push(format!("{}: ROLE must be admin or user", path.display()));
-                        continue;
-                    }
-                    plan.profiles.push((n, text));
-                }
-                Err(e) => p.push(format!("{}: {e}", path.display())),
-            }
-        }
-    }
     if !root.is_empty() && !plan.users.iter().any(|(n, _, _)| *n == root) {
-        p.push(format!("ROOT_USER {root} has no data/users/{root}/user.conf"));
+        p.push(
+            ReturnCode::NotExist,
+            format!("ROOT_USER {root} has no data/users/{root}/user.conf"),
+        );
     }
     plan
 }
 
+// ------------------------------------------------------------------------------------ host
+
+/// What the import does with a user's Linux account.
+enum Account {
+    /// None exists: create it with this shell.
+    Create(String),
+    /// The store has the user already: the account is hearth's.
+    Keep,
+    /// Take over an account hearth did not make.
+    Adopt(Adoption),
+}
+
+/// The host-side checks, before anything is written: every shell named by a package or a user
+/// is in `ROOT/etc/shells` (`v-change-user-shell`'s rule), and each user's account is decided
+/// (see the module notes); an account that may not be taken over, or a group or home left
+/// without an account, refuses the import.
+fn check_host(
+    plan: &Plan,
+    host: &Host,
+    store: &mut Store,
+    opts: &ImportOptions,
+    p: &mut Problems,
+) -> Result<Vec<Account>, HearthError> {
+    let mut shells: HashMap<String, Option<String>> = HashMap::new();
+    let mut shell_of = |name: &str| -> Result<Option<String>, HearthError> {
+        if let Some(s) = shells.get(name) {
+            return Ok(s.clone());
+        }
+        let s = host.shell_path(name)?;
+        shells.insert(name.to_string(), s.clone());
+        Ok(s)
+    };
+    for (name, rec, _) in &plan.packages {
+        let shell = rec.get("SHELL");
+        if !shell.is_empty() && shell_of(shell)?.is_none() {
+            p.invalid(format!(
+                "shell {shell} is not valid (package {name}: no such shell in {})",
+                host.root().join("etc/shells").display()
+            ));
+        }
+    }
+    let names: Vec<&str> = plan.users.iter().map(|(n, _, _)| n.as_str()).collect();
+    let in_store: HashSet<String> = store.read(|tx| {
+        let mut known = HashSet::new();
+        for n in &names {
+            if tx.user_exists(n)? {
+                known.insert((*n).to_string());
+            }
+        }
+        Ok(known)
+    })?;
+    // One read of the host's accounts (not one per user: passwd has a line per user).
+    let accounts: HashMap<String, hearth_host::PasswdEntry> =
+        host.accounts()?.into_iter().map(|e| (e.name.clone(), e)).collect();
+    let mut out = Vec::with_capacity(plan.users.len());
+    for (name, rec, _) in &plan.users {
+        let shell = rec.get("SHELL");
+        let shell_path = if shell.is_empty() {
+            Some("/usr/sbin/nologin".to_string())
+        } else {
+            shell_of(shell)?
+        };
+        let Some(shell_path) = shell_path else {
+            p.invalid(format!(
+                "shell {shell} is not valid (user {name}: no such shell in {})",
+                host.root().join("etc/shells").display()
+            ));
+            out.push(Account::Keep);
+            continue;
+        };
+        let home = format!("{HOME_DIR}/{name}");
+        let action = match accounts.get(name) {
+            None => {
+                if host.group_exists(name)? {
+                    p.push(
+                        ReturnCode::Exists,
+                        format!("user {name} has no account on the host, but a group {name} exists (not made by hearth): the import would take it over"),
+                    );
+                } else if fs::symlink_metadata(host.root().join("home").join(name)).is_ok() {
+                    p.push(
+                        ReturnCode::Exists,
+                        format!("user {name} has no account on the host, but {home} exists (not made by hearth): the import would take it over"),
+                    );
+                }
+                Account::Create(shell_path)
+            }
+            Some(e) if !host.is_user_account(e) => {
+                p.push(
+                    ReturnCode::Exists,
+                    format!(
+                        "user {name} exists on the host as a system account (uid {}): the import cannot take it over",
+                        e.uid
+                    ),
+                );
+                Account::Keep
+            }
+            Some(_) if in_store.contains(name) => Account::Keep,
+            Some(_) if opts.adopt_accounts.iter().any(|a| a == name) => Account::Adopt(Adoption::Requested),
+            Some(e) if e.gecos == rec.get("CONTACT") && e.home == home => Account::Adopt(Adoption::Hestia),
+            Some(e) => {
+                let why = if e.gecos != rec.get("CONTACT") {
+                    format!("its GECOS is not the user's contact {}", rec.get("CONTACT"))
+                } else {
+                    format!("its home is {}, not {home}", e.home)
+                };
+                p.push(
+                    ReturnCode::Exists,
+                    format!(
+                        "user {name} exists on the host, and neither hearth nor Hestia made it ({why}): the import would take it over; check the account and add --adopt-account {name} to adopt it"
+                    ),
+                );
+                Account::Keep
+            }
+        };
+        out.push(action);
+    }
+    Ok(out)
+}
+
+// ------------------------------------------------------------------------------------ apply
+
 /// Import the Hestia tree at `src` into the home at `home_dir` (initialised first if needed).
-pub fn import_hestia(home_dir: &Path, src: &Path) -> Result<ImportReport, HearthError> {
+pub fn import_hestia(home_dir: &Path, src: &Path, opts: &ImportOptions) -> Result<ImportReport, HearthError> {
     let mut report = ImportReport::default();
-    let plan = plan(src, &mut report);
-    if !report.problems.is_empty() {
+    let mut p = Problems::default();
+    let plan = plan(src, &mut report, &mut p);
+    for name in &opts.adopt_accounts {
+        if !plan.users.iter().any(|(n, _, _)| n == name) {
+            p.push(
+                ReturnCode::NotExist,
+                format!("--adopt-account {name}: the tree has no user {name}"),
+            );
+        }
+    }
+    if !p.is_empty() {
+        report.problems = p.0;
         return Ok(report);
     }
     if !Home::is_initialised(home_dir) {
         let root = plan.settings.get("ROOT_USER");
-        let opts = InitOptions {
+        let init_opts = InitOptions {
             root_user: Some(root.to_string()),
             skip_root_user: true,
+            host_root: opts.host_root.clone(),
             ..Default::default()
         };
-        home::init(home_dir, &opts)?;
+        home::init(home_dir, &init_opts)?;
     }
     let home = Home::open(home_dir)?;
+    if let Some(root) = &opts.host_root {
+        let wanted = std::path::absolute(root).unwrap_or_else(|_| root.clone());
+        if home.config.host_root != wanted {
+            return Err(HearthError::new(
+                ReturnCode::Exists,
+                format!(
+                    "hearth home {} already uses host-root {}",
+                    home_dir.display(),
+                    home.config.host_root.display()
+                ),
+            ));
+        }
+    }
     let host = home.host();
     let mut store = home.store()?;
-    store.write(|tx| {
+    let accounts = check_host(&plan, &host, &mut store, opts, &mut p)?;
+    if !p.is_empty() {
+        report.problems = p.0;
+        return Ok(report);
+    }
+    // What this import changed outside the store, put back if the transaction fails.
+    let mut created: Vec<String> = Vec::new();
+    let mut replaced_profiles: Vec<(PathBuf, Option<Vec<u8>>)> = Vec::new();
+    let applied = store.write(|tx| {
         tx.clear_settings()?;
         for (k, v) in plan.settings.iter() {
             tx.set_setting(k, v)?;
@@ -454,26 +1103,45 @@ pub fn import_hestia(home_dir: &Path, src: &Path) -> Result<ImportReport, Hearth
         }
         for (name, text) in &plan.profiles {
             let path = home.api_dir().join(name);
+            replaced_profiles.push((path.clone(), fs::read(&path).ok()));
             fs::write(&path, text)
                 .map_err(|e| HearthError::new(ReturnCode::Disk, format!("cannot write {}: {e}", path.display())))?;
             report.profiles += 1;
         }
-        // One read of the host's accounts (not one per user: passwd has a line per user).
-        let accounts: HashSet<String> = host.accounts()?.into_iter().map(|e| e.name).collect();
-        for (name, rec, _) in &plan.users {
-            if !accounts.contains(name) {
-                let shell = host
-                    .shell_path(rec.get("SHELL"))?
-                    .unwrap_or_else(|| "/usr/sbin/nologin".into());
-                let hash = if rec.get("MD5").is_empty() { "!" } else { rec.get("MD5") };
-                host.add_account(name, rec.get("CONTACT"), &shell, hash)?;
-                if rec.get("SUSPENDED") == "yes" {
-                    host.lock(name)?;
+        for ((name, rec, _), account) in plan.users.iter().zip(&accounts) {
+            match account {
+                Account::Create(shell) => {
+                    let hash = if rec.get("MD5").is_empty() { "!" } else { rec.get("MD5") };
+                    host.add_account(name, rec.get("CONTACT"), shell, hash)?;
+                    created.push(name.clone());
+                    if rec.get("SUSPENDED") == "yes" {
+                        host.lock(name)?;
+                    }
+                    report.accounts_created += 1;
                 }
-                report.accounts_created += 1;
+                Account::Adopt(how) => report.accounts_adopted.push((name.clone(), *how)),
+                Account::Keep => {}
             }
         }
         Ok(())
-    })?;
+    });
+    if let Err(e) = applied {
+        // The store rolled back; so do the accounts this import created and the profiles.
+        for name in created.iter().rev() {
+            if let Err(d) = host.delete_account(name) {
+                home.append_log(
+                    "error.log",
+                    &format!("import-hestia: cannot remove account {name}: {d}"),
+                );
+            }
+        }
+        for (path, previous) in replaced_profiles.iter().rev() {
+            let _ = match previous {
+                Some(b) => fs::write(path, b),
+                None => fs::remove_file(path),
+            };
+        }
+        return Err(e);
+    }
     Ok(report)
 }

@@ -18,7 +18,11 @@ usage:
                                  create (or complete) the home, idempotently
   hearth serve [--listen ADDR:PORT]… [--plain-http ADDR:PORT]…
                                  serve the HTTPS API (initialises the home on first start)
-  hearth import-hestia DIR       import a Hestia tree (conf/, data/) into the home
+  hearth import-hestia [--host-root DIR] [--adopt-account USER]… DIR
+                                 import a Hestia tree (conf/, data/) into the home; an
+                                 existing account is taken over only if it is hearth's,
+                                 Hestia's (GECOS = contact, home /home/USER) or named
+                                 with --adopt-account (never a system account)
   hearth link-commands DIR       create v-* links to this binary in DIR
   hearth commands                list the commands hearth implements
   hearth version
@@ -163,19 +167,33 @@ fn init(args: &[String]) -> ExitCode {
 }
 
 fn import_hestia(args: &[String]) -> ExitCode {
-    let [dir] = args else {
-        eprintln!("usage: hearth import-hestia DIR");
-        return ExitCode::from(1);
+    const USAGE: &str = "usage: hearth import-hestia [--host-root DIR] [--adopt-account USER]… DIR";
+    let (dir, flag_args) = match args.split_last() {
+        Some((dir, rest)) if !dir.starts_with("--") => (dir, rest),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(1);
+        }
     };
+    let parsed = match flags(flag_args, &["--host-root", "--adopt-account"]) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("hearth import-hestia: {e}\n{USAGE}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut opts = import::ImportOptions::default();
+    for (k, v) in parsed {
+        match k.as_str() {
+            "--host-root" => opts.host_root = Some(PathBuf::from(v)),
+            _ => opts.adopt_accounts.push(v),
+        }
+    }
     let home_dir = Home::locate();
-    match import::import_hestia(&home_dir, Path::new(dir)) {
+    match import::import_hestia(&home_dir, Path::new(dir), &opts) {
         Ok(report) => {
             print!("{report}");
-            if report.problems.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(12)
-            }
+            exit(report.exit_code())
         }
         Err(e) => {
             print!("{}", e.stdout_text());

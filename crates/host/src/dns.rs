@@ -94,13 +94,20 @@ pub struct ZoneRecord {
 /// then one line per record in the given order: name (IDN-encoded), TTL (the record's or the
 /// zone's), `IN`, type, priority (empty for most types) and the value from
 /// [`zone_value`] (`%quote%` back to `'`, TXT/SPF as quoted strings of at most 255 bytes).
-/// Suspended records are left out, and so is any record that could break out of its line or
-/// the zone (control characters anywhere, blanks in the name, type, priority or TTL, a name
-/// starting with `$`, an empty name or value): state written by commands never has those, but
-/// imported and cluster copies are taken as they come, and Hestia stored empty values.
-pub fn render_zone(domain: &str, zone: &ZoneData, records: &[ZoneRecord]) -> String {
+/// Suspended records are left out, and so are records without a name or a value (Hestia
+/// stored empty values).
+///
+/// Defence in depth: the commands and the importer validate every field before it is stored,
+/// and the renderer still refuses (`E_INVALID`, nothing rendered) any field that could break
+/// out of its line or its place in the zone: a control character (C0, DEL, C1) in the domain,
+/// the SOA or any field of a record it writes, as given or as written; a blank in the domain,
+/// the SOA, a record name, type, priority or TTL; a domain, SOA or record name starting with
+/// `$` (a BIND directive such as `$INCLUDE`). The error names the field, never echoes it.
+pub fn render_zone(domain: &str, zone: &ZoneData, records: &[ZoneRecord]) -> Result<String> {
     let domain_idn = ascii_name(domain);
     let soa = ascii_name(&zone.soa);
+    zone_field(domain, "domain", &[domain, &domain_idn], true)?;
+    zone_field(domain, "SOA", &[&zone.soa, &soa], true)?;
     let tld = domain_idn.rsplit('.').next().unwrap_or("");
     let retry = if matches!(tld, "de" | "cz" | "pl" | "pt") {
         SOA_RETRY_SHORT
@@ -114,7 +121,7 @@ pub fn render_zone(domain: &str, zone: &ZoneData, records: &[ZoneRecord]) -> Str
         ttl = zone.ttl,
         serial = zone.serial,
     );
-    for r in records.iter().filter(|r| !r.suspended && record_is_safe(r)) {
+    for r in records.iter().filter(|r| !r.suspended) {
         let name = ascii_name(&r.name);
         let ttl = if r.ttl.is_empty() {
             zone.ttl.to_string()
@@ -125,9 +132,17 @@ pub fn render_zone(domain: &str, zone: &ZoneData, records: &[ZoneRecord]) -> Str
             Ok(t) => zone_value(t, &r.value),
             Err(_) => r.value.replace("%quote%", "'"),
         };
+        zone_field(domain, "record name", &[&r.name, &name], true)?;
+        zone_field(domain, "record type", &[&r.rtype], true)?;
+        zone_field(domain, "record priority", &[&r.priority], true)?;
+        zone_field(domain, "record TTL", &[&r.ttl, &ttl], true)?;
+        zone_field(domain, "record value", &[&r.value, &value], false)?;
+        if r.name.is_empty() || r.value.trim().is_empty() {
+            continue;
+        }
         out.push_str(&format!("{name}\t{ttl}\tIN\t{}\t{}\t{value}\n", r.rtype, r.priority));
     }
-    out
+    Ok(out)
 }
 
 /// The IDN (ASCII) form of a name, or the name itself when it has none.
@@ -135,16 +150,30 @@ fn ascii_name(name: &str) -> String {
     idn_to_ascii(name).unwrap_or_else(|| name.to_owned())
 }
 
-fn record_is_safe(r: &ZoneRecord) -> bool {
-    let plain = |s: &str| !s.chars().any(|c| c.is_control() || c.is_whitespace());
-    !r.name.is_empty()
-        && !r.name.starts_with('$')
-        && plain(&r.name)
-        && plain(&r.rtype)
-        && plain(&r.priority)
-        && plain(&r.ttl)
-        && !r.value.trim().is_empty()
-        && !r.value.chars().any(char::is_control)
+/// [`render_zone`]'s refusal of a field (`forms`: as given and as written) that could break out
+/// of its line (a control character) or, for a `word` field, out of its place in the line (a
+/// blank) or into a directive (a leading `$`).
+fn zone_field(domain: &str, field: &str, forms: &[&str], word: bool) -> Result<()> {
+    let bad = forms.iter().any(|v| {
+        v.chars().any(char::is_control) || (word && (v.chars().any(char::is_whitespace) || v.starts_with('$')))
+    });
+    if bad {
+        let what = if word {
+            "a control character, a blank or a leading $"
+        } else {
+            "a control character"
+        };
+        // The domain is named unless it is the bad field itself.
+        let zone = if field == "domain" {
+            String::from("a zone")
+        } else {
+            format!("zone {domain}")
+        };
+        return Err(HostError::invalid(format!(
+            "{zone}: the {field} holds {what}, the zone is not written"
+        )));
+    }
+    Ok(())
 }
 
 /// `ROOT/home/USER/conf/dns/DOMAIN.db`, absolute (the root is made absolute against the
@@ -597,7 +626,7 @@ mod tests {
             rec("q", "TXT", "", "it%quote%s"),
             rec("münchen", "CNAME", "", "example.com."),
         ];
-        let text = render_zone("example.com", &zone, &records);
+        let text = render_zone("example.com", &zone, &records).expect("render");
         let pad = " ".repeat(44);
         let want = format!(
             "$TTL 14400\n@    IN    SOA    ns1.example.com.    root.example.com. (\n\
@@ -611,29 +640,97 @@ mod tests {
              xn--mnchen-3ya\t14400\tIN\tCNAME\t\texample.com.\n"
         );
         assert_eq!(text, want);
-        let de = render_zone("bücher.de", &zone, &[]);
+        let de = render_zone("bücher.de", &zone, &[]).expect("render");
         assert!(de.contains("root.xn--bcher-kva.de. (\n"));
         assert!(de.contains(&format!("{pad}1800\n")));
     }
 
     #[test]
-    fn unsafe_records_are_left_out() {
+    fn empty_records_are_left_out() {
         let zone = ZoneData {
             ttl: 300,
             soa: "ns1.example.com".into(),
             serial: 1,
         };
         let records = [
-            rec("x", "TXT", "", "a\n$INCLUDE /etc/shadow"),
-            rec("$INCLUDE", "TXT", "", "x"),
             rec("", "A", "", "192.0.2.1"),
-            rec("a b", "A", "", "192.0.2.1"),
             rec("empty", "A", "", ""),
+            rec("blank", "A", "", "  "),
             rec("ok", "A", "", "192.0.2.1"),
         ];
-        let text = render_zone("example.com", &zone, &records);
-        assert!(!text.contains("INCLUDE"));
+        let text = render_zone("example.com", &zone, &records).expect("render");
         assert!(text.ends_with("\n\nok\t300\tIN\tA\t\t192.0.2.1\n"), "{text}");
+    }
+
+    /// Every character the renderer must refuse in a field: the C0 controls, DEL and a C1.
+    fn controls() -> Vec<char> {
+        (0u8..0x20).map(char::from).chain(['\u{7f}', '\u{85}']).collect()
+    }
+
+    #[test]
+    fn a_control_character_in_any_field_is_refused() {
+        let good = ZoneData {
+            ttl: 300,
+            soa: "ns1.example.com".into(),
+            serial: 1,
+        };
+        let mut own_ttl = rec("www", "A", "", "192.0.2.1");
+        own_ttl.ttl = "600".into();
+        let good_records = vec![own_ttl, rec("@", "MX", "10", "mail.example.com.")];
+        assert!(render_zone("example.com", &good, &good_records).is_ok());
+        for c in controls() {
+            let bad = |s: &str| format!("{s}{c}$INCLUDE /etc/passwd");
+            let mut cases: Vec<(&str, String, ZoneData, Vec<ZoneRecord>)> = Vec::new();
+            cases.push(("domain", bad("example.com"), good.clone(), good_records.clone()));
+            let mut soa = good.clone();
+            soa.soa = bad("ns1.example.com");
+            cases.push(("SOA", "example.com".into(), soa, good_records.clone()));
+            for field in ["name", "type", "priority", "value", "ttl"] {
+                let mut records = good_records.clone();
+                let r = &mut records[0];
+                match field {
+                    "name" => r.name = bad("www"),
+                    "type" => r.rtype = bad("A"),
+                    "priority" => r.priority = bad("10"),
+                    "value" => r.value = bad("192.0.2.1"),
+                    _ => r.ttl = bad("600"),
+                }
+                cases.push((field, "example.com".into(), good.clone(), records));
+            }
+            for (field, domain, zone, records) in cases {
+                let err =
+                    render_zone(&domain, &zone, &records).expect_err(&format!("{field} with {:?} must be refused", c));
+                assert_eq!(err.code(), ReturnCode::Invalid, "{field} {c:?}");
+                assert!(!err.message().chars().any(char::is_control), "{err}");
+                assert!(!err.message().contains("INCLUDE"), "the value is not echoed: {err}");
+            }
+        }
+        // A suspended record is not written, but its fields are not trusted either way.
+        let mut hidden = rec("x", "TXT", "", "a\r$INCLUDE /etc/shadow");
+        hidden.suspended = true;
+        assert!(render_zone("example.com", &good, &[hidden]).is_ok());
+    }
+
+    #[test]
+    fn blanks_and_directives_in_names_are_refused() {
+        let zone = ZoneData {
+            ttl: 300,
+            soa: "ns1.example.com".into(),
+            serial: 1,
+        };
+        for records in [
+            vec![rec("$INCLUDE", "TXT", "", "x")],
+            vec![rec("a b", "A", "", "192.0.2.1")],
+            vec![rec("a", "A IN", "", "192.0.2.1")],
+            vec![rec("a", "MX", "1 x", "mail.example.com.")],
+        ] {
+            assert!(render_zone("example.com", &zone, &records).is_err(), "{records:?}");
+        }
+        let mut soa = zone.clone();
+        soa.soa = "ns1.example.com. 1 2 3 4 5 ) $INCLUDE".into();
+        assert!(render_zone("example.com", &soa, &[]).is_err());
+        soa.soa = "$INCLUDE".into();
+        assert!(render_zone("example.com", &soa, &[]).is_err());
     }
 
     #[test]

@@ -174,6 +174,13 @@ impl Host {
         Ok(files::passwd_entries(&self.read("etc/passwd")?))
     }
 
+    /// Whether `entry` is a user account (uid in `UID_MIN..=UID_MAX` of `ROOT/etc/login.defs`,
+    /// 1000..=60000 by default), the only accounts the mutations below accept; `false` for a
+    /// system account.
+    pub fn is_user_account(&self, entry: &PasswdEntry) -> bool {
+        self.check_user_range(entry).is_ok()
+    }
+
     /// Whether `ROOT/etc/group` has a group called `name`.
     pub fn group_exists(&self, name: &str) -> Result<bool> {
         check_user(name)?;

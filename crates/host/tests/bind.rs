@@ -66,7 +66,7 @@ struct Zone {
 impl Zone {
     /// Render, write, check with named-checkzone, list in the include file; returns the path.
     fn publish(&self) -> PathBuf {
-        let text = render_zone(DOMAIN, &self.data, &self.records);
+        let text = render_zone(DOMAIN, &self.data, &self.records).expect("render");
         let path = write_zone(&self.root, USER, DOMAIN, &text).expect("write zone");
         if let Err(e) = check_zone(DOMAIN, &path) {
             panic!("named-checkzone: {e}\n{text}");

@@ -613,7 +613,7 @@ fn render_zone_file(ctx: &Ctx<'_, '_>, user: &str, domain: &str) -> Result<(), H
             suspended: r.get("SUSPENDED") == "yes",
         })
         .collect();
-    let text = render_zone(domain, &data, &records);
+    let text = render_zone(domain, &data, &records).map_err(|e| host_err(ctx, e))?;
     zone_path(root, user, domain).map_err(|e| host_err(ctx, e))?;
     // Never through a symlink: a planted link's target must not come back as the zone.
     let previous = hearth_host::dns::read_zone(root, user, domain);

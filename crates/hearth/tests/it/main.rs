@@ -12,6 +12,7 @@ mod dns;
 mod dns_bind;
 pub mod freshness;
 mod golden;
+mod import_trust;
 mod injection;
 mod keys;
 mod lifecycle;
