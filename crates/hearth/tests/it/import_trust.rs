@@ -436,7 +436,7 @@ fn every_imported_field_passes_its_command_rule() {
             "data/users/bob/user.conf",
             "U_DISK='12'",
             "U_DISK='12\u{1b}[2J'",
-            "invalid U_DISK format :: 12\\u{1b}[2J (U_DISK in ",
+            "invalid U_DISK format :: 12\\e[2J (U_DISK in ",
         ),
         (
             "data/users/bob/user.conf",
@@ -449,7 +449,7 @@ fn every_imported_field_passes_its_command_rule() {
             "data/users/admin/history.log",
             "MESSAGE='Access key 1aEivapzjb7Q8mAg1tRx generated'",
             "MESSAGE='Access key\u{1b}]0;owned\u{7}'",
-            "invalid MESSAGE format :: Access key\\u{1b}]0;owned\\u{7} (MESSAGE in ",
+            "invalid MESSAGE format :: Access key\\e]0;owned\\x07 (MESSAGE in ",
         ),
         (
             "data/packages/basic.pkg",
