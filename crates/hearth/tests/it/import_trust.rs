@@ -11,25 +11,14 @@
 //!   zone file is ever written for it. (The renderer's own refusal of control characters is
 //!   unit-tested in `crates/host/src/dns.rs`.)
 
-use crate::support::{Env, fixtures};
+use crate::support::Env;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const ETC: [&str; 4] = ["etc/passwd", "etc/shadow", "etc/group", "etc/gshadow"];
 
 /// The Hestia fixture tree unpacked into `ENV/name`.
 fn tree(env: &Env, name: &str) -> PathBuf {
-    let src = env.dir.path().join(name);
-    std::fs::create_dir_all(&src).expect("mkdir");
-    let st = Command::new("/usr/bin/tar")
-        .arg("-xzf")
-        .arg(fixtures().join("fixture-data.tar.gz"))
-        .arg("-C")
-        .arg(&src)
-        .status()
-        .expect("tar");
-    assert!(st.success());
-    src
+    env.unpack_fixture(name)
 }
 
 /// Replace the one occurrence of `from` in `src/rel` by `to`.

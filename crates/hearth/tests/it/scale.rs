@@ -6,10 +6,9 @@
 
 use crate::freshness::call;
 use crate::serve::Server;
-use crate::support::{Env, fixtures};
+use crate::support::Env;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const USERS: usize = 300;
 const RECORDS: usize = 3000;
@@ -98,16 +97,7 @@ fn user_conf(template: &str, set: &[(&str, String)]) -> String {
 /// u00001…), admin's zone big.example.com with a fifth of the records, 10-record zones
 /// z000001.example.net… for the first users, and `KEYS` access keys.
 fn tree(env: &Env) -> PathBuf {
-    let fx = env.dir.path().join("fixture");
-    std::fs::create_dir_all(&fx).expect("mkdir");
-    let st = Command::new("/usr/bin/tar")
-        .arg("-xzf")
-        .arg(fixtures().join("fixture-data.tar.gz"))
-        .arg("-C")
-        .arg(&fx)
-        .status()
-        .expect("tar");
-    assert!(st.success());
+    let fx = env.unpack_fixture("fixture");
     let src = env.dir.path().join("tree");
     std::fs::create_dir_all(src.join("conf")).expect("mkdir");
     std::fs::copy(fx.join("conf/hestia.conf"), src.join("conf/hestia.conf")).expect("copy");

@@ -58,7 +58,15 @@ impl Env {
     /// A home with the Hestia fixture imported.
     pub fn fixture() -> Env {
         let env = Env::empty();
-        let src = env.dir.path().join("hestia");
+        let src = env.unpack_fixture("hestia");
+        let r = env.hearth(&["import-hestia", src.to_str().expect("utf8")]);
+        assert_eq!(r.code, 0, "import failed: {r:?}");
+        env
+    }
+
+    /// The Hestia fixture tree (`fixture-data.tar.gz`) unpacked into `DIR/name`.
+    pub fn unpack_fixture(&self, name: &str) -> PathBuf {
+        let src = self.dir.path().join(name);
         std::fs::create_dir_all(&src).expect("mkdir");
         let st = Command::new("/usr/bin/tar")
             .arg("-xzf")
@@ -68,9 +76,7 @@ impl Env {
             .status()
             .expect("tar");
         assert!(st.success());
-        let r = env.hearth(&["import-hestia", src.to_str().expect("utf8")]);
-        assert_eq!(r.code, 0, "import failed: {r:?}");
-        env
+        src
     }
 
     pub fn home(&self) -> PathBuf {
