@@ -751,19 +751,18 @@ mod tests {
     }
 
     /// `bob.test` as a record value with a CR (which no command, and not the store's own
-    /// writer, lets in any more): written into the store file with the sqlite3 shell.
+    /// writer, lets in any more): written into the store file with SQL of the test's own.
     fn poison(dir: &std::path::Path) {
         let r = Record::from_pairs([("ID", "1"), ("RECORD", "@"), ("TYPE", "A"), ("VALUE", "a\rb")]);
-        let sql = format!(
-            "UPDATE dns_records SET conf = '{}' WHERE domain = 'bob.test' AND id = 1;",
-            r.to_json().replace('\'', "''")
-        );
-        let out = std::process::Command::new("/usr/bin/sqlite3")
-            .arg(dir.join("hearth.db"))
-            .arg(sql)
-            .output()
-            .expect("sqlite3 (scripts/install-deps)");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let db = rusqlite::Connection::open(dir.join("hearth.db")).expect("open");
+        db.busy_timeout(std::time::Duration::from_secs(5)).expect("timeout");
+        let n = db
+            .execute(
+                "UPDATE dns_records SET conf = ?1 WHERE domain = 'bob.test' AND id = 1",
+                [r.to_json()],
+            )
+            .expect("poison");
+        assert_eq!(n, 1);
     }
 
     fn enqueue(store: &mut Store, host: &str, op: &str) {
