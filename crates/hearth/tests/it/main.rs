@@ -17,6 +17,7 @@ mod lifecycle;
 mod matrix;
 mod scale;
 pub mod serve;
+mod slow_clients;
 mod soak;
 mod support;
 mod timing;
