@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
@@ -112,7 +112,12 @@ pub struct Connections {
     by_address: Mutex<HashMap<IpAddr, usize>>,
     /// The request-body bytes of all connections ([`BODY_BYTES_TOTAL`]).
     pub body_bytes: Semaphore,
+    refused: AtomicU64,
+    warned: Mutex<Option<Instant>>,
 }
+
+/// At most one warning about refused connections per this long (an attack would flood the log).
+pub const REFUSAL_WARNING_EVERY: Duration = Duration::from_secs(60);
 
 /// One admitted connection; released when dropped.
 pub struct Slot {
@@ -143,6 +148,8 @@ impl Connections {
             total: AtomicUsize::new(0),
             by_address: Mutex::new(HashMap::new()),
             body_bytes: Semaphore::new(BODY_BYTES_TOTAL),
+            refused: AtomicU64::new(0),
+            warned: Mutex::new(None),
         })
     }
 
@@ -154,6 +161,18 @@ impl Connections {
     /// Connections open now.
     pub fn open(&self) -> usize {
         self.total.load(Ordering::Relaxed)
+    }
+
+    /// Count a refused connection: the number refused so far when a warning is due (the first
+    /// refusal, then at most one per [`REFUSAL_WARNING_EVERY`]).
+    pub fn note_refused(&self) -> Option<u64> {
+        let n = self.refused.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut warned = self.warned.lock().unwrap_or_else(|p| p.into_inner());
+        if warned.is_some_and(|t| t.elapsed() < REFUSAL_WARNING_EVERY) {
+            return None;
+        }
+        *warned = Some(Instant::now());
+        Some(n)
     }
 
     /// Admit a connection from `peer` (`counted`: false for a trusted proxy, which only counts
@@ -277,5 +296,82 @@ mod tests {
         l.failed(a);
         assert!(l.blocked(a).is_some_and(|s| s > 0));
         assert!(l.blocked(b).is_none());
+    }
+
+    #[test]
+    fn connections_are_capped_per_address_and_in_all() {
+        let c = Connections::new(40);
+        let a: IpAddr = "192.0.2.1".parse().expect("ip");
+        let b: IpAddr = "192.0.2.2".parse().expect("ip");
+        let mut held: Vec<Slot> = (0..CONNECTIONS_PER_ADDRESS)
+            .map(|_| c.admit(a, true).expect("under the cap"))
+            .collect();
+        assert!(c.admit(a, true).is_none(), "over the per-address cap");
+        // The same address as an IPv4-mapped IPv6 address is the same client.
+        assert!(c.admit("::ffff:192.0.2.1".parse().expect("ip"), true).is_none());
+        // A trusted proxy only counts in all.
+        let proxied: Vec<Slot> = (0..4).map(|_| c.admit(a, false).expect("proxy")).collect();
+        assert_eq!(c.open(), CONNECTIONS_PER_ADDRESS + 4);
+        let others: Vec<Slot> = (0..40 - CONNECTIONS_PER_ADDRESS - 4)
+            .map(|_| c.admit(b, true).expect("in all"))
+            .collect();
+        assert!(
+            c.admit("192.0.2.3".parse().expect("ip"), true).is_none(),
+            "over the cap in all"
+        );
+        assert_eq!(c.note_refused(), Some(1), "the first refusal is reported");
+        assert_eq!(c.note_refused(), None, "then not again at once");
+        assert_eq!(c.open(), 40, "a refusal gives its place back");
+        held.pop();
+        assert!(c.admit(a, true).is_some(), "a released place is free again");
+        drop((held, proxied, others));
+        assert_eq!(c.open(), 0);
+        assert!(c.by_address.lock().expect("lock").is_empty());
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_by_64() {
+        let a = address_key("2001:db8:1:2:aaaa::1".parse().expect("ip"));
+        assert_eq!(a, address_key("2001:db8:1:2:ffff::9".parse().expect("ip")));
+        assert_ne!(a, address_key("2001:db8:1:3::1".parse().expect("ip")));
+        assert_eq!(
+            address_key("::ffff:10.0.0.1".parse().expect("ip")),
+            "10.0.0.1".parse::<IpAddr>().expect("ip")
+        );
+    }
+
+    #[test]
+    fn body_bytes_are_given_back_even_when_waiting_is_cancelled() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let conn = Semaphore::new(100);
+            let global = Semaphore::new(1000);
+            let mut first = BodyBytes::new(&conn, &global);
+            first.take(60).await.expect("take");
+            assert_eq!((conn.available_permits(), global.available_permits()), (40, 940));
+            {
+                let mut second = BodyBytes::new(&conn, &global);
+                second.take(30).await.expect("take");
+                // Over the connection's allowance: waits, and is given up.
+                let waited = tokio::time::timeout(Duration::from_millis(20), second.take(30)).await;
+                assert!(waited.is_err());
+            }
+            assert_eq!((conn.available_permits(), global.available_permits()), (40, 940));
+            drop(first);
+            assert_eq!((conn.available_permits(), global.available_permits()), (100, 1000));
+        });
+    }
+
+    #[test]
+    fn the_connection_cap_stays_below_the_descriptor_limit() {
+        assert_eq!(connection_cap(Some(1024)), 1024 - RESERVED_DESCRIPTORS);
+        assert_eq!(connection_cap(Some(4096)), MAX_CONNECTIONS);
+        assert_eq!(connection_cap(Some(usize::MAX)), MAX_CONNECTIONS);
+        assert_eq!(connection_cap(Some(10)), 1);
+        assert_eq!(connection_cap(None), MAX_CONNECTIONS);
+        assert!(descriptor_limit().is_some_and(|d| d > 0));
     }
 }

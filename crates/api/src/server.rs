@@ -125,6 +125,11 @@ type Body = Full<Bytes>;
 /// no API call needs more): past it, 413.
 const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
+// One body of the largest accepted size always fits the buffered-body allowances (a request
+// waiting for more than the allowance would wait for ever).
+const _: () = assert!(BODY_LIMIT <= limits::BODY_BYTES_PER_CONNECTION);
+const _: () = assert!(BODY_LIMIT <= limits::BODY_BYTES_TOTAL);
+
 fn respond(a: Answer) -> Response<Body> {
     let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::BAD_REQUEST);
     let mut r = Response::new(Full::new(a.body));
@@ -447,6 +452,14 @@ async fn accept_loop(
         let proxy = !trusted.is_empty() && trusted.iter().any(|t| crate::flow::allowed(t, peer.ip(), false));
         let Some(slot) = app.connections.admit(peer.ip(), !proxy) else {
             drop(stream);
+            if let Some(n) = app.connections.note_refused() {
+                eprintln!(
+                    "hearth: connection from {} closed: over {} per address or {} in all ({n} refused since start)",
+                    peer.ip(),
+                    limits::CONNECTIONS_PER_ADDRESS,
+                    app.connections.max_total()
+                );
+            }
             continue;
         };
         // An answer leaves at once instead of waiting on the client's delayed ACK.
@@ -795,4 +808,35 @@ pub fn serve(home: hearth_commands::Home, opts: ServeOptions) -> Result<(), Stri
         cluster.stop();
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The request takes the legacy flow, decided as `api()` does.
+    fn legacy(body: &str) -> bool {
+        let mut f = parse_body(body.as_bytes(), None).expect("form");
+        crate::protocol::split_hash(&mut f);
+        takes_legacy_flow(&f)
+    }
+
+    #[test]
+    fn the_legacy_flow_is_recognised_before_dispatch() {
+        let key = format!("{}:{}", "A".repeat(20), "b".repeat(40));
+        assert!(legacy("user=admin&password=x&cmd=v-list-users"));
+        assert!(legacy("user=admin&cmd=v-list-users"));
+        assert!(legacy("hash=0123456789abcdef&cmd=v-list-users"));
+        assert!(legacy("hash=not:a-key&cmd=v-list-users"));
+        assert!(!legacy(&format!("hash={key}&cmd=v-list-users")));
+        assert!(!legacy(&format!(
+            "access_key={}&secret_key={}&cmd=v-list-users",
+            "A".repeat(20),
+            "b".repeat(40)
+        )));
+        // Both flows' fields: the access key wins, as in dispatch.
+        assert!(!legacy(&format!("user=admin&password=x&hash={key}")));
+        assert!(!legacy(r#"{"cmd":"v-list-users"}"#));
+        assert!(legacy(r#"{"user":"admin","password":"x"}"#));
+    }
 }

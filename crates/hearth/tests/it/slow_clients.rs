@@ -141,6 +141,8 @@ fn stalled_http1_clients_are_closed_and_one_address_is_capped() {
         let opened = Instant::now();
         assert_eq!(stalled.len(), limits::CONNECTIONS_PER_ADDRESS, "connections kept");
         assert_eq!(refused, 4, "connections over the per-address cap are closed at once");
+        let log = std::fs::read_to_string(env.dir.path().join("serve.log")).expect("serve.log");
+        assert!(log.contains("hearth: connection from 127.0.0.1 closed: over"), "{log}");
 
         // Another client sends a whole head and part of the body, then stalls.
         let mut partial_body = connect(port, "127.0.0.2", &config).await.expect("connect");
@@ -220,6 +222,37 @@ fn declared_length_over_the_limit_is_refused_before_the_body() {
         assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
         assert!(answer.ends_with("length limit exceeded"), "{answer}");
         assert!(closed, "the connection stays open after 413");
+    });
+}
+
+#[test]
+fn a_client_that_does_not_take_its_answers_is_dropped() {
+    let env = Env::new();
+    let server = Server::start(&env);
+    let config = tls_config(&env, &[b"http/1.1"]);
+    runtime().block_on(async {
+        let mut s = connect(server.port, "127.0.0.1", &config).await.expect("connect");
+        // Pipelined requests whose answers are never read: once the socket buffers are full the
+        // server can neither write nor (HTTP/1.1 answers in order) read on.
+        let batch = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n".repeat(1000);
+        let mut sent = 0;
+        while sent < 500_000 {
+            match timeout(Duration::from_secs(2), s.write_all(&batch)).await {
+                Ok(Ok(())) => sent += 1000,
+                _ => break,
+            }
+        }
+        let stalled = Instant::now();
+        tokio::time::sleep(limits::IDLE_TIMEOUT * 3 / 2 + limits::CLOSE_GRACE + Duration::from_secs(2)).await;
+        // Dropped by now: reading gets what was buffered, then the end. (A server still
+        // holding the connection would answer every request once we read.)
+        let (got, closed) = read_until_closed(&mut s, Instant::now() + MARGIN).await;
+        let answers = got.windows(12).filter(|w| w == b"HTTP/1.1 200").count();
+        assert!(closed, "connection still open {:?} after it stalled", stalled.elapsed());
+        assert!(
+            answers < sent,
+            "all {sent} requests were answered: the connection was kept"
+        );
     });
 }
 
