@@ -189,8 +189,7 @@ async fn route(conn: Arc<Conn>, req: Request<Incoming>) -> Response<Body> {
     let body = if body.is_end_stream() {
         Bytes::new()
     } else {
-        // One deadline for the whole body (a timer is only registered if the body is not
-        // already there when first polled).
+        // One deadline for the whole body, from its head.
         match tokio::time::timeout(limits::BODY_TIMEOUT, read_body(body, &mut held)).await {
             Ok(Ok(b)) => b,
             Ok(Err(ReadFail::TooLarge)) => {

@@ -309,8 +309,8 @@ struct Seen {
     stream_windows: HashMap<u32, i64>,
     /// Streams reset by the server, with the error code.
     reset: HashMap<u32, u32>,
-    /// Streams the server answered (a HEADERS frame).
-    answered: HashSet<u32>,
+    /// Streams the server answered (a HEADERS frame), with the header block.
+    answered: HashMap<u32, Vec<u8>>,
     /// Streams the server finished (END_STREAM) or reset.
     closed: HashSet<u32>,
     goaway: bool,
@@ -383,8 +383,8 @@ impl H2 {
                         s.reset.insert(id, be32(&p));
                         s.closed.insert(id);
                     }
-                    Ok((HEADERS, flags, id, _)) => {
-                        s.answered.insert(id);
+                    Ok((HEADERS, flags, id, p)) => {
+                        s.answered.insert(id, p);
                         if flags & END_STREAM != 0 {
                             s.closed.insert(id);
                         }
@@ -544,7 +544,7 @@ fn http2_streams_holding_large_bodies_are_bounded() {
         let open: Vec<_> = live.iter().filter(|id| !s.closed.contains(id)).collect();
         assert!(done, "streams still open after {:?}: {open:?}", opened.elapsed());
         assert!(
-            live.iter().all(|id| s.answered.contains(id)),
+            live.iter().all(|id| s.answered.contains_key(id)),
             "every open stream got an answer"
         );
         eprintln!(
@@ -556,17 +556,48 @@ fn http2_streams_holding_large_bodies_are_bounded() {
 }
 
 #[test]
-fn idle_http2_connection_is_closed() {
+fn http2_declared_length_over_the_limit_is_refused_and_an_idle_connection_closed() {
     let env = Env::new();
     let server = Server::start(&env);
     let config = tls_config(&env, &[b"h2"]);
     runtime().block_on(async {
         let mut h2 = H2::open(server.port, &config).await;
-        let opened = Instant::now();
-        let deadline = opened + limits::IDLE_TIMEOUT * 3 / 2 + limits::CLOSE_GRACE + MARGIN;
+        // content-length (static index 28, literal without indexing): 99999999999; no body.
+        let mut block = post_headers();
+        block.extend_from_slice(&[0x0f, 28 - 15, 11]);
+        block.extend_from_slice(b"99999999999");
+        h2.w.write_all(&frame(HEADERS, END_HEADERS, 1, &block))
+            .await
+            .expect("headers");
+        h2.w.flush().await.expect("flush");
+        let sent = Instant::now();
+        assert!(
+            h2.wait(sent + limits::BODY_TIMEOUT + MARGIN, |s| s.closed.contains(&1))
+                .await,
+            "no answer"
+        );
+        {
+            let s = h2.seen.lock().expect("lock");
+            let answer = s.answered.get(&1).expect("answered, not reset");
+            // `:status: 413` as h2 writes it first on a connection: literal with incremental
+            // indexing of static name 8, value Huffman-coded ('4' 011010, '1' 00001, '3' 011001,
+            // padded with ones): 0x48 0x83 0x68 0x2c 0xff.
+            assert!(
+                answer.windows(5).any(|w| w == [0x48, 0x83, 0x68, 0x2c, 0xff]),
+                "not 413: {answer:02x?}"
+            );
+        }
+
+        // Then the connection has nothing in flight: it is closed (GOAWAY, then the end).
+        let answered = Instant::now();
+        let deadline = answered + limits::IDLE_TIMEOUT * 3 / 2 + limits::CLOSE_GRACE + MARGIN;
         let closed = h2.wait(deadline, |s| s.eof).await;
         let s = h2.seen.lock().expect("lock");
-        assert!(s.goaway, "no GOAWAY after {:?}", opened.elapsed());
-        assert!(closed, "idle HTTP/2 connection still open after {:?}", opened.elapsed());
+        assert!(s.goaway, "no GOAWAY after {:?}", answered.elapsed());
+        assert!(
+            closed,
+            "idle HTTP/2 connection still open after {:?}",
+            answered.elapsed()
+        );
     });
 }
