@@ -1,19 +1,28 @@
 //! `hearth serve`: the HTTPS listener (rustls, HTTP/1.1 and HTTP/2 on hyper), graceful shutdown
 //! on SIGTERM, certificate reload on SIGHUP.
+//!
+//! What a client can hold is bounded (figures in [`crate::limits`]): connections in all and per
+//! address (counted at accept), the time to send a request head, a body, or to stay idle, the
+//! HTTP/2 streams and flow-control windows of a connection, and the request-body bytes buffered
+//! per connection and in all. A declared `Content-Length` over the body limit gets 413 before
+//! anything is read.
 
 use crate::flow::{Endpoint, Flow};
+use crate::limits::{self, BodyBytes, Connections, Slot};
 use crate::protocol::{Answer, BodyError, api_error, parse_body};
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
-use hyper::body::Incoming;
+use bytes::{Bytes, BytesMut};
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Body as _, Incoming};
 use hyper::service::service_fn;
 use hyper::{HeaderMap, Method, Request, Response, StatusCode, header, header::HeaderValue};
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// Options of `hearth serve`.
 #[derive(Clone, Debug, Default)]
@@ -27,6 +36,50 @@ pub struct ServeOptions {
 struct App {
     endpoint: Endpoint,
     requests: AtomicU64,
+    connections: Arc<Connections>,
+}
+
+/// One client connection: what its requests share.
+struct Conn {
+    app: Arc<App>,
+    peer: SocketAddr,
+    /// HTTP/1.x (HTTP/2 otherwise).
+    h1: bool,
+    /// Requests being answered (from the head until the answer is handed to hyper).
+    active: AtomicUsize,
+    /// Bytes written to the client so far (an answer being sent is progress, not idleness).
+    written: AtomicU64,
+    /// The request-body bytes this connection may buffer ([`limits::BODY_BYTES_PER_CONNECTION`]).
+    body_bytes: tokio::sync::Semaphore,
+    /// Its place among the open connections, given back when the connection ends.
+    _slot: Slot,
+}
+
+impl Conn {
+    /// `r`, which leaves a request body unread: an HTTP/1.1 connection then closes.
+    fn closing(&self, mut r: Response<Body>) -> Response<Body> {
+        if self.h1 {
+            r.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        r
+    }
+}
+
+/// Counts a request as active while it lives.
+struct Active<'a>(&'a AtomicUsize);
+
+impl<'a> Active<'a> {
+    fn new(n: &'a AtomicUsize) -> Active<'a> {
+        n.fetch_add(1, Ordering::Relaxed);
+        Active(n)
+    }
+}
+
+impl Drop for Active<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// The TLS certificate and key of a home: `conf/tls/{cert,key}.pem`.
@@ -72,6 +125,11 @@ type Body = Full<Bytes>;
 /// no API call needs more): past it, 413.
 const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
+// One body of the largest accepted size always fits the buffered-body allowances (a request
+// waiting for more than the allowance would wait for ever).
+const _: () = assert!(BODY_LIMIT <= limits::BODY_BYTES_PER_CONNECTION);
+const _: () = assert!(BODY_LIMIT <= limits::BODY_BYTES_TOTAL);
+
 fn respond(a: Answer) -> Response<Body> {
     let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::BAD_REQUEST);
     let mut r = Response::new(Full::new(a.body));
@@ -109,7 +167,7 @@ fn plain(status: StatusCode, body: &'static str) -> Response<Body> {
 
 /// Every request of a connection: `/api/`, `/api` and `/api/index.php` (any method: the
 /// endpoint answers Hestia's 405 to what is not a usable POST), `/healthz`, else 404.
-async fn route(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Response<Body> {
+async fn route(conn: Arc<Conn>, req: Request<Incoming>) -> Response<Body> {
     match req.uri().path() {
         "/api/" | "/api" | "/api/index.php" => {}
         "/healthz" => {
@@ -121,16 +179,72 @@ async fn route(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Respo
         }
         _ => return plain(StatusCode::NOT_FOUND, ""),
     }
+    let _active = Active::new(&conn.active);
     let (parts, body) = req.into_parts();
-    let body = match Limited::new(body, BODY_LIMIT).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(e) if e.is::<LengthLimitError>() => return plain(StatusCode::PAYLOAD_TOO_LARGE, "length limit exceeded"),
-        Err(_) => return plain(StatusCode::BAD_REQUEST, "Failed to read the request body"),
+    // A declared length over the limit is refused before anything is read.
+    if body.size_hint().lower() > BODY_LIMIT as u64 {
+        return conn.closing(plain(StatusCode::PAYLOAD_TOO_LARGE, "length limit exceeded"));
+    }
+    let mut held = BodyBytes::new(&conn.body_bytes, &conn.app.connections.body_bytes);
+    let body = if body.is_end_stream() {
+        Bytes::new()
+    } else {
+        // One deadline for the whole body, from its head.
+        match tokio::time::timeout(limits::BODY_TIMEOUT, read_body(body, &mut held)).await {
+            Ok(Ok(b)) => b,
+            Ok(Err(ReadFail::TooLarge)) => {
+                return conn.closing(plain(StatusCode::PAYLOAD_TOO_LARGE, "length limit exceeded"));
+            }
+            Ok(Err(ReadFail::Broken)) => {
+                return conn.closing(plain(StatusCode::BAD_REQUEST, "Failed to read the request body"));
+            }
+            Err(_) => return conn.closing(plain(StatusCode::REQUEST_TIMEOUT, "request body timeout")),
+        }
     };
-    api(app, peer, parts.headers, body).await
+    let answer = api(&conn.app, conn.peer, parts.headers, body).await;
+    drop(held);
+    answer
 }
 
-async fn api(app: Arc<App>, peer: SocketAddr, headers: HeaderMap, body: Bytes) -> Response<Body> {
+enum ReadFail {
+    TooLarge,
+    Broken,
+}
+
+/// The request body, at most [`BODY_LIMIT`] bytes, each counted in `held` before it is kept.
+async fn read_body(mut body: Incoming, held: &mut BodyBytes<'_>) -> Result<Bytes, ReadFail> {
+    let declared = body.size_hint().exact();
+    let mut first = Bytes::new();
+    let mut joined: Option<BytesMut> = None;
+    let mut len = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(|_| ReadFail::Broken)?.into_data() else {
+            continue;
+        };
+        if data.is_empty() {
+            continue;
+        }
+        len += data.len();
+        if len > BODY_LIMIT {
+            return Err(ReadFail::TooLarge);
+        }
+        held.take(data.len()).await.map_err(|_| ReadFail::Broken)?;
+        match joined.as_mut() {
+            Some(j) => j.extend_from_slice(&data),
+            None if first.is_empty() => first = data,
+            None => {
+                let cap = declared.map_or(len, |d| usize::try_from(d).unwrap_or(len).clamp(len, BODY_LIMIT));
+                let mut j = BytesMut::with_capacity(cap);
+                j.extend_from_slice(&std::mem::take(&mut first));
+                j.extend_from_slice(&data);
+                joined = Some(j);
+            }
+        }
+    }
+    Ok(joined.map_or(first, BytesMut::freeze))
+}
+
+async fn api(app: &Arc<App>, peer: SocketAddr, headers: HeaderMap, body: Bytes) -> Response<Body> {
     let started = tokio::time::Instant::now();
     let id = app.requests.fetch_add(1, Ordering::Relaxed) + 1;
     let addr = client_ip(peer.ip(), &headers, &app.endpoint.home.config.trusted_proxies);
@@ -141,16 +255,19 @@ async fn api(app: Arc<App>, peer: SocketAddr, headers: HeaderMap, body: Bytes) -
     } else {
         None
     };
-    let fields = match parse_body(&body, form) {
+    let mut fields = match parse_body(&body, form) {
         Ok(f) => f,
         Err(BodyError::Null) => return respond(api_error(405, crate::protocol::NULL_DATA, false)),
         Err(BodyError::NonScalar) => return plain(StatusCode::INTERNAL_SERVER_ERROR, ""),
     };
     let cmd = fields.get("cmd").unwrap_or("").chars().take(64).collect::<String>();
-    // Reads answer in microseconds: run them on the worker. Commands that write (and may run
-    // useradd or wait for the store's write lock) go to the blocking pool.
-    let writes = hearth_commands::engine::may_block(&cmd);
-    let (flow, answer) = if writes {
+    // Reads with an access key answer in microseconds: run them on the worker. Commands that
+    // write (and may run useradd or wait for the store's write lock) and the legacy flow (a
+    // password or legacy key is checked against a deliberately slow hash) go to the blocking
+    // pool. The endpoint splits `hash=ACCESS:SECRET` itself too (a second split does nothing).
+    crate::protocol::split_hash(&mut fields);
+    let blocking = hearth_commands::engine::may_block(&cmd) || takes_legacy_flow(&fields);
+    let (flow, answer) = if blocking {
         let app2 = app.clone();
         let fields = fields.into_owned();
         match Box::pin(tokio::task::spawn_blocking(move || app2.endpoint.handle(fields, addr))).await {
@@ -182,6 +299,12 @@ async fn api(app: Arc<App>, peer: SocketAddr, headers: HeaderMap, body: Bytes) -
         Box::pin(tokio::time::sleep_until(started + crate::protocol::AUTH_FAILURE_FLOOR)).await;
     }
     respond(answer)
+}
+
+/// The request would be answered by the legacy flow (`user`+`password`, or a `hash` that is not
+/// `ACCESS:SECRET`), as [`Endpoint::handle`] decides once the hash is split.
+fn takes_legacy_flow(fields: &crate::protocol::Fields<'_>) -> bool {
+    !(fields.has("access_key") && fields.has("secret_key")) && (fields.has("user") || fields.has("hash"))
 }
 
 /// A `multipart/form-data` body (checked without allocating).
@@ -299,13 +422,16 @@ impl Tls {
 /// How long a client has to complete the TLS handshake.
 const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// On SIGTERM, how long connections get to finish the requests in flight.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Accept connections on `listener` until `stop` turns true; each connection is served (HTTP/1.1,
-/// or HTTP/2 when the client chose it by ALPN) by a task watched by `graceful`.
+/// or HTTP/2 when the client chose it by ALPN) by a task of its own. A connection over a cap
+/// ([`Connections::admit`]) is closed at once.
 async fn accept_loop(
     listener: tokio::net::TcpListener,
     tls: Option<Arc<Tls>>,
     app: Arc<App>,
-    graceful: Arc<GracefulShutdown>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
@@ -321,17 +447,38 @@ async fn accept_loop(
             },
             _ = stop.changed() => return,
         };
+        let trusted = &app.endpoint.home.config.trusted_proxies;
+        let proxy = !trusted.is_empty() && trusted.iter().any(|t| crate::flow::allowed(t, peer.ip(), false));
+        let Some(slot) = app.connections.admit(peer.ip(), !proxy) else {
+            drop(stream);
+            if let Some(n) = app.connections.note_refused() {
+                eprintln!(
+                    "hearth: connection from {} closed: over {} per address or {} in all ({n} refused since start)",
+                    peer.ip(),
+                    limits::CONNECTIONS_PER_ADDRESS,
+                    app.connections.max_total()
+                );
+            }
+            continue;
+        };
         // An answer leaves at once instead of waiting on the client's delayed ACK.
         let _ = stream.set_nodelay(true);
         let app = app.clone();
         // Subscribed before the task starts, so a shutdown begun during the handshake is seen.
-        let watcher = graceful.watcher();
+        let stop = stop.clone();
         let tls = tls.as_ref().map(|t| t.current());
         tokio::spawn(async move {
-            let service = service_fn(move |req| {
-                let app = app.clone();
-                async move { Ok::<_, std::convert::Infallible>(route(app, peer, req).await) }
-            });
+            let conn = |h1| {
+                Arc::new(Conn {
+                    app,
+                    peer,
+                    h1,
+                    active: AtomicUsize::new(0),
+                    written: AtomicU64::new(0),
+                    body_bytes: tokio::sync::Semaphore::new(limits::BODY_BYTES_PER_CONNECTION),
+                    _slot: slot,
+                })
+            };
             match tls {
                 Some(config) => {
                     let accept = tokio_rustls::TlsAcceptor::from(config).accept(stream);
@@ -339,28 +486,139 @@ async fn accept_loop(
                         return;
                     };
                     let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
-                    serve_connection(TokioIo::new(stream), h2, service, watcher).await
+                    serve_connection(stream, conn(!h2), stop).await
                 }
-                None => serve_connection(TokioIo::new(stream), false, service, watcher).await,
+                None => serve_connection(stream, conn(true), stop).await,
             }
         });
     }
 }
 
-async fn serve_connection<I, S>(io: I, h2: bool, service: S, watcher: Watcher)
+/// A connection's transport, counting the bytes written to the client.
+struct Counted<T> {
+    inner: T,
+    conn: Arc<Conn>,
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Counted<T> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Counted<T> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = r {
+            this.conn.written.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        r
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        if let Poll::Ready(Ok(n)) = r {
+            this.conn.written.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        r
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+/// Serve one connection: HTTP/1.1 (a request head within [`limits::HEADER_READ_TIMEOUT`],
+/// which also closes an idle keep-alive connection) or HTTP/2 (bounded streams and windows).
+async fn serve_connection<T>(io: T, conn: Arc<Conn>, stop: tokio::sync::watch::Receiver<bool>)
 where
-    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
-    S: hyper::service::Service<Request<Incoming>, Response = Response<Body>, Error = std::convert::Infallible>
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    if h2 {
-        let conn = hyper::server::conn::http2::Builder::new(TokioExecutor::new()).serve_connection(io, service);
-        let _ = watcher.watch(conn).await;
+    let io = TokioIo::new(Counted {
+        inner: io,
+        conn: conn.clone(),
+    });
+    let for_service = conn.clone();
+    let service = service_fn(move |req| {
+        let conn = for_service.clone();
+        async move { Ok::<_, std::convert::Infallible>(route(conn, req).await) }
+    });
+    if conn.h1 {
+        use hyper::server::conn::http1;
+        let mut b = http1::Builder::new();
+        b.timer(TokioTimer::new())
+            .header_read_timeout(limits::HEADER_READ_TIMEOUT)
+            .max_buf_size(limits::H1_MAX_BUFFER);
+        drive(
+            b.serve_connection(io, service),
+            http1::Connection::graceful_shutdown,
+            &conn,
+            stop,
+        )
+        .await
     } else {
-        let conn = hyper::server::conn::http1::Builder::new().serve_connection(io, service);
-        let _ = watcher.watch(conn).await;
+        use hyper::server::conn::http2;
+        let mut b = http2::Builder::new(TokioExecutor::new());
+        b.max_concurrent_streams(limits::H2_MAX_CONCURRENT_STREAMS)
+            .initial_stream_window_size(limits::H2_STREAM_WINDOW)
+            .initial_connection_window_size(limits::H2_CONNECTION_WINDOW);
+        drive(
+            b.serve_connection(io, service),
+            http2::Connection::graceful_shutdown,
+            &conn,
+            stop,
+        )
+        .await
+    }
+}
+
+/// Run connection `c` until it ends; on shutdown, or when it has been idle
+/// ([`limits::IDLE_TIMEOUT`]), ask it to close, and drop it if it has not within the grace.
+async fn drive<C, E>(c: C, close: fn(Pin<&mut C>), conn: &Conn, mut stop: tokio::sync::watch::Receiver<bool>)
+where
+    C: Future<Output = Result<(), E>>,
+{
+    let mut c = std::pin::pin!(c);
+    let grace = tokio::select! {
+        _ = c.as_mut() => return,
+        _ = stop.wait_for(|s| *s) => SHUTDOWN_GRACE,
+        _ = idle(conn) => limits::CLOSE_GRACE,
+    };
+    close(c.as_mut());
+    let _ = tokio::time::timeout(grace, c).await;
+}
+
+/// Returns once `conn` has had no request in flight and written nothing for
+/// [`limits::IDLE_TIMEOUT`] (checked every half of it).
+async fn idle(conn: &Conn) {
+    let mut last = conn.written.load(Ordering::Relaxed);
+    let mut quiet = 0;
+    loop {
+        tokio::time::sleep(limits::IDLE_TIMEOUT / 2).await;
+        let now = conn.written.load(Ordering::Relaxed);
+        if now == last && conn.active.load(Ordering::Relaxed) == 0 {
+            quiet += 1;
+            if quiet >= 2 {
+                return;
+            }
+        } else {
+            quiet = 0;
+            last = now;
+        }
     }
 }
 
@@ -501,11 +759,16 @@ pub fn serve(home: hearth_commands::Home, opts: ServeOptions) -> Result<(), Stri
         let tls = Arc::new(Tls {
             config: std::sync::RwLock::new(Tls::load(&cert, &key)?),
         });
+        let cap = limits::connection_cap(limits::descriptor_limit());
+        eprintln!(
+            "hearth: connection limits: {cap} in all, {} per address",
+            limits::CONNECTIONS_PER_ADDRESS
+        );
         let app = Arc::new(App {
             endpoint: Endpoint::new(home),
             requests: AtomicU64::new(0),
+            connections: Connections::new(cap),
         });
-        let graceful = Arc::new(GracefulShutdown::new());
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut tasks = Vec::new();
         let listeners = listen
@@ -526,7 +789,6 @@ pub fn serve(home: hearth_commands::Home, opts: ServeOptions) -> Result<(), Stri
                 listener,
                 secure.then(|| tls.clone()),
                 app.clone(),
-                graceful.clone(),
                 stop_rx.clone(),
             )));
         }
@@ -561,10 +823,42 @@ pub fn serve(home: hearth_commands::Home, opts: ServeOptions) -> Result<(), Stri
         for t in tasks {
             let _ = t.await;
         }
-        if let Ok(graceful) = Arc::try_unwrap(graceful) {
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(30), graceful.shutdown()).await;
+        let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+        while app.connections.open() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         cluster.stop();
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The request takes the legacy flow, decided as `api()` does.
+    fn legacy(body: &str) -> bool {
+        let mut f = parse_body(body.as_bytes(), None).expect("form");
+        crate::protocol::split_hash(&mut f);
+        takes_legacy_flow(&f)
+    }
+
+    #[test]
+    fn the_legacy_flow_is_recognised_before_dispatch() {
+        let key = format!("{}:{}", "A".repeat(20), "b".repeat(40));
+        assert!(legacy("user=admin&password=x&cmd=v-list-users"));
+        assert!(legacy("user=admin&cmd=v-list-users"));
+        assert!(legacy("hash=0123456789abcdef&cmd=v-list-users"));
+        assert!(legacy("hash=not:a-key&cmd=v-list-users"));
+        assert!(!legacy(&format!("hash={key}&cmd=v-list-users")));
+        assert!(!legacy(&format!(
+            "access_key={}&secret_key={}&cmd=v-list-users",
+            "A".repeat(20),
+            "b".repeat(40)
+        )));
+        // Both flows' fields: the access key wins, as in dispatch.
+        assert!(!legacy(&format!("user=admin&password=x&hash={key}")));
+        assert!(!legacy(r#"{"cmd":"v-list-users"}"#));
+        assert!(legacy(r#"{"user":"admin","password":"x"}"#));
+    }
 }

@@ -20,6 +20,7 @@ mod matrix;
 mod scale;
 pub mod serve;
 mod sibling_rules;
+mod slow_clients;
 mod soak;
 mod support;
 mod timing;
