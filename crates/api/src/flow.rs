@@ -28,6 +28,20 @@ pub enum Flow {
     None,
 }
 
+impl Flow {
+    /// The flow a request takes once its `hash` is split (`ACCESS:SECRET` becomes
+    /// `access_key` and `secret_key`): both keys, else `user` or a (legacy) `hash`, else none.
+    pub fn of(fields: &Fields<'_>) -> Flow {
+        if fields.has("access_key") && fields.has("secret_key") {
+            Flow::AccessKey
+        } else if fields.has("user") || fields.has("hash") {
+            Flow::Legacy
+        } else {
+            Flow::None
+        }
+    }
+}
+
 impl Endpoint {
     pub fn new(home: Home) -> Endpoint {
         Endpoint {
@@ -94,15 +108,13 @@ impl Endpoint {
     }
 
     fn dispatch(&self, fields: Fields<'_>, addr: IpAddr, ip: &str) -> (Flow, Answer) {
-        if fields.has("access_key") && fields.has("secret_key") {
-            (
+        match Flow::of(&fields) {
+            Flow::AccessKey => (
                 Flow::AccessKey,
                 self.access_key_flow(&fields, addr, ip).unwrap_or_else(|a| a),
-            )
-        } else if fields.has("user") || fields.has("hash") {
-            (Flow::Legacy, self.legacy_flow(&fields, addr, ip).unwrap_or_else(|a| a))
-        } else {
-            (Flow::None, api_error(405, crate::protocol::NULL_DATA, false))
+            ),
+            Flow::Legacy => (Flow::Legacy, self.legacy_flow(&fields, addr, ip).unwrap_or_else(|a| a)),
+            Flow::None => (Flow::None, api_error(405, crate::protocol::NULL_DATA, false)),
         }
     }
 

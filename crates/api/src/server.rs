@@ -304,7 +304,7 @@ async fn api(app: &Arc<App>, peer: SocketAddr, headers: HeaderMap, body: Bytes) 
 /// The request would be answered by the legacy flow (`user`+`password`, or a `hash` that is not
 /// `ACCESS:SECRET`), as [`Endpoint::handle`] decides once the hash is split.
 fn takes_legacy_flow(fields: &crate::protocol::Fields<'_>) -> bool {
-    !(fields.has("access_key") && fields.has("secret_key")) && (fields.has("user") || fields.has("hash"))
+    Flow::of(fields) == Flow::Legacy
 }
 
 /// A `multipart/form-data` body (checked without allocating).
