@@ -158,18 +158,10 @@ impl Endpoint {
         self.audit.record(audit);
         let grant = match result {
             Ok(g) => g,
-            Err(e) => {
-                // An unknown key and a wrong secret answer alike.
-                let same = e.message == format!("key {access_key} doesn't exist")
-                    || e.message == "invalid secret_access_key format"
-                    || e.message.starts_with("invalid access_key_id format");
-                let msg = if same {
-                    // An id outside the key alphabet is not echoed (nor logged).
-                    format!("Invalid secret key for key {}", engine::log_key_id(access_key))
-                } else {
-                    e.message
-                };
-                return Err(api_error(e.code.exit_code(), &msg, rc));
+            Err(failure) => {
+                // An unknown key and a wrong secret answer alike (decided by the reason's text).
+                let e = failure.error(hearth_commands::keys::Audience::Api);
+                return Err(api_error(e.code.exit_code(), &e.message, rc));
             }
         };
         let key_user = grant.user;

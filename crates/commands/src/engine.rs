@@ -270,7 +270,9 @@ pub fn run_with(home: &Home, store: &mut Store, name: &str, args: &[String], cal
             Ok(())
         });
     }
-    if spec.mode == Mode::Write {
+    // A read is logged only when it failed with a detail for the log (a tool or I/O failure:
+    // an administrator must see it; a refusal of a read is not an event, as in Hestia).
+    if spec.mode == Mode::Write || result.as_ref().is_err_and(|e| e.detail.is_some()) {
         home.log_event(spec, &args, result.as_ref().err());
     }
     match result {
@@ -308,6 +310,11 @@ impl Home {
     /// with ` [Error N]` on failure. Secret arguments are masked; the others are cut to
     /// [`LOG_VALUE_MAX`](hearth_domain::text::LOG_VALUE_MAX) bytes with control characters
     /// escaped.
+    ///
+    /// A failure with a detail (a tool's stderr, an I/O error: see [`HearthError::with_detail`])
+    /// gets a second line, `DATE TIME CMD detail: DETAIL`, written with the first in one append:
+    /// the first line stays Hestia's (readers of `[Error N]` are unchanged) and the detail,
+    /// already escaped and cut, is never printed nor answered.
     pub fn log_event(&self, spec: &Spec, args: &Args, err: Option<&HearthError>) {
         let now = Now::current();
         let mut line = format!("{} {} {}", now.date, now.time, spec.name);
@@ -322,7 +329,16 @@ impl Home {
         }
         match err {
             None => self.append_log("system.log", &line),
-            Some(e) => self.append_log("error.log", &format!("{line} [Error {}]", e.code.exit_code())),
+            Some(e) => {
+                let first = format!("{line} [Error {}]", e.code.exit_code());
+                match e.detail() {
+                    None => self.append_log("error.log", &first),
+                    Some(d) => {
+                        let detail = format!("{} {} {} detail: {d}", now.date, now.time, spec.name);
+                        self.append_log_lines("error.log", [first.as_str(), detail.as_str()]);
+                    }
+                }
+            }
         }
     }
 
@@ -368,8 +384,10 @@ pub struct AuthAudit {
 }
 
 /// Authenticate an access key for `command` from `ip` in a read transaction, exactly as
-/// `v-check-access-key` decides (same messages; exit 9, or 10 for a forbidden command), and
-/// return the lines to log instead of writing them, so a server can batch them.
+/// `v-check-access-key` decides (its refusal put into words by
+/// [`AuthFailure::error`](crate::keys::AuthFailure::error)), and return the lines to log
+/// instead of writing them, so a server can batch them. A store that cannot be read is an
+/// [`AuthReason::Other`](crate::keys::AuthReason::Other) refusal.
 pub fn authenticate_key(
     home: &Home,
     store: &mut Store,
@@ -377,7 +395,8 @@ pub fn authenticate_key(
     secret: &str,
     command: &str,
     ip: &str,
-) -> (Result<crate::keys::KeyGrant, HearthError>, AuthAudit) {
+) -> (Result<crate::keys::KeyGrant, crate::keys::AuthFailure>, AuthAudit) {
+    use crate::keys::{AuthFailure, AuthReason};
     let mut audit = AuthAudit::default();
     let result = store
         .read(|tx| {
@@ -385,7 +404,7 @@ pub fn authenticate_key(
             audit = a;
             Ok(r)
         })
-        .and_then(|r| r);
+        .unwrap_or_else(|e| Err(AuthFailure::new(AuthReason::Other(e), id, command, ip)));
     (result, audit)
 }
 
@@ -433,7 +452,7 @@ pub fn authenticate_key_in(
     secret: &str,
     command: &str,
     ip: &str,
-) -> (Result<crate::keys::KeyGrant, HearthError>, AuthAudit) {
+) -> (Result<crate::keys::KeyGrant, crate::keys::AuthFailure>, AuthAudit) {
     let now = Now::current();
     let mut audit = AuthAudit::default();
     let mut ctx = Ctx {
@@ -486,14 +505,6 @@ pub fn authenticate_key_in(
             .auth_log
             .push(format!("{} {} {who} {ip} failed to login", now.date, now.time)),
     }
-    let result = result.map_err(|e| {
-        let code = if e.code == ReturnCode::Forbidden {
-            ReturnCode::Forbidden
-        } else {
-            ReturnCode::Password
-        };
-        HearthError { code, ..e }
-    });
     (result, audit)
 }
 
@@ -558,7 +569,13 @@ pub fn run_read_in(
             stdout,
             code: ReturnCode::Ok,
         },
-        Err(e) => failed(e),
+        Err(e) => {
+            // As `run_with`: a failed read is logged when it has a detail for the log.
+            if e.detail.is_some() {
+                home.log_event(spec, &args, Some(&e));
+            }
+            failed(e)
+        }
     }
     .into();
     if let Some(key) = memo

@@ -3,6 +3,11 @@
 //! Every failure of a command is a [`HearthError`]: a [`ReturnCode`] and a message. The message
 //! is what Hestia prints after `Error: `. The three projections (exit code, printed text, HTTP
 //! status) are exhaustive matches, so adding a code forces every projection to be decided.
+//!
+//! An error may also carry a *detail* (vaultwarden's `Error::new(usr_msg, log_msg)`): what an
+//! administrator needs to know and a client must not see (a tool's stderr and exit status, an
+//! I/O error). No projection shows it: it is written to `error.log` only (see
+//! `Home::log_event` in hearth-commands).
 
 use std::fmt;
 
@@ -155,15 +160,26 @@ pub enum Printed {
     Silent,
 }
 
-/// A failed command: a return code and the message Hestia would print.
+/// The longest detail an error keeps (bytes of the original text); longer ones are cut as
+/// [`for_log`](crate::text::for_log) cuts. Tool output (`named-checkzone`, `nginx -t`) is
+/// rarely over 1 KiB; a detail is one log line.
+pub const DETAIL_MAX: usize = 4096;
+
+/// A failed command: a return code, the message Hestia would print, and an optional detail for
+/// the log.
 ///
-/// The message must never contain a secret: constructors that take user input only get
-/// values that are not secrets (validators of secret kinds do not echo the value).
+/// Neither the message nor the detail may contain a secret: constructors that take user input
+/// only get values that are not secrets (validators of secret kinds do not echo the value), and
+/// programs get secrets on stdin only (never in their argv, which their messages may echo).
+/// The detail takes part in equality (two errors with different details are different).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HearthError {
     pub code: ReturnCode,
     pub message: String,
     pub printed: Printed,
+    /// For `error.log` only, never printed nor answered: control characters escaped, at most
+    /// [`DETAIL_MAX`] bytes of the original (set by [`HearthError::with_detail`]).
+    pub detail: Option<String>,
 }
 
 impl HearthError {
@@ -174,6 +190,7 @@ impl HearthError {
             code,
             message: clean(message.into()),
             printed: Printed::Error,
+            detail: None,
         }
     }
     pub fn raw(code: ReturnCode, message: impl Into<String>) -> Self {
@@ -181,6 +198,7 @@ impl HearthError {
             code,
             message: clean(message.into()),
             printed: Printed::Raw,
+            detail: None,
         }
     }
     pub fn silent(code: ReturnCode) -> Self {
@@ -188,6 +206,7 @@ impl HearthError {
             code,
             message: String::new(),
             printed: Printed::Silent,
+            detail: None,
         }
     }
     pub fn invalid(message: impl Into<String>) -> Self {
@@ -203,7 +222,18 @@ impl HearthError {
     pub fn internal(code: ReturnCode, context: impl fmt::Display) -> Self {
         Self::new(code, context.to_string())
     }
-    /// The text printed on stdout, newline included when not empty.
+    /// The same error with `detail` for the log (escaped and cut to [`DETAIL_MAX`] bytes; an
+    /// empty one is none). It replaces a detail set before.
+    pub fn with_detail(mut self, detail: impl AsRef<str>) -> Self {
+        let d = detail.as_ref().trim_end();
+        self.detail = (!d.is_empty()).then(|| crate::text::for_log(d, DETAIL_MAX).into_owned());
+        self
+    }
+    /// The detail for the log, if any.
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
+    /// The text printed on stdout, newline included when not empty (never the detail).
     pub fn stdout_text(&self) -> String {
         match self.printed {
             Printed::Error => format!("Error: {}\n", self.message),
@@ -221,6 +251,7 @@ fn clean(message: String) -> String {
     }
 }
 
+/// The message and code, never the detail (a `Display`ed error may reach a client).
 impl fmt::Display for HearthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({})", self.message, self.code.name())
@@ -257,5 +288,39 @@ mod tests {
             HearthError::invalid("invalid name format :: Bob\u{1b}[31m\r").stdout_text(),
             "Error: invalid name format :: Bob\\e[31m\\r\n"
         );
+    }
+
+    #[test]
+    fn the_detail_is_for_the_log_only() {
+        let plain = HearthError::invalid("user creation failed");
+        let e = plain
+            .clone()
+            .with_detail("/usr/sbin/useradd: exit status: 4: useradd: bad\nuseradd: can't create user\n");
+        assert_eq!(e.stdout_text(), "Error: user creation failed\n");
+        assert_eq!(e.stdout_text(), plain.stdout_text());
+        assert_eq!(e.to_string(), plain.to_string());
+        assert_eq!(e.message, plain.message);
+        // Escaped (one log line), trailing newline dropped.
+        assert_eq!(
+            e.detail(),
+            Some("/usr/sbin/useradd: exit status: 4: useradd: bad\\nuseradd: can't create user")
+        );
+        // The detail takes part in equality; the struct-update form keeps it.
+        assert_ne!(e, plain);
+        let moved = HearthError {
+            code: ReturnCode::Password,
+            ..e.clone()
+        };
+        assert_eq!(moved.detail, e.detail);
+        assert_eq!(HearthError::raw(ReturnCode::Args, "Usage").with_detail("x").stdout_text(), "Usage\n");
+        assert_eq!(HearthError::silent(ReturnCode::Disk).with_detail("x").stdout_text(), "");
+        assert_eq!(plain.clone().with_detail(" \n").detail(), None);
+        // Cut to DETAIL_MAX bytes of the original, whole length told.
+        let long = "e".repeat(3 * DETAIL_MAX);
+        let cut = plain.with_detail(&long);
+        let d = cut.detail().expect("detail");
+        assert!(d.starts_with(&"e".repeat(DETAIL_MAX)), "{}", d.len());
+        assert!(d.ends_with(&format!("…({} bytes)", 3 * DETAIL_MAX)), "{d}");
+        assert!(d.len() < DETAIL_MAX + 32);
     }
 }

@@ -36,17 +36,11 @@ impl Finished {
         self.status.code()
     }
 
-    /// `program: exit status N: first lines of stderr` for logs.
+    /// `program: exit status: N: stderr` for the log, stderr's lines joined by ` | ` (the
+    /// error that carries it cuts it to `hearth_domain::error::DETAIL_MAX` bytes).
     pub(crate) fn detail(&self) -> String {
-        let mut err: String = self.stderr.lines().take(4).collect::<Vec<_>>().join(" | ");
-        if err.len() > 400 {
-            let mut cut = 400;
-            while !err.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            err.truncate(cut);
-        }
-        format!("{}: {}: {}", self.program, self.status, err)
+        let err = self.stderr.lines().collect::<Vec<_>>().join(" | ");
+        format!("{}: {}: {}", self.program, self.status, err.trim_end())
     }
 
     /// A [`HostError`] with `code`/`message` and this run as detail, unless it succeeded.

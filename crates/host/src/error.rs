@@ -2,8 +2,8 @@
 //!
 //! A [`HostError`] carries the [`ReturnCode`] and the Hestia-style message a command prints
 //! (`user creation failed`, …), plus an optional diagnostic detail (the external program's exit
-//! status and the first lines of its stderr, or the I/O error) meant for logs. Neither ever
-//! contains a password or a password hash.
+//! status and its stderr, or the I/O error) meant for logs. Neither ever contains a password or
+//! a password hash (programs get those on stdin, and a hash is scrubbed from their output).
 
 use std::fmt;
 
@@ -27,8 +27,9 @@ impl HostError {
         }
     }
 
-    /// The same error with a diagnostic detail attached (never shown to API clients by
-    /// [`From<HostError> for HearthError`](HearthError), only by [`Display`](fmt::Display)).
+    /// The same error with a diagnostic detail attached: it becomes the log-only detail of the
+    /// [`HearthError`] this converts to (never printed nor answered); [`Display`](fmt::Display)
+    /// shows it too, for host-layer logs.
     pub fn with_detail(mut self, detail: impl Into<String>) -> HostError {
         self.detail = Some(detail.into());
         self
@@ -82,12 +83,37 @@ impl fmt::Display for HostError {
 impl std::error::Error for HostError {}
 
 impl From<HostError> for HearthError {
-    /// Keeps the code and the Hestia-style message; the detail is dropped (log it first via
-    /// `Display` if it is wanted).
+    /// Keeps the code and the Hestia-style message; the detail becomes the error's log-only
+    /// detail (escaped and cut by [`HearthError::with_detail`]), written to `error.log` by the
+    /// command engine.
     fn from(e: HostError) -> HearthError {
-        HearthError::new(e.code, e.message)
+        let err = HearthError::new(e.code, e.message);
+        match e.detail {
+            Some(d) => err.with_detail(d),
+            None => err,
+        }
     }
 }
 
 /// `Result` with [`HostError`] as the default error.
 pub type Result<T, E = HostError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_detail_goes_to_the_log_only_detail() {
+        let e = HostError::invalid("user creation failed")
+            .with_detail("/usr/sbin/useradd: exit status: 4: useradd: can't create user\n");
+        let h = HearthError::from(e);
+        assert_eq!(h.code, ReturnCode::Invalid);
+        assert_eq!(h.stdout_text(), "Error: user creation failed\n");
+        assert_eq!(
+            h.detail(),
+            Some("/usr/sbin/useradd: exit status: 4: useradd: can't create user")
+        );
+        let none = HearthError::from(HostError::exists("user bob exists"));
+        assert_eq!(none, HearthError::exists("user bob exists"));
+    }
+}

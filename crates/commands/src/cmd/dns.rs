@@ -571,13 +571,18 @@ fn writes_zones(system: &str) -> bool {
 const NAMED_CHECKZONE: &str = "/usr/bin/named-checkzone";
 
 /// A host failure as the command reports it; its diagnostic detail (named-checkzone's or
-/// rndc's output, the I/O error) goes to error.log.
-fn host_err(ctx: &Ctx<'_, '_>, e: hearth_host::HostError) -> HearthError {
+/// rndc's output, the I/O error) travels with it to error.log (`Home::log_event`).
+fn host_err(_ctx: &Ctx<'_, '_>, e: hearth_host::HostError) -> HearthError {
+    e.into()
+}
+
+/// A host failure that is not returned (a put-back that failed after another failure): its
+/// diagnostic detail goes to error.log now.
+fn log_host_err(ctx: &Ctx<'_, '_>, e: hearth_host::HostError) {
     if e.detail().is_some() {
         ctx.home
             .append_log("error.log", &format!("{} {} dns: {e}", ctx.now.date, ctx.now.time));
     }
-    e.into()
 }
 
 /// Render one zone onto the host: for an active master zone, `DOMAIN.db` is written and checked
@@ -627,7 +632,7 @@ fn render_zone_file(ctx: &Ctx<'_, '_>, user: &str, domain: &str) -> Result<(), H
             None => remove_zone(root, user, domain),
         };
         if let Err(r) = restored {
-            host_err(ctx, r);
+            log_host_err(ctx, r);
         }
         return Err(host_err(ctx, e));
     }
@@ -729,11 +734,11 @@ fn publish_with(
                 None => hearth_host::dns::remove_zone(root, user, domain),
             };
             if let Err(e) = put_back {
-                host_err(ctx, e);
+                log_host_err(ctx, e);
             }
         }
         if let Err(e) = hearth_host::dns::restore_zones_include(root, saved_include.as_deref()) {
-            host_err(ctx, e);
+            log_host_err(ctx, e);
         }
     }
     applied

@@ -442,83 +442,162 @@ pub struct KeyGrant {
     pub user_arg_position: usize,
 }
 
+/// Why an access key was refused, as [`authenticate`] decides it. Put into words only by
+/// [`AuthFailure::error`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuthReason {
+    /// The id is empty or not 20 letters and digits.
+    MalformedId,
+    /// No key has this id.
+    UnknownKey,
+    /// The secret is not 40 characters of the secret alphabet.
+    MalformedSecret,
+    /// No secret was given.
+    MissingSecret,
+    /// The secret is not the key's.
+    WrongSecret,
+    /// The key's expiry (hearth's extension) has passed.
+    Expired,
+    /// The key's address list (hearth's extension) does not hold the client's address.
+    AddressNotAllowed,
+    /// The command is not one the API knows.
+    UnknownCommand,
+    /// The key's permissions do not include the command.
+    CommandNotAllowed,
+    /// A failure that is not about the key: a malformed client address, the key's user missing
+    /// or suspended, a store failure. Reported with its own message.
+    Other(HearthError),
+}
+
+/// Who is told why a key was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// `v-check-access-key`'s output: Hestia's messages, the reason told.
+    Cli,
+    /// An API answer: an unknown key, a malformed id or secret and a wrong secret answer alike
+    /// (docs/compat.md, "API endpoint"), so a client cannot learn which part was wrong.
+    Api,
+}
+
+/// A refused access key: the [`AuthReason`] and what its message names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthFailure {
+    pub reason: AuthReason,
+    id: String,
+    command: String,
+    ip: String,
+}
+
+impl AuthFailure {
+    pub fn new(reason: AuthReason, id: &str, command: &str, ip: &str) -> AuthFailure {
+        AuthFailure {
+            reason,
+            id: id.to_string(),
+            command: command.to_string(),
+            ip: ip.to_string(),
+        }
+    }
+
+    /// The one place a refusal becomes text, with Hestia's `abort_missmatch` code: 10 for a
+    /// command the key may not run, 9 for everything else.
+    pub fn error(&self, to: Audience) -> HearthError {
+        let (id, command, ip) = (&self.id, &self.command, &self.ip);
+        let password = |message: String| HearthError::new(ReturnCode::Password, message);
+        let forbidden = |message: String| HearthError::new(ReturnCode::Forbidden, message);
+        match (&self.reason, to) {
+            (AuthReason::MalformedId | AuthReason::UnknownKey | AuthReason::MalformedSecret, Audience::Api)
+            | (AuthReason::WrongSecret, _) => {
+                // An id outside the key alphabet is not echoed (nor logged).
+                let shown = match to {
+                    Audience::Api => crate::engine::log_key_id(id),
+                    Audience::Cli => id.as_str(),
+                };
+                password(format!("Invalid secret key for key {shown}"))
+            }
+            (AuthReason::MalformedId, Audience::Cli) => password(format!("invalid access_key_id format :: {id}")),
+            (AuthReason::UnknownKey, Audience::Cli) => password(format!("key {id} doesn't exist")),
+            (AuthReason::MalformedSecret, Audience::Cli) => password("invalid secret_access_key format".into()),
+            (AuthReason::MissingSecret, _) => password(format!("Secret key not provided for key {id}")),
+            (AuthReason::Expired, _) => password(format!("Access key {id} has expired")),
+            (AuthReason::AddressNotAllowed, _) => password(format!("Access key {id} is not allowed from {ip}")),
+            (AuthReason::UnknownCommand, _) => forbidden(format!("Command {command} not found")),
+            (AuthReason::CommandNotAllowed, _) => forbidden(format!(
+                "Key {id} don't have permission to run the command {command}"
+            )),
+            (AuthReason::Other(e), _) => {
+                let code = if e.code == ReturnCode::Forbidden {
+                    ReturnCode::Forbidden
+                } else {
+                    ReturnCode::Password
+                };
+                HearthError { code, ..e.clone() }
+            }
+        }
+    }
+}
+
 /// Authenticate `id:secret` for `command` from `ip`: everything `v-check-access-key` checks, in
-/// Hestia's order, plus hearth's expiry and address list. Errors carry Hestia's messages; the
-/// caller decides what to reveal (the API answers unknown-key and wrong-secret alike).
+/// Hestia's order, plus hearth's expiry and address list. A refusal is an [`AuthFailure`]; the
+/// caller chooses its [`Audience`] (the API answers unknown-key and wrong-secret alike).
 pub fn authenticate(
     ctx: &mut Ctx<'_, '_>,
     id: &str,
     secret: &str,
     command: &str,
     ip: &str,
-) -> Result<KeyGrant, HearthError> {
-    check(Kind::AccessKeyId, id)?;
-    if id.is_empty() {
-        return Err(HearthError::invalid(format!("invalid access_key_id format :: {id}")));
+) -> Result<KeyGrant, AuthFailure> {
+    let refuse = |reason: AuthReason| AuthFailure::new(reason, id, command, ip);
+    let other = |e: HearthError| refuse(AuthReason::Other(e));
+    if id.is_empty() || check(Kind::AccessKeyId, id).is_err() {
+        return Err(refuse(AuthReason::MalformedId));
     }
-    check(Kind::Ip46, ip)?;
-    let key = ctx.tx.access_key_shared(id)?;
+    check(Kind::Ip46, ip).map_err(other)?;
+    let key = ctx.tx.access_key_shared(id).map_err(other)?;
     // Hash the secret even for an unknown key, so both paths cost the same.
     let digest = sha256(secret.as_bytes());
     let Some(key) = key else {
-        return Err(HearthError::new(
-            ReturnCode::Password,
-            format!("key {id} doesn't exist"),
-        ));
+        return Err(refuse(AuthReason::UnknownKey));
     };
-    check(Kind::SecretAccessKey, secret)
-        .map_err(|_| HearthError::new(ReturnCode::Password, "invalid secret_access_key format"))?;
+    if check(Kind::SecretAccessKey, secret).is_err() {
+        return Err(refuse(AuthReason::MalformedSecret));
+    }
     if secret.is_empty() {
-        return Err(HearthError::new(
-            ReturnCode::Password,
-            format!("Secret key not provided for key {id}"),
-        ));
+        return Err(refuse(AuthReason::MissingSecret));
     }
     if !ct_eq(&digest, &key.secret_sha256) {
-        let msg = format!("Invalid secret key for key {id}");
+        let failure = refuse(AuthReason::WrongSecret);
+        let msg = failure.error(Audience::Cli).message;
         ctx.history_on_failure(&key.user, "Error", "API", format!("[{ip}] {id} {msg}"));
-        return Err(HearthError::new(ReturnCode::Password, msg));
+        return Err(failure);
     }
     if let Some(t) = key.expires_at
         && ctx.now.unix > t
     {
-        return Err(HearthError::new(
-            ReturnCode::Password,
-            format!("Access key {id} has expired"),
-        ));
+        return Err(refuse(AuthReason::Expired));
     }
     if !ip_allowed(&key.ips, ip) {
-        return Err(HearthError::new(
-            ReturnCode::Password,
-            format!("Access key {id} is not allowed from {ip}"),
-        ));
+        return Err(refuse(AuthReason::AddressNotAllowed));
     }
-    let root = ctx.root_user()?;
+    let root = ctx.root_user().map_err(other)?;
     let options = if command == crate::catalogue::MAKE_TMP_FILE {
         Some("")
     } else {
         crate::catalogue::options(command)
     };
     let Some(options) = options else {
-        return Err(HearthError::new(
-            ReturnCode::Forbidden,
-            format!("Command {command} not found"),
-        ));
+        return Err(refuse(AuthReason::UnknownCommand));
     };
     if !key_allows(ctx.home, &key, &root, command) {
-        return Err(HearthError::new(
-            ReturnCode::Forbidden,
-            format!("Key {id} don't have permission to run the command {command}"),
-        ));
+        return Err(refuse(AuthReason::CommandNotAllowed));
     }
     let position = if key.user == root {
         0
     } else {
         crate::engine::user_position(options)
     };
-    check(Kind::User, &key.user)?;
-    let owner = common::user_shared(ctx, &key.user)?;
-    common::unsuspended(&key.user, &owner)?;
+    check(Kind::User, &key.user).map_err(other)?;
+    let owner = common::user_shared(ctx, &key.user).map_err(other)?;
+    common::unsuspended(&key.user, &owner).map_err(other)?;
     Ok(KeyGrant {
         user: key.user.clone(),
         user_arg_position: position,
@@ -559,15 +638,9 @@ pub fn check_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, He
             }
             Ok(o)
         }
-        Err(e) => {
+        Err(failure) => {
             ctx.auth_log(&format!("{who} {ip} failed to login"));
-            // Hestia's abort_missmatch: 10 for a forbidden command, 9 for everything else.
-            let code = if e.code == ReturnCode::Forbidden {
-                ReturnCode::Forbidden
-            } else {
-                ReturnCode::Password
-            };
-            Err(HearthError { code, ..e })
+            Err(failure.error(Audience::Cli))
         }
     }
 }
@@ -702,6 +775,77 @@ pub fn revoke_api_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every refusal's text and code, for `v-check-access-key` and for the API (which answers
+    /// an unknown key, a malformed id or secret and a wrong secret alike).
+    #[test]
+    fn auth_reasons_become_hestias_texts_in_one_place() {
+        let id = "AAAAAAAAAAAAAAAAAAAA";
+        let text = |reason: AuthReason, id: &str, to: Audience| {
+            let e = AuthFailure::new(reason, id, "v-list-users", "192.0.2.7").error(to);
+            (e.code.exit_code(), e.stdout_text())
+        };
+        let same = (9, format!("Error: Invalid secret key for key {id}\n"));
+        let cases: [(AuthReason, (i32, String), (i32, String)); 9] = [
+            (AuthReason::UnknownKey, (9, format!("Error: key {id} doesn't exist\n")), same.clone()),
+            (
+                AuthReason::MalformedSecret,
+                (9, "Error: invalid secret_access_key format\n".into()),
+                same.clone(),
+            ),
+            (AuthReason::WrongSecret, same.clone(), same.clone()),
+            (
+                AuthReason::MissingSecret,
+                (9, format!("Error: Secret key not provided for key {id}\n")),
+                (9, format!("Error: Secret key not provided for key {id}\n")),
+            ),
+            (
+                AuthReason::Expired,
+                (9, format!("Error: Access key {id} has expired\n")),
+                (9, format!("Error: Access key {id} has expired\n")),
+            ),
+            (
+                AuthReason::AddressNotAllowed,
+                (9, format!("Error: Access key {id} is not allowed from 192.0.2.7\n")),
+                (9, format!("Error: Access key {id} is not allowed from 192.0.2.7\n")),
+            ),
+            (
+                AuthReason::UnknownCommand,
+                (10, "Error: Command v-list-users not found\n".into()),
+                (10, "Error: Command v-list-users not found\n".into()),
+            ),
+            (
+                AuthReason::CommandNotAllowed,
+                (10, format!("Error: Key {id} don't have permission to run the command v-list-users\n")),
+                (10, format!("Error: Key {id} don't have permission to run the command v-list-users\n")),
+            ),
+            (
+                AuthReason::Other(HearthError::new(ReturnCode::Suspended, "user bob is suspended")),
+                (9, "Error: user bob is suspended\n".into()),
+                (9, "Error: user bob is suspended\n".into()),
+            ),
+        ];
+        for (reason, cli, api) in cases {
+            assert_eq!(text(reason.clone(), id, Audience::Cli), cli, "{reason:?}");
+            assert_eq!(text(reason.clone(), id, Audience::Api), api, "{reason:?}");
+        }
+        // A malformed id: named on the command line (escaped), a placeholder in the API.
+        assert_eq!(
+            text(AuthReason::MalformedId, "bad\nid", Audience::Cli),
+            (9, "Error: invalid access_key_id format :: bad\\nid\n".into())
+        );
+        assert_eq!(
+            text(AuthReason::MalformedId, "bad\nid", Audience::Api),
+            (9, "Error: Invalid secret key for key (invalid-key-id)\n".into())
+        );
+        assert_eq!(
+            text(AuthReason::MalformedId, "", Audience::Cli),
+            (9, "Error: invalid access_key_id format :: \n".into())
+        );
+        // A forbidden failure of another kind keeps exit 10.
+        let other = AuthReason::Other(HearthError::new(ReturnCode::Forbidden, "x"));
+        assert_eq!(text(other, id, Audience::Api).0, 10);
+    }
 
     fn home_with(profiles: &[(&str, &str)]) -> (tempfile::TempDir, crate::home::Home) {
         let dir = tempfile::tempdir().expect("tempdir");
