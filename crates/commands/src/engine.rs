@@ -404,7 +404,7 @@ pub fn authenticate_key(
             audit = a;
             Ok(r)
         })
-        .unwrap_or_else(|e| Err(AuthFailure::new(AuthReason::Other(e), id, command, ip)));
+        .unwrap_or_else(|e| Err(AuthFailure::new(AuthReason::Other(Box::new(e)), id, command, ip)));
     (result, audit)
 }
 

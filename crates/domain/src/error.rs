@@ -312,7 +312,12 @@ mod tests {
             ..e.clone()
         };
         assert_eq!(moved.detail, e.detail);
-        assert_eq!(HearthError::raw(ReturnCode::Args, "Usage").with_detail("x").stdout_text(), "Usage\n");
+        assert_eq!(
+            HearthError::raw(ReturnCode::Args, "Usage")
+                .with_detail("x")
+                .stdout_text(),
+            "Usage\n"
+        );
         assert_eq!(HearthError::silent(ReturnCode::Disk).with_detail("x").stdout_text(), "");
         assert_eq!(plain.clone().with_detail(" \n").detail(), None);
         // Cut to DETAIL_MAX bytes of the original, whole length told.

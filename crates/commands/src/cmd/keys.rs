@@ -466,7 +466,7 @@ pub enum AuthReason {
     CommandNotAllowed,
     /// A failure that is not about the key: a malformed client address, the key's user missing
     /// or suspended, a store failure. Reported with its own message.
-    Other(HearthError),
+    Other(Box<HearthError>),
 }
 
 /// Who is told why a key was refused.
@@ -521,16 +521,16 @@ impl AuthFailure {
             (AuthReason::Expired, _) => password(format!("Access key {id} has expired")),
             (AuthReason::AddressNotAllowed, _) => password(format!("Access key {id} is not allowed from {ip}")),
             (AuthReason::UnknownCommand, _) => forbidden(format!("Command {command} not found")),
-            (AuthReason::CommandNotAllowed, _) => forbidden(format!(
-                "Key {id} don't have permission to run the command {command}"
-            )),
+            (AuthReason::CommandNotAllowed, _) => {
+                forbidden(format!("Key {id} don't have permission to run the command {command}"))
+            }
             (AuthReason::Other(e), _) => {
                 let code = if e.code == ReturnCode::Forbidden {
                     ReturnCode::Forbidden
                 } else {
                     ReturnCode::Password
                 };
-                HearthError { code, ..e.clone() }
+                HearthError { code, ..(**e).clone() }
             }
         }
     }
@@ -547,7 +547,7 @@ pub fn authenticate(
     ip: &str,
 ) -> Result<KeyGrant, AuthFailure> {
     let refuse = |reason: AuthReason| AuthFailure::new(reason, id, command, ip);
-    let other = |e: HearthError| refuse(AuthReason::Other(e));
+    let other = |e: HearthError| refuse(AuthReason::Other(Box::new(e)));
     if id.is_empty() || check(Kind::AccessKeyId, id).is_err() {
         return Err(refuse(AuthReason::MalformedId));
     }
@@ -786,8 +786,13 @@ mod tests {
             (e.code.exit_code(), e.stdout_text())
         };
         let same = (9, format!("Error: Invalid secret key for key {id}\n"));
-        let cases: [(AuthReason, (i32, String), (i32, String)); 9] = [
-            (AuthReason::UnknownKey, (9, format!("Error: key {id} doesn't exist\n")), same.clone()),
+        type Said = (i32, String);
+        let cases: [(AuthReason, Said, Said); 9] = [
+            (
+                AuthReason::UnknownKey,
+                (9, format!("Error: key {id} doesn't exist\n")),
+                same.clone(),
+            ),
             (
                 AuthReason::MalformedSecret,
                 (9, "Error: invalid secret_access_key format\n".into()),
@@ -816,11 +821,20 @@ mod tests {
             ),
             (
                 AuthReason::CommandNotAllowed,
-                (10, format!("Error: Key {id} don't have permission to run the command v-list-users\n")),
-                (10, format!("Error: Key {id} don't have permission to run the command v-list-users\n")),
+                (
+                    10,
+                    format!("Error: Key {id} don't have permission to run the command v-list-users\n"),
+                ),
+                (
+                    10,
+                    format!("Error: Key {id} don't have permission to run the command v-list-users\n"),
+                ),
             ),
             (
-                AuthReason::Other(HearthError::new(ReturnCode::Suspended, "user bob is suspended")),
+                AuthReason::Other(Box::new(HearthError::new(
+                    ReturnCode::Suspended,
+                    "user bob is suspended",
+                ))),
                 (9, "Error: user bob is suspended\n".into()),
                 (9, "Error: user bob is suspended\n".into()),
             ),
@@ -843,7 +857,7 @@ mod tests {
             (9, "Error: invalid access_key_id format :: \n".into())
         );
         // A forbidden failure of another kind keeps exit 10.
-        let other = AuthReason::Other(HearthError::new(ReturnCode::Forbidden, "x"));
+        let other = AuthReason::Other(Box::new(HearthError::new(ReturnCode::Forbidden, "x")));
         assert_eq!(text(other, id, Audience::Api).0, 10);
     }
 

@@ -10,6 +10,7 @@ mod concurrency;
 mod crash;
 mod dns;
 mod dns_bind;
+mod error_detail;
 pub mod freshness;
 mod golden;
 mod import_trust;
