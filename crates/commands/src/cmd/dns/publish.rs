@@ -14,9 +14,6 @@ fn writes_zones(system: &str) -> bool {
     system.contains("named") || system.contains("bind")
 }
 
-/// named-checkzone, as the host layer runs it (see `hearth_host::dns::check_zone`).
-const NAMED_CHECKZONE: &str = "/usr/bin/named-checkzone";
-
 /// A host failure as the command reports it; its diagnostic detail (named-checkzone's or
 /// rndc's output, the I/O error) goes to error.log.
 fn host_err(ctx: &Ctx<'_, '_>, e: hearth_host::HostError) -> HearthError {
@@ -66,7 +63,7 @@ fn render_zone_file(ctx: &Ctx<'_, '_>, user: &str, domain: &str) -> Result<(), H
     let previous = hearth_host::dns::read_zone(root, user, domain);
     let path = write_zone(root, user, domain, &text).map_err(|e| host_err(ctx, e))?;
     // In a sandbox the check runs when the tool is installed; on a real host it must be.
-    if (!ctx.host.is_sandbox() || std::path::Path::new(NAMED_CHECKZONE).exists())
+    if (!ctx.host.is_sandbox() || hearth_host::dns::check_zone_available())
         && let Err(e) = check_zone(domain, &path)
     {
         let restored = match &previous {
