@@ -1090,7 +1090,8 @@ impl IpAddr46 {
     }
 }
 
-/// The output format of list commands (`is_format_valid format`).
+/// The output format of list commands (`is_format_valid format`). The one definition: the
+/// output crate re-exports it as `hearth_output::Format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Format {
     Json,
@@ -1106,6 +1107,34 @@ impl Format {
             Format::Plain => "plain",
             Format::Csv => "csv",
             Format::Shell => "shell",
+        }
+    }
+
+    /// Hestia's `format=${N-shell}`: an absent argument means `shell`; an explicitly empty or
+    /// unknown one matches no branch, and the command prints nothing (`None`).
+    pub fn from_arg(arg: Option<&str>) -> Option<Format> {
+        match arg {
+            None => Some(Format::Shell),
+            Some(s) => Format::parse(s),
+        }
+    }
+
+    /// Hestia's `format=${N:-shell}`: absent or empty means `shell`.
+    pub fn from_arg_or_shell(arg: Option<&str>) -> Option<Format> {
+        match arg {
+            None | Some("") => Some(Format::Shell),
+            Some(s) => Format::parse(s),
+        }
+    }
+
+    /// The format a name spells, or `None` (the checked form is `FromStr`, with Hestia's error).
+    pub fn parse(s: &str) -> Option<Format> {
+        match s {
+            "json" => Some(Format::Json),
+            "plain" => Some(Format::Plain),
+            "csv" => Some(Format::Csv),
+            "shell" => Some(Format::Shell),
+            _ => None,
         }
     }
 }

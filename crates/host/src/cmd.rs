@@ -8,6 +8,8 @@ use hearth_domain::ReturnCode;
 
 use crate::error::{HostError, Result};
 
+// The programs hearth runs, the one table of their paths (no other crate names one; the
+// `no_shell` test checks every entry is an absolute path and never a shell).
 pub(crate) const USERADD: &str = "/usr/sbin/useradd";
 pub(crate) const USERMOD: &str = "/usr/sbin/usermod";
 pub(crate) const USERDEL: &str = "/usr/sbin/userdel";

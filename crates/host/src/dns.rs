@@ -339,6 +339,12 @@ pub fn restore_zones_include(host_root: &Path, text: Option<&str>) -> Result<()>
     }
 }
 
+/// Whether named-checkzone is installed (at its path in the runner's program table): a sandbox
+/// host-root checks its zones only then.
+pub fn check_zone_available() -> bool {
+    Path::new(NAMED_CHECKZONE).exists()
+}
+
 /// `named-checkzone -i local -k fail -- DOMAIN PATH` (the domain in its IDN form; `-i local`
 /// so that no lookups leave the machine). On failure: E_RESTART `dns zone DOMAIN is not
 /// valid`, with the tool's output as detail.

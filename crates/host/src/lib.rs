@@ -1,5 +1,22 @@
-//! hearth's host layer: the effects Hestia's user commands apply on the machine, under a
-//! *host-root*.
+//! hearth's host layer: the effects Hestia's commands apply on the machine, under a
+//! *host-root*. The command layer decides what the machine should hold; this crate makes it so.
+//!
+//! What is where:
+//! - `lib.rs` (here): [`Host`], one host-root: Linux accounts (add, delete, lock, password hash,
+//!   shell, contact) through shadow-utils, the home skeleton, `chattr +i` on `HOME/conf`, the
+//!   sandbox a test or a first `hearth serve` prepares, and the host lock;
+//! - `dns.rs` ([`dns`]): the BIND zone writer: zone files rendered and written atomically under
+//!   `home/USER/conf/dns`, the one include file `etc/bind/hearth-zones.conf`, `named-checkzone`
+//!   and `rndc reload`;
+//! - `cmd.rs`: the program runner and the one table of program paths (`useradd`, `usermod`,
+//!   `userdel`, `groupdel`, `chpasswd`, `chattr`, `named-checkzone`, `rndc`);
+//! - `files.rs`: readers of `etc/passwd`, `etc/shadow`, `etc/group`, `etc/shells` and
+//!   `etc/login.defs` ([`PasswdEntry`], [`read_regular_file`]), and the checks a value passes
+//!   before it reaches a program;
+//! - `password.rs`: password hashing and verification in crypt(3) formats
+//!   ([`hash_password`], [`verify_password`]);
+//! - `error.rs`: [`HostError`], a return code and Hestia's message, with a diagnostic detail
+//!   for the log.
 //!
 //! The host-root is `/` on a real server, or a sandbox directory (tests always use one). Every
 //! path is taken under it: `ROOT/etc/passwd`, `ROOT/home/USER`, … The account tools of shadow

@@ -9,43 +9,9 @@
 
 use std::fmt::Write as _;
 
-/// The output format of a list command.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    Json,
-    Plain,
-    Csv,
-    Shell,
-}
-
-impl Format {
-    /// Hestia's `format=${N-shell}`: an absent argument means `shell`; an explicitly empty or
-    /// unknown one matches no branch, and the command prints nothing (`None`).
-    pub fn from_arg(arg: Option<&str>) -> Option<Format> {
-        match arg {
-            None => Some(Format::Shell),
-            Some(s) => Format::parse(s),
-        }
-    }
-
-    /// Hestia's `format=${N:-shell}`: absent or empty means `shell`.
-    pub fn from_arg_or_shell(arg: Option<&str>) -> Option<Format> {
-        match arg {
-            None | Some("") => Some(Format::Shell),
-            Some(s) => Format::parse(s),
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Format> {
-        match s {
-            "json" => Some(Format::Json),
-            "plain" => Some(Format::Plain),
-            "csv" => Some(Format::Csv),
-            "shell" => Some(Format::Shell),
-            _ => None,
-        }
-    }
-}
+/// The output format of a list command: one type, defined with its parsing in the domain crate
+/// (`hearth_domain::validate::Format`).
+pub use hearth_domain::validate::Format;
 
 /// A JSON string literal for `s`: the value between double quotes, escaped so that the document
 /// stays valid for any input. Non-ASCII text is kept as UTF-8, as Hestia prints it.

@@ -1,4 +1,5 @@
-//! The registry: every command hearth implements, declared once.
+//! The registry: every command hearth implements, declared once, grouped by subsystem (each
+//! group names the files of its handlers).
 
 pub mod cluster;
 pub mod common;
@@ -42,250 +43,8 @@ const fn usage_code(mut s: Spec, code: ReturnCode) -> Spec {
 use Mode::{Read, Write};
 
 pub static REGISTRY: &[Spec] = &[
-    spec(
-        "v-suspend-dns-domains",
-        "USER [RESTART]",
-        1,
-        Write,
-        dns::suspend_dns_domains,
-    ),
-    spec(
-        "v-unsuspend-dns-domains",
-        "USER [RESTART]",
-        1,
-        Write,
-        dns::unsuspend_dns_domains,
-    ),
-    // dns cluster (master side)
-    hiding(
-        spec(
-            "v-add-remote-dns-host",
-            "HOST PORT USER|HASH [PASSWORD] [TYPE] [DNS_USER] [FINGERPRINT]",
-            3,
-            Write,
-            cluster::add_remote_dns_host,
-        ),
-        &[3, 4],
-    ),
-    spec(
-        "v-delete-remote-dns-host",
-        "HOST",
-        1,
-        Write,
-        cluster::delete_remote_dns_host,
-    ),
-    spec(
-        "v-suspend-remote-dns-host",
-        "HOST",
-        1,
-        Write,
-        cluster::suspend_remote_dns_host,
-    ),
-    spec(
-        "v-unsuspend-remote-dns-host",
-        "HOST",
-        1,
-        Write,
-        cluster::unsuspend_remote_dns_host,
-    ),
-    spec(
-        "v-list-remote-dns-hosts",
-        "[FORMAT]",
-        0,
-        Read,
-        cluster::list_remote_dns_hosts,
-    ),
-    spec("v-sync-dns-cluster", "[HOST]", 0, Write, cluster::sync_dns_cluster),
-    spec("v-update-sys-queue", "QUEUE", 1, Read, cluster::update_sys_queue),
-    spec(
-        "v-add-cron-restart-job",
-        "NONE",
-        0,
-        Write,
-        cluster::add_cron_restart_job,
-    ),
-    // dns
-    spec("v-list-dns-domains", "USER [FORMAT]", 1, Read, dns::list_dns_domains),
-    spec(
-        "v-list-dns-domain",
-        "USER DOMAIN [FORMAT]",
-        2,
-        Read,
-        dns::list_dns_domain,
-    ),
-    spec(
-        "v-list-dns-records",
-        "USER DOMAIN [FORMAT]",
-        2,
-        Read,
-        dns::list_dns_records,
-    ),
-    usage(
-        spec(
-            "v-add-dns-domain",
-            "USER DOMAIN IP [NS1] [NS2] [NS3] [NS4] [NS5] [NS6] [NS7] [NS8] [RESTART]",
-            3,
-            Write,
-            dns::add_dns_domain,
-        ),
-        "USER DOMAIN IP [NS1] [NS2] [NS3] [..] [NS8] [RESTART]",
-    ),
-    usage(
-        spec("v-delete-dns-domain", "USER DOMAIN", 2, Write, dns::delete_dns_domain),
-        "USER DOMAIN [RESTART]",
-    ),
-    spec(
-        "v-delete-dns-domains",
-        "USER [RESTART]",
-        1,
-        Write,
-        dns::delete_dns_domains,
-    ),
-    spec(
-        "v-suspend-dns-domain",
-        "USER DOMAIN [RESTART]",
-        2,
-        Write,
-        dns::suspend_dns_domain,
-    ),
-    spec(
-        "v-unsuspend-dns-domain",
-        "USER DOMAIN",
-        2,
-        Write,
-        dns::unsuspend_dns_domain,
-    ),
-    spec(
-        "v-add-dns-record",
-        "USER DOMAIN RECORD TYPE VALUE [PRIORITY] [ID] [RESTART] [TTL]",
-        5,
-        Write,
-        dns::add_dns_record,
-    ),
-    spec(
-        "v-change-dns-record",
-        "USER DOMAIN ID RECORD TYPE VALUE [PRIORITY] [RESTART] [TTL]",
-        6,
-        Write,
-        dns::change_dns_record,
-    ),
-    spec(
-        "v-change-dns-record-id",
-        "USER DOMAIN ID NEWID [RESTART]",
-        4,
-        Write,
-        dns::change_dns_record_id,
-    ),
-    spec(
-        "v-delete-dns-record",
-        "USER DOMAIN ID [RESTART]",
-        3,
-        Write,
-        dns::delete_dns_record,
-    ),
-    spec(
-        "v-suspend-dns-record",
-        "USER DOMAIN ID [RESTART]",
-        3,
-        Write,
-        dns::suspend_dns_record,
-    ),
-    spec(
-        "v-unsuspend-dns-record",
-        "USER DOMAIN ID [RESTART]",
-        3,
-        Write,
-        dns::unsuspend_dns_record,
-    ),
-    spec(
-        "v-change-dns-domain-ip",
-        "USER DOMAIN IP [RESTART]",
-        3,
-        Write,
-        dns::change_dns_domain_ip,
-    ),
-    spec(
-        "v-change-dns-domain-tpl",
-        "USER DOMAIN TEMPLATE [RESTART]",
-        3,
-        Write,
-        dns::change_dns_domain_tpl,
-    ),
-    spec(
-        "v-change-dns-domain-ttl",
-        "USER DOMAIN TTL [RESTART]",
-        3,
-        Write,
-        dns::change_dns_domain_ttl,
-    ),
-    spec(
-        "v-change-dns-domain-exp",
-        "USER DOMAIN EXP",
-        3,
-        Write,
-        dns::change_dns_domain_exp,
-    ),
-    spec(
-        "v-change-dns-domain-soa",
-        "USER DOMAIN SOA [RESTART]",
-        3,
-        Write,
-        dns::change_dns_domain_soa,
-    ),
-    spec("v-list-dns-templates", "[FORMAT]", 0, Read, dns::list_dns_templates),
-    spec(
-        "v-rebuild-dns-domain",
-        "USER DOMAIN [RESTART] [UPDATE_SERIAL]",
-        2,
-        Write,
-        dns::rebuild_dns_domain,
-    ),
-    spec(
-        "v-rebuild-dns-domains",
-        "USER [RESTART] [UPDATE_SERIAL]",
-        1,
-        Write,
-        dns::rebuild_dns_domains,
-    ),
-    spec("v-restart-dns", "NONE", 0, Write, dns::restart_dns),
-    usage(
-        spec(
-            "v-insert-dns-domain",
-            "USER DATA [SRC] [FLUSH] #",
-            2,
-            Write,
-            dns::insert_dns_domain,
-        ),
-        "USER DATA [SRC] [FLUSH] [RESTART]",
-    ),
-    usage(
-        spec(
-            "v-insert-dns-record",
-            "USER DOMAIN DATA",
-            3,
-            Write,
-            dns::insert_dns_record,
-        ),
-        "USER DOMAIN DATA [RESTART]",
-    ),
-    usage(
-        spec(
-            "v-insert-dns-records",
-            "USER DOMAIN DATA_FILE",
-            3,
-            Write,
-            dns::insert_dns_records,
-        ),
-        "USER DOMAIN DATAFILE [RESTART]",
-    ),
-    spec(
-        "v-delete-dns-domains-src",
-        "USER SRC [RESTART]",
-        2,
-        Write,
-        dns::delete_dns_domains_src,
-    ),
-    // users
+    // users: accounts, passwords, contact, per-user settings, history (cmd/users.rs; the
+    // package change is in cmd/packages.rs)
     hiding(
         usage(
             spec(
@@ -353,7 +112,7 @@ pub static REGISTRY: &[Spec] = &[
     spec("v-list-user", "USER [FORMAT]", 1, Read, users::list_user),
     spec("v-list-users", "[FORMAT]", 0, Read, users::list_users),
     spec("v-list-user-log", "USER [FORMAT]", 1, Read, users::list_user_log),
-    // packages
+    // packages (cmd/packages.rs)
     usage(
         spec(
             "v-add-user-package",
@@ -373,7 +132,7 @@ pub static REGISTRY: &[Spec] = &[
         packages::list_package,
     ),
     spec("v-list-user-packages", "[FORMAT]", 0, Read, packages::list_packages),
-    // access keys and profiles
+    // access keys and API profiles (cmd/keys.rs)
     usage(
         spec(
             "v-add-access-key",
@@ -414,12 +173,13 @@ pub static REGISTRY: &[Spec] = &[
     ),
     spec("v-list-apis", "[FORMAT]", 0, Read, keys::list_apis),
     spec("v-list-api", "API [FORMAT]", 1, Read, keys::list_api),
-    // legacy API keys
+    // legacy API keys (cmd/keys.rs)
     spec("v-generate-api-key", "NONE", 0, Write, keys::generate_api_key),
     hiding(spec("v-check-api-key", "KEY [IP]", 0, Read, keys::check_api_key), &[1]),
     hiding(spec("v-revoke-api-key", "[HASH]", 1, Write, keys::revoke_api_key), &[1]),
     hiding(spec("v-delete-api-key", "[HASH]", 1, Write, keys::revoke_api_key), &[1]),
-    // settings
+    // settings: the server's configuration, the API switch and its allowed addresses
+    // (cmd/settings.rs)
     spec("v-list-sys-config", "[FORMAT]", 0, Read, settings::list_sys_config),
     spec(
         "v-change-sys-config-value",
@@ -440,4 +200,250 @@ pub static REGISTRY: &[Spec] = &[
     ),
     spec("v-add-sys-api-ip", "IP", 1, Write, settings::add_sys_api_ip),
     spec("v-delete-sys-api-ip", "IP", 1, Write, settings::delete_sys_api_ip),
+    // DNS zones: list, add, delete, change, suspend (cmd/dns/: list.rs, zones.rs, suspend.rs)
+    spec("v-list-dns-domains", "USER [FORMAT]", 1, Read, dns::list_dns_domains),
+    spec(
+        "v-list-dns-domain",
+        "USER DOMAIN [FORMAT]",
+        2,
+        Read,
+        dns::list_dns_domain,
+    ),
+    spec("v-list-dns-templates", "[FORMAT]", 0, Read, dns::list_dns_templates),
+    usage(
+        spec(
+            "v-add-dns-domain",
+            "USER DOMAIN IP [NS1] [NS2] [NS3] [NS4] [NS5] [NS6] [NS7] [NS8] [RESTART]",
+            3,
+            Write,
+            dns::add_dns_domain,
+        ),
+        "USER DOMAIN IP [NS1] [NS2] [NS3] [..] [NS8] [RESTART]",
+    ),
+    usage(
+        spec("v-delete-dns-domain", "USER DOMAIN", 2, Write, dns::delete_dns_domain),
+        "USER DOMAIN [RESTART]",
+    ),
+    spec(
+        "v-delete-dns-domains",
+        "USER [RESTART]",
+        1,
+        Write,
+        dns::delete_dns_domains,
+    ),
+    spec(
+        "v-change-dns-domain-ip",
+        "USER DOMAIN IP [RESTART]",
+        3,
+        Write,
+        dns::change_dns_domain_ip,
+    ),
+    spec(
+        "v-change-dns-domain-tpl",
+        "USER DOMAIN TEMPLATE [RESTART]",
+        3,
+        Write,
+        dns::change_dns_domain_tpl,
+    ),
+    spec(
+        "v-change-dns-domain-ttl",
+        "USER DOMAIN TTL [RESTART]",
+        3,
+        Write,
+        dns::change_dns_domain_ttl,
+    ),
+    spec(
+        "v-change-dns-domain-exp",
+        "USER DOMAIN EXP",
+        3,
+        Write,
+        dns::change_dns_domain_exp,
+    ),
+    spec(
+        "v-change-dns-domain-soa",
+        "USER DOMAIN SOA [RESTART]",
+        3,
+        Write,
+        dns::change_dns_domain_soa,
+    ),
+    spec(
+        "v-suspend-dns-domain",
+        "USER DOMAIN [RESTART]",
+        2,
+        Write,
+        dns::suspend_dns_domain,
+    ),
+    spec(
+        "v-unsuspend-dns-domain",
+        "USER DOMAIN",
+        2,
+        Write,
+        dns::unsuspend_dns_domain,
+    ),
+    spec(
+        "v-suspend-dns-domains",
+        "USER [RESTART]",
+        1,
+        Write,
+        dns::suspend_dns_domains,
+    ),
+    spec(
+        "v-unsuspend-dns-domains",
+        "USER [RESTART]",
+        1,
+        Write,
+        dns::unsuspend_dns_domains,
+    ),
+    // DNS records (cmd/dns/records.rs, suspend.rs)
+    spec(
+        "v-list-dns-records",
+        "USER DOMAIN [FORMAT]",
+        2,
+        Read,
+        dns::list_dns_records,
+    ),
+    spec(
+        "v-add-dns-record",
+        "USER DOMAIN RECORD TYPE VALUE [PRIORITY] [ID] [RESTART] [TTL]",
+        5,
+        Write,
+        dns::add_dns_record,
+    ),
+    spec(
+        "v-change-dns-record",
+        "USER DOMAIN ID RECORD TYPE VALUE [PRIORITY] [RESTART] [TTL]",
+        6,
+        Write,
+        dns::change_dns_record,
+    ),
+    spec(
+        "v-change-dns-record-id",
+        "USER DOMAIN ID NEWID [RESTART]",
+        4,
+        Write,
+        dns::change_dns_record_id,
+    ),
+    spec(
+        "v-delete-dns-record",
+        "USER DOMAIN ID [RESTART]",
+        3,
+        Write,
+        dns::delete_dns_record,
+    ),
+    spec(
+        "v-suspend-dns-record",
+        "USER DOMAIN ID [RESTART]",
+        3,
+        Write,
+        dns::suspend_dns_record,
+    ),
+    spec(
+        "v-unsuspend-dns-record",
+        "USER DOMAIN ID [RESTART]",
+        3,
+        Write,
+        dns::unsuspend_dns_record,
+    ),
+    // DNS on the host: zone files rewritten, BIND reloaded (cmd/dns/publish.rs)
+    spec(
+        "v-rebuild-dns-domain",
+        "USER DOMAIN [RESTART] [UPDATE_SERIAL]",
+        2,
+        Write,
+        dns::rebuild_dns_domain,
+    ),
+    spec(
+        "v-rebuild-dns-domains",
+        "USER [RESTART] [UPDATE_SERIAL]",
+        1,
+        Write,
+        dns::rebuild_dns_domains,
+    ),
+    spec("v-restart-dns", "NONE", 0, Write, dns::restart_dns),
+    // DNS cluster, slave side: what a master sends (cmd/dns/insert.rs, zones.rs)
+    usage(
+        spec(
+            "v-insert-dns-domain",
+            "USER DATA [SRC] [FLUSH] #",
+            2,
+            Write,
+            dns::insert_dns_domain,
+        ),
+        "USER DATA [SRC] [FLUSH] [RESTART]",
+    ),
+    usage(
+        spec(
+            "v-insert-dns-record",
+            "USER DOMAIN DATA",
+            3,
+            Write,
+            dns::insert_dns_record,
+        ),
+        "USER DOMAIN DATA [RESTART]",
+    ),
+    usage(
+        spec(
+            "v-insert-dns-records",
+            "USER DOMAIN DATA_FILE",
+            3,
+            Write,
+            dns::insert_dns_records,
+        ),
+        "USER DOMAIN DATAFILE [RESTART]",
+    ),
+    spec(
+        "v-delete-dns-domains-src",
+        "USER SRC [RESTART]",
+        2,
+        Write,
+        dns::delete_dns_domains_src,
+    ),
+    // DNS cluster, master side: the slaves, their sync and the queue (cmd/cluster.rs)
+    hiding(
+        spec(
+            "v-add-remote-dns-host",
+            "HOST PORT USER|HASH [PASSWORD] [TYPE] [DNS_USER] [FINGERPRINT]",
+            3,
+            Write,
+            cluster::add_remote_dns_host,
+        ),
+        &[3, 4],
+    ),
+    spec(
+        "v-delete-remote-dns-host",
+        "HOST",
+        1,
+        Write,
+        cluster::delete_remote_dns_host,
+    ),
+    spec(
+        "v-suspend-remote-dns-host",
+        "HOST",
+        1,
+        Write,
+        cluster::suspend_remote_dns_host,
+    ),
+    spec(
+        "v-unsuspend-remote-dns-host",
+        "HOST",
+        1,
+        Write,
+        cluster::unsuspend_remote_dns_host,
+    ),
+    spec(
+        "v-list-remote-dns-hosts",
+        "[FORMAT]",
+        0,
+        Read,
+        cluster::list_remote_dns_hosts,
+    ),
+    spec("v-sync-dns-cluster", "[HOST]", 0, Write, cluster::sync_dns_cluster),
+    spec("v-update-sys-queue", "QUEUE", 1, Read, cluster::update_sys_queue),
+    spec(
+        "v-add-cron-restart-job",
+        "NONE",
+        0,
+        Write,
+        cluster::add_cron_restart_job,
+    ),
 ];
