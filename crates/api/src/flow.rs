@@ -1,10 +1,12 @@
-//! The two authentication flows of Hestia's endpoint, on hearth's command registry.
+//! The two authentication flows of Hestia's endpoint, on hearth's command registry. This file
+//! parses a request's fields and words the answer; the engine authorizes the call
+//! (`engine::authorize_key`, `engine::authorize_legacy`) and runs it within the scope it granted.
 
 use crate::protocol::{
     Answer, Fields, api_error, exec_output, exec_output_cow, http_status, php_trim, php_trim_str, split_hash, valid_cmd,
 };
 use bytes::Bytes;
-use hearth_commands::engine::{self, Caller};
+use hearth_commands::engine::{self, Credential, Refusal, Scope};
 use hearth_commands::home::Home;
 use hearth_commands::tmpfile;
 use hearth_store::{Store, Tx};
@@ -75,8 +77,8 @@ impl Endpoint {
             .map_err(|e| api_error(e.code.exit_code(), &e.message, false))
     }
 
-    fn run(&self, name: &str, args: &[String], caller: &Caller) -> Result<engine::Outcome, Answer> {
-        self.with_store(|s| engine::run_with(&self.home, s, name, args, caller))
+    fn run(&self, name: &str, args: &[String], scope: &Scope) -> Result<engine::Outcome, Answer> {
+        self.with_store(|s| engine::run_with(&self.home, s, name, args, scope))
     }
 
     /// Answer one request whose body gave `fields`, from client address `ip`.
@@ -125,8 +127,8 @@ impl Endpoint {
         let next = next.map_err(|e| api_error(e.code.exit_code(), &e.message, rc))??;
         match next {
             Next::Done(answer) => Ok(answer),
-            Next::Write { cmd, args, caller } => {
-                let out = self.run(&cmd, &args, &caller)?;
+            Next::Write { cmd, args, scope } => {
+                let out = self.run(&cmd, &args, &scope)?;
                 Ok(key_answer(out.exit_code(), Arc::new(out.stdout), rc))
             }
         }
@@ -141,12 +143,12 @@ impl Endpoint {
         rc: bool,
     ) -> Result<Next, Answer> {
         let settings = ApiSettings::read(tx).map_err(|e| api_error(e.code.exit_code(), &e.message, false))?;
-        let root = settings.get("ROOT_USER");
         let api_status: i64 = settings.get("API_SYSTEM").parse().unwrap_or(0);
         if api_status == 0 {
             return Err(api_error(11, "API has been disabled", rc));
         }
         check_allowed(settings.get("API_ALLOWED_IP"), addr, true, rc)?;
+        drop(settings);
         let access_key = f.trimmed("access_key").unwrap_or_default();
         let secret_key = f.trimmed("secret_key").unwrap_or_default();
         let cmd = command(f, rc)?;
@@ -154,41 +156,12 @@ impl Endpoint {
         if access_key.is_empty() || secret_key.is_empty() {
             return Err(api_error(9, "Authentication failed", rc));
         }
-        let (result, audit) = engine::authenticate_key_in(&self.home, tx, access_key, secret_key, cmd, ip);
+        // The engine decides (the key, its profile, API_SYSTEM, the USER argument).
+        let (result, audit) = engine::authorize_key(&self.home, tx, access_key, secret_key, cmd, &args, ip);
         self.audit.record(audit);
-        let grant = match result {
-            Ok(g) => g,
-            Err(failure) => {
-                // An unknown key and a wrong secret answer alike (decided by the reason's text).
-                let e = failure.error(hearth_commands::keys::Audience::Api);
-                return Err(api_error(e.code.exit_code(), &e.message, rc));
-            }
-        };
-        let key_user = grant.user;
-        let position = grant.user_arg_position;
-        let is_root = key_user == root;
-        if !is_root && api_status < 2 {
-            return Err(api_error(21, "API has been disabled", rc));
-        }
-        if !is_root {
-            // The USER argument is checked on the packed list the command receives, so gaps
-            // in argN cannot shift another user into place (they can in Hestia).
-            let mismatch = || {
-                api_error(
-                    10,
-                    &format!("Key {access_key} - the \"user\" argument doesn\\'t match the key\\'s user"),
-                    rc,
-                )
-            };
-            if position == 0 && cmd != hearth_commands::catalogue::MAKE_TMP_FILE {
-                return Err(mismatch());
-            }
-            if position > 0 && args.get(position - 1).map(String::as_str) != Some(key_user.as_str()) {
-                return Err(mismatch());
-            }
-        }
+        let scope = result.map_err(|r| refused(&r, rc))?;
         if cmd == hearth_commands::catalogue::MAKE_TMP_FILE {
-            self.make_tmp_file(&key_user, &args);
+            tmpfile::make(&self.home, &scope, &args);
             return Ok(Next::Done(Answer {
                 status: if rc { 200 } else { 204 },
                 exit_code: Some(0),
@@ -197,21 +170,14 @@ impl Endpoint {
                 retry_after: None,
             }));
         }
-        let caller = Caller::Api {
-            user: key_user,
-            root: is_root,
-            ip: ip.to_string(),
-            key: Some(access_key.to_string()),
-        };
-        drop(settings);
         let Some(spec) = engine::read_command(cmd) else {
             return Ok(Next::Write {
                 cmd: cmd.to_string(),
                 args,
-                caller,
+                scope,
             });
         };
-        let (out, deferred) = engine::run_read_in(&self.home, tx, spec, args, &caller);
+        let (out, deferred) = engine::run_read_in(&self.home, tx, spec, args, &scope);
         if !deferred.is_empty() {
             self.audit.record(engine::AuthAudit {
                 history: deferred,
@@ -247,38 +213,19 @@ impl Endpoint {
                 rc,
             ));
         }
-        let root = settings.get("ROOT_USER").to_string();
-        let failed = |code: i32| api_error(code, "Error: authentication failed", rc);
         let hash = f.get("hash").unwrap_or("");
-        if hash.is_empty() {
-            if f.get("user").unwrap_or("") != root {
-                return Err(failed(10));
-            }
-            let Some(password) = f.get("password") else {
-                return Err(failed(9));
-            };
-            // The password is taken literally: never a file name (Hestia's endpoint writes it
-            // to a file of its own; a request must not make the server open a path as root).
-            let verified = self.with_store(|s| engine::verify_login(&self.home, s, &root, password, ip))?;
-            if verified.is_err() {
-                return Err(failed(9));
-            }
-            // A user whose panel login is disabled keeps its keys, but not its password here.
-            let disabled = self
-                .with_store(|s| s.read(|tx| tx.user(&root)))?
-                .ok()
-                .flatten()
-                .is_some_and(|r| r.get("LOGIN_DISABLED") == "yes");
-            if disabled {
-                return Err(failed(9));
+        let credential = if hash.is_empty() {
+            Credential::Password {
+                user: f.get("user").unwrap_or(""),
+                password: f.get("password"),
             }
         } else {
-            let key = hash.rsplit('/').next().unwrap_or("").to_string();
-            let out = self.run("v-check-api-key", &[key, ip.to_string()], &Caller::Cli)?;
-            if out.exit_code() != 0 {
-                return Err(failed(9));
-            }
-        }
+            Credential::LegacyKey { hash }
+        };
+        let scope = self
+            .with_store(|s| engine::authorize_legacy(&self.home, s, credential, ip))?
+            .map_err(|r| refused(&r, rc))?;
+        let root = scope.caller().user().unwrap_or_default().to_string();
         let cmd = command(f, rc)?.to_string();
         let args = f.args();
         let method = if hash.is_empty() { "password" } else { "legacy API key" };
@@ -291,14 +238,8 @@ impl Endpoint {
             }],
             auth_log: Vec::new(),
         });
-        let caller = Caller::Api {
-            user: root.clone(),
-            root: true,
-            ip: ip.to_string(),
-            key: None,
-        };
         if cmd == hearth_commands::catalogue::MAKE_TMP_FILE {
-            self.make_tmp_file(&root, &args);
+            tmpfile::make(&self.home, &scope, &args);
             let body = Bytes::from_static(if rc { b"" } else { b"OK" });
             return Ok(Answer {
                 status: 200,
@@ -308,7 +249,7 @@ impl Endpoint {
                 retry_after: None,
             });
         }
-        let out = self.run(&cmd, &args, &caller)?;
+        let out = self.run(&cmd, &args, &scope)?;
         let body = if rc {
             out.exit_code().to_string()
         } else if out.stdout.is_empty() {
@@ -323,32 +264,6 @@ impl Endpoint {
             body: body.into(),
             retry_after: None,
         })
-    }
-
-    /// `v-make-tmp-file CONTENT NAME`: write CONTENT + newline into the caller's private store
-    /// (never a shared directory); a later argument `/tmp/NAME` of the same caller reads it.
-    fn make_tmp_file(&self, user: &str, args: &[String]) {
-        let (Some(content), Some(name)) = (args.first(), args.get(1)) else {
-            return;
-        };
-        let name = name.rsplit('/').next().unwrap_or("");
-        if !tmpfile::valid_name(name) {
-            return;
-        }
-        let dir = self.home.tmp_dir(user);
-        if std::fs::create_dir_all(&dir).is_err() {
-            return;
-        }
-        tmpfile::sweep(&dir);
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
-        let _ = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(dir.join(name))
-            .and_then(|mut fh| std::io::Write::write_all(&mut fh, format!("{content}\n").as_bytes()));
     }
 }
 
@@ -374,8 +289,14 @@ enum Next {
     Write {
         cmd: String,
         args: Vec<String>,
-        caller: Caller,
+        scope: Scope,
     },
+}
+
+/// The answer to a call the engine refused to authorize.
+fn refused(refusal: &Refusal, rc: bool) -> Answer {
+    let (code, message) = refusal.answer();
+    api_error(code, &message, rc)
 }
 
 /// The access-key flow's answer to a command's outcome (Hestia's statuses and bodies).

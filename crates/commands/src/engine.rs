@@ -13,7 +13,8 @@ use hearth_host::Host;
 use hearth_store::{Store, Tx};
 use std::io::Write as _;
 
-/// Who runs a command. The CLI is the host's root; the API front end builds its own callers.
+/// Who runs a command: the view of a [`Scope`] that handlers read (`ctx.caller`). Anyone may
+/// build one; only a [`Scope`], which only the engine builds, opens the way to a handler.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Caller {
     /// `hearth v-…` on the command line (root on the host).
@@ -34,6 +35,252 @@ impl Caller {
     pub fn sees_login_secrets(&self) -> bool {
         matches!(self, Caller::Cli)
     }
+
+    /// The user an API caller acts for (`None` on the command line).
+    pub fn user(&self) -> Option<&str> {
+        match self {
+            Caller::Cli => None,
+            Caller::Api { user, .. } => Some(user),
+        }
+    }
+}
+
+/// The authority to run commands, which only the engine grants: the host's command line
+/// ([`authorize_cli`]), an access key ([`authorize_key`]) or the root's legacy login
+/// ([`authorize_legacy`]). Every `run_*` takes one; a [`Caller`] alone runs nothing.
+///
+/// Its fields are private and it has no public constructor, so a front end (the API, a web
+/// console, a cluster receiver) cannot make one up; it can only ask the engine to authorize:
+///
+/// ```compile_fail,E0451
+/// use hearth_commands::engine::{Caller, Scope};
+/// let scope = Scope { caller: Caller::Cli, call: None };
+/// ```
+///
+/// nor pass a [`Caller`] where a scope is wanted:
+///
+/// ```compile_fail,E0308
+/// use hearth_commands::{Home, engine::{self, Caller}};
+/// fn sneak(home: &Home) -> engine::Outcome {
+///     engine::run(home, "v-list-users", &[], &Caller::Cli)
+/// }
+/// ```
+///
+/// while the same call with a scope the engine granted compiles:
+///
+/// ```
+/// use hearth_commands::{Home, engine};
+/// fn list(home: &Home) -> engine::Outcome {
+///     engine::run(home, "v-list-users", &[], &engine::authorize_cli())
+/// }
+/// ```
+///
+/// A scope granted to an access key holds the one command and the arguments it was checked
+/// for: `run_*` refuses any other call with it.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    caller: Caller,
+    /// The command and arguments the scope was granted for; `None`: any (root).
+    call: Option<(String, Vec<String>)>,
+}
+
+impl Scope {
+    /// Who the scope acts for, as handlers see it.
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+
+    /// The engine running a command for itself (`hearth init`, the legacy key check): root.
+    pub(crate) fn internal() -> Scope {
+        Scope {
+            caller: Caller::Cli,
+            call: None,
+        }
+    }
+
+    /// Whether the scope grants running `name` with `args`.
+    pub(crate) fn permits(&self, name: &str, args: &[String]) -> bool {
+        match &self.call {
+            None => true,
+            Some((n, a)) => n == name && a.as_slice() == args,
+        }
+    }
+
+    /// The refusal of a call the scope was not granted for.
+    fn refuse(name: &str) -> HearthError {
+        HearthError::new(
+            ReturnCode::Forbidden,
+            format!("{name} is not the call this scope was granted for"),
+        )
+    }
+}
+
+/// The host's command line: root on the host (whoever runs `hearth` with the home's files
+/// already holds every one of them). Only the CLI asks for this scope.
+pub fn authorize_cli() -> Scope {
+    Scope::internal()
+}
+
+/// Why the engine refused to authorize a call.
+#[derive(Debug)]
+pub enum Refusal {
+    /// The access key itself was refused (`v-check-access-key`'s decision).
+    Key(crate::keys::AuthFailure),
+    /// A key of a user other than ROOT_USER while `API_SYSTEM` is below 2.
+    UsersApiDisabled,
+    /// A key of a user other than ROOT_USER for a command whose USER argument is absent or
+    /// names someone else (`v-make-tmp-file` has no USER argument and is allowed).
+    UserArgument { key: String },
+    /// The legacy flow named a user other than ROOT_USER.
+    NotRoot,
+    /// The legacy flow's password or legacy key was wrong (or the root's login is disabled).
+    BadCredentials,
+    /// The store could not be read.
+    Store(HearthError),
+}
+
+impl Refusal {
+    /// The exit code and the message the API answers with (as Hestia's endpoint words them).
+    pub fn answer(&self) -> (i32, String) {
+        match self {
+            Refusal::Key(f) => {
+                // An unknown key and a wrong secret answer alike (decided by the reason's text).
+                let e = f.error(crate::keys::Audience::Api);
+                (e.code.exit_code(), e.message)
+            }
+            Refusal::UsersApiDisabled => (21, "API has been disabled".to_string()),
+            Refusal::UserArgument { key } => (
+                10,
+                format!("Key {key} - the \"user\" argument doesn\\'t match the key\\'s user"),
+            ),
+            Refusal::NotRoot => (10, "Error: authentication failed".to_string()),
+            Refusal::BadCredentials => (9, "Error: authentication failed".to_string()),
+            Refusal::Store(e) => (e.code.exit_code(), e.message.clone()),
+        }
+    }
+}
+
+/// Authorize an API call made with an access key, in the request's read transaction: the key
+/// for `command` from `ip` (as `v-check-access-key`: its profile and the command's role), then,
+/// for a key of a user other than ROOT_USER, `API_SYSTEM` at 2 and the USER argument of
+/// `args` (the packed list the command receives, so gaps in `argN` cannot shift another user
+/// into place) naming the key's user. The scope granted runs this one call. The lines to log
+/// are returned in every case.
+pub fn authorize_key(
+    home: &Home,
+    tx: &mut Tx<'_>,
+    id: &str,
+    secret: &str,
+    command: &str,
+    args: &[String],
+    ip: &str,
+) -> (Result<Scope, Refusal>, AuthAudit) {
+    let (result, audit) = authenticate_key_in(home, tx, id, secret, command, ip);
+    let scope = result
+        .map_err(Refusal::Key)
+        .and_then(|grant| key_scope(tx, grant, id, command, args, ip));
+    (scope, audit)
+}
+
+fn key_scope(
+    tx: &Tx<'_>,
+    grant: crate::keys::KeyGrant,
+    id: &str,
+    command: &str,
+    args: &[String],
+    ip: &str,
+) -> Result<Scope, Refusal> {
+    let settings = tx.settings_shared().map_err(Refusal::Store)?;
+    let setting = |k: &str| settings.get(k).map(String::as_str).unwrap_or("");
+    let root = grant.user == setting("ROOT_USER");
+    if !root {
+        if setting("API_SYSTEM").parse::<i64>().unwrap_or(0) < 2 {
+            return Err(Refusal::UsersApiDisabled);
+        }
+        let position = grant.user_arg_position;
+        // No USER argument: only `v-make-tmp-file` (it writes into the key's user's own store).
+        let allowed = match position {
+            0 => command == crate::catalogue::MAKE_TMP_FILE,
+            p => args.get(p - 1) == Some(&grant.user),
+        };
+        if !allowed {
+            return Err(Refusal::UserArgument { key: id.to_string() });
+        }
+    }
+    Ok(Scope {
+        caller: Caller::Api {
+            user: grant.user,
+            root,
+            ip: ip.to_string(),
+            key: Some(id.to_string()),
+        },
+        call: Some((command.to_string(), args.to_vec())),
+    })
+}
+
+/// The credential of the API's legacy flow (which only ever acts as ROOT_USER).
+pub enum Credential<'a> {
+    /// `user` and `password` (the password taken literally, never as a file name).
+    Password { user: &'a str, password: Option<&'a str> },
+    /// A legacy key: the last `/`-separated part of `hash`, checked by `v-check-api-key`.
+    LegacyKey { hash: &'a str },
+}
+
+/// Authorize the legacy flow: ROOT_USER's password (refused while the root's panel login is
+/// disabled) or a legacy key. The scope granted is ROOT_USER's, for any command.
+pub fn authorize_legacy(
+    home: &Home,
+    store: &mut Store,
+    credential: Credential<'_>,
+    ip: &str,
+) -> Result<Scope, Refusal> {
+    let root = store
+        .read(|tx| Ok(tx.setting("ROOT_USER")?.unwrap_or_default()))
+        .map_err(Refusal::Store)?;
+    match credential {
+        Credential::Password { user, password } => {
+            if user != root {
+                return Err(Refusal::NotRoot);
+            }
+            let Some(password) = password else {
+                return Err(Refusal::BadCredentials);
+            };
+            if verify_login(home, store, &root, password, ip).is_err() {
+                return Err(Refusal::BadCredentials);
+            }
+            // A user whose panel login is disabled keeps its keys, but not its password here.
+            let disabled = store
+                .read(|tx| tx.user(&root))
+                .ok()
+                .flatten()
+                .is_some_and(|r| r.get("LOGIN_DISABLED") == "yes");
+            if disabled {
+                return Err(Refusal::BadCredentials);
+            }
+        }
+        Credential::LegacyKey { hash } => {
+            let key = hash.rsplit('/').next().unwrap_or("").to_string();
+            let out = run_with(
+                home,
+                store,
+                "v-check-api-key",
+                &[key, ip.to_string()],
+                &Scope::internal(),
+            );
+            if out.exit_code() != 0 {
+                return Err(Refusal::BadCredentials);
+            }
+        }
+    }
+    Ok(Scope {
+        caller: Caller::Api {
+            user: root,
+            root: true,
+            ip: ip.to_string(),
+            key: None,
+        },
+        call: None,
+    })
 }
 
 /// Whether a command changes state.
@@ -189,13 +436,13 @@ pub fn find(name: &str) -> Option<&'static Spec> {
     crate::cmd::REGISTRY.iter().find(|s| s.name == name)
 }
 
-/// Run `name` with `args` for `caller`, with its own store connection.
-pub fn run(home: &Home, name: &str, args: &[String], caller: &Caller) -> Outcome {
+/// Run `name` with `args` within `scope`, with its own store connection.
+pub fn run(home: &Home, name: &str, args: &[String], scope: &Scope) -> Outcome {
     let mut store = match home.store() {
         Ok(s) => s,
         Err(e) => return failed(e),
     };
-    run_with(home, &mut store, name, args, caller)
+    run_with(home, &mut store, name, args, scope)
 }
 
 fn failed(e: HearthError) -> Outcome {
@@ -205,8 +452,12 @@ fn failed(e: HearthError) -> Outcome {
     }
 }
 
-/// Run `name` with `args` on an open store.
-pub fn run_with(home: &Home, store: &mut Store, name: &str, args: &[String], caller: &Caller) -> Outcome {
+/// Run `name` with `args` within `scope` on an open store.
+pub fn run_with(home: &Home, store: &mut Store, name: &str, args: &[String], scope: &Scope) -> Outcome {
+    if !scope.permits(name, args) {
+        return failed(Scope::refuse(name));
+    }
+    let caller = scope.caller();
     let Some(spec) = find(name) else {
         let msg = if crate::catalogue::is_hestia_command(name) {
             format!("{name} is not implemented in hearth yet")
@@ -525,8 +776,12 @@ pub fn run_read_in(
     tx: &mut Tx<'_>,
     spec: &'static Spec,
     args: Vec<String>,
-    caller: &Caller,
+    scope: &Scope,
 ) -> (ReadOutcome, Vec<Deferred>) {
+    if !scope.permits(spec.name, &args) {
+        return (failed(Scope::refuse(spec.name)).into(), Vec::new());
+    }
+    let caller = scope.caller();
     if let Err(e) = check_arg_sizes(&args) {
         return (failed(e).into(), Vec::new());
     }
@@ -629,6 +884,123 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A home with root `admin`, user `dora` and a key of each (`ID:SECRET`); `API_SYSTEM` 2.
+    fn home_with_keys() -> (tempfile::TempDir, Home, [(String, String); 2]) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let opts = crate::InitOptions {
+            root_user: Some("admin".into()),
+            password: Some("Adm1nPass!".into()),
+            host_root: Some(dir.path().join("host")),
+            ..Default::default()
+        };
+        crate::init(&dir.path().join("home"), &opts).expect("init");
+        let home = Home::open(&dir.path().join("home")).expect("home");
+        let cli = authorize_cli();
+        let ok = |name: &str, args: &[&str]| {
+            let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            let out = run(&home, name, &args, &cli);
+            assert_eq!(out.code, ReturnCode::Ok, "{name}: {}", out.stdout);
+            out.stdout
+        };
+        ok("v-add-user", &["dora", "S3cretPass", "dora@example.org"]);
+        ok("v-change-sys-config-value", &["API_SYSTEM", "2"]);
+        let key = |user: &str, perms: &str| {
+            let out = ok("v-add-access-key", &[user, perms, "test", "plain"]);
+            let (id, secret) = out.trim().split_once(':').expect("ID:SECRET");
+            (id.to_string(), secret.to_string())
+        };
+        let keys = [key("admin", "*"), key("dora", "update-dns-records")];
+        (dir, home, keys)
+    }
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|a| a.to_string()).collect()
+    }
+
+    /// Authorize `command ARGS` with `key` in a read transaction; the refusal as the API words it.
+    fn authorize(home: &Home, key: &(String, String), command: &str, args: &[&str]) -> Result<Scope, (i32, String)> {
+        let mut store = home.store().expect("store");
+        store
+            .read(|tx| {
+                let (r, _) = authorize_key(home, tx, &key.0, &key.1, command, &strings(args), "127.0.0.1");
+                Ok(r.map_err(|e| e.answer()))
+            })
+            .expect("read")
+    }
+
+    #[test]
+    fn a_key_scope_holds_its_user_and_only_its_call() {
+        let (_dir, home, [root_key, dora_key]) = home_with_keys();
+        // A non-root key must name its own user at the USER position.
+        let mismatch = format!(
+            "Key {} - the \"user\" argument doesn\\'t match the key\\'s user",
+            dora_key.0
+        );
+        for args in [&["admin", "example.org"][..], &["", "dora"], &[]] {
+            let r = authorize(&home, &dora_key, "v-list-dns-records", args);
+            assert_eq!(r.err(), Some((10, mismatch.clone())), "{args:?}");
+        }
+        // The key's profile decides the command (refused before the position rule).
+        let r = authorize(&home, &dora_key, "v-list-users", &[]);
+        assert_eq!(r.err().map(|e| e.0), Some(10));
+        // A wrong secret is refused as the API words it.
+        let wrong = (dora_key.0.clone(), "x".repeat(40));
+        let r = authorize(&home, &wrong, "v-list-dns-records", &["dora", "example.org"]);
+        let invalid = format!("Invalid secret key for key {}", dora_key.0);
+        assert_eq!(r.err(), Some((9, invalid)));
+        // Users' API off: only the root's keys pass.
+        let cli = authorize_cli();
+        let out = run(&home, "v-change-sys-config-value", &strings(&["API_SYSTEM", "1"]), &cli);
+        assert_eq!(out.code, ReturnCode::Ok);
+        let r = authorize(&home, &dora_key, "v-list-dns-records", &["dora", "example.org"]);
+        assert_eq!(r.err(), Some((21, "API has been disabled".to_string())));
+        assert!(authorize(&home, &root_key, "v-list-users", &[]).is_ok());
+        let out = run(&home, "v-change-sys-config-value", &strings(&["API_SYSTEM", "2"]), &cli);
+        assert_eq!(out.code, ReturnCode::Ok);
+
+        // Granted: the scope is dora's, and it reaches the handler of its call.
+        let scope = authorize(&home, &dora_key, "v-list-dns-records", &["dora", "example.org"]).expect("granted");
+        assert_eq!(scope.caller().user(), Some("dora"));
+        let mut store = home.store().expect("store");
+        let spec = read_command("v-list-dns-records").expect("spec");
+        let (out, _) = store
+            .read(|tx| Ok(run_read_in(&home, tx, spec, strings(&["dora", "example.org"]), &scope)))
+            .expect("read");
+        assert_eq!(out.exit_code(), 3, "{}", out.stdout);
+        assert!(out.stdout.contains("example.org"), "{}", out.stdout);
+        // Any other call with it is refused before a handler runs: another user, another command.
+        let refused = "Error: v-list-dns-records is not the call this scope was granted for\n";
+        let (out, _) = store
+            .read(|tx| Ok(run_read_in(&home, tx, spec, strings(&["admin", "example.org"]), &scope)))
+            .expect("read");
+        assert_eq!((out.exit_code(), out.stdout.as_str()), (10, refused));
+        let out = run_with(&home, &mut store, "v-delete-user", &strings(&["dora"]), &scope);
+        assert_eq!(out.exit_code(), 10, "{}", out.stdout);
+        let out = run(&home, "v-list-user", &strings(&["dora"]), &cli);
+        assert_eq!(out.code, ReturnCode::Ok, "dora is still there");
+    }
+
+    #[test]
+    fn the_legacy_flow_is_root_only() {
+        let (_dir, home, _) = home_with_keys();
+        let mut store = home.store().expect("store");
+        let mut legacy =
+            |credential| authorize_legacy(&home, &mut store, credential, "127.0.0.1").map_err(|e| e.answer().0);
+        let password = |user, password| Credential::Password { user, password };
+        assert_eq!(legacy(password("dora", Some("S3cretPass"))).err(), Some(10));
+        assert_eq!(legacy(password("admin", None)).err(), Some(9));
+        assert_eq!(legacy(password("admin", Some("wrong"))).err(), Some(9));
+        assert_eq!(legacy(Credential::LegacyKey { hash: "nope" }).err(), Some(9));
+        let scope = legacy(password("admin", Some("Adm1nPass!"))).expect("granted");
+        let want = Caller::Api {
+            user: "admin".into(),
+            root: true,
+            ip: "127.0.0.1".into(),
+            key: None,
+        };
+        assert_eq!(scope.caller(), &want);
+    }
 
     #[test]
     fn user_position_follows_hestia() {

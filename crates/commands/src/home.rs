@@ -9,7 +9,7 @@
 //!   host/               the default sandbox host-root
 //! ```
 
-use crate::engine::{self, Caller};
+use crate::engine;
 use hearth_domain::kv;
 use hearth_domain::record::Record;
 use hearth_domain::{HearthError, ReturnCode};
@@ -324,7 +324,7 @@ pub fn init(dir: &Path, opts: &InitOptions) -> Result<InitReport, HearthError> {
             "default".into(),
             "System Administrator".into(),
         ];
-        let out = engine::run_with(&home, &mut store, "v-add-user", &args, &Caller::Cli);
+        let out = engine::run_with(&home, &mut store, "v-add-user", &args, &engine::Scope::internal());
         if out.code != ReturnCode::Ok {
             return Err(HearthError::new(
                 out.code,
@@ -332,7 +332,13 @@ pub fn init(dir: &Path, opts: &InitOptions) -> Result<InitReport, HearthError> {
             ));
         }
         let args = [existing_root.clone(), "admin".into()];
-        let out = engine::run_with(&home, &mut store, "v-change-user-role", &args, &Caller::Cli);
+        let out = engine::run_with(
+            &home,
+            &mut store,
+            "v-change-user-role",
+            &args,
+            &engine::Scope::internal(),
+        );
         if out.code != ReturnCode::Ok {
             return Err(HearthError::new(
                 out.code,

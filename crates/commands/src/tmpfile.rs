@@ -3,7 +3,8 @@
 //! On the CLI the caller is root on the host and may name any file it can read. The API front
 //! end (a later issue) resolves such names only inside the caller's private temporary store.
 
-use crate::engine::{Caller, Ctx};
+use crate::engine::{Caller, Ctx, Scope};
+use crate::home::Home;
 
 /// The largest file an argument may name (a DNS records file of a large zone fits).
 pub const ARG_FILE_MAX: u64 = 8 * 1024 * 1024;
@@ -33,6 +34,39 @@ fn read_arg_file_max(ctx: &Ctx<'_, '_>, path: &str, max: u64) -> Option<String> 
             hearth_host::read_regular_file(&path, max).ok()
         }
     }
+}
+
+/// `v-make-tmp-file CONTENT NAME` for an API scope granted this call: write CONTENT + newline
+/// into the scope's user's private store (never a shared directory); a later argument
+/// `/tmp/NAME` of the same user reads it. Best effort, as in Hestia: nothing is answered.
+pub fn make(home: &Home, scope: &Scope, args: &[String]) {
+    let Caller::Api { user, .. } = scope.caller() else {
+        return;
+    };
+    if !scope.permits(crate::catalogue::MAKE_TMP_FILE, args) {
+        return;
+    }
+    let (Some(content), Some(name)) = (args.first(), args.get(1)) else {
+        return;
+    };
+    let name = name.rsplit('/').next().unwrap_or("");
+    if !valid_name(name) {
+        return;
+    }
+    let dir = home.tmp_dir(user);
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    sweep(&dir);
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
+    let _ = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(dir.join(name))
+        .and_then(|mut fh| std::io::Write::write_all(&mut fh, format!("{content}\n").as_bytes()));
 }
 
 /// A private temporary file name: one path component, no dot files.

@@ -4,7 +4,7 @@
 #![forbid(unsafe_code)]
 
 use hearth_commands::home::{Home, InitOptions};
-use hearth_commands::{Caller, engine, import};
+use hearth_commands::{engine, import};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -91,7 +91,7 @@ fn run_command(name: &str, args: &[String]) -> ExitCode {
             return exit(e.code.exit_code());
         }
     };
-    let out = engine::run(&home, name, args, &Caller::Cli);
+    let out = engine::run(&home, name, args, &engine::authorize_cli());
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(out.stdout.as_bytes());
     let _ = stdout.flush();
@@ -277,7 +277,7 @@ fn serve(args: &[String]) -> ExitCode {
                             "initial admin key".into(),
                             "plain".into(),
                         ],
-                        &Caller::Cli,
+                        &engine::authorize_cli(),
                     );
                     println!("admin access key (shown once): {}", key.stdout.trim());
                 }
