@@ -385,4 +385,21 @@ mod tests {
         table.push(split_blank("t\u{1b}wo a,\"b\"\n q\"\t"));
         assert_eq!(out(Format::Shell, &r), column_t(&table));
     }
+
+    #[test]
+    fn shell_lines_pad_labels_and_escape_values() {
+        const LINES: ListView = ListView {
+            shell: Shell::Lines {
+                width: 6,
+                lines: &[("NAME:", Cell::Field("NAME")), ("A/B:", Cell::Ratio("A", "B"))],
+            },
+            ..VIEW
+        };
+        let mut o = String::new();
+        render(&LINES, Format::Shell, &rows()[1..], &mut o);
+        assert_eq!(o, "NAME: t\\ewo\nA/B:  a,\"b\"\\n/q\"\\t\n");
+        let mut none = String::new();
+        render(&LINES, Format::Csv, &[] as &[Row], &mut none);
+        assert_eq!(none, "NAME,AB\n");
+    }
 }
