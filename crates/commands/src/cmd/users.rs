@@ -7,8 +7,7 @@ use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, check};
 use hearth_domain::{HearthError, ReturnCode};
 use hearth_output::{
-    self as out, Cell, Fields, Format, JsonFrame, ListView, Shell, column_t, csv_quoted, json_str, plain_field,
-    split_sep,
+    self as out, Cell, Format, JsonFrame, ListView, Shell, column_t, csv_quoted, json_str, plain_field, split_sep,
 };
 use std::fmt::Write as _;
 
@@ -757,13 +756,93 @@ pub const LIST_USER: ListView = ListView {
 /// gives them to any billing key; the CLI, root on the host, still sees them).
 struct UserRow<'a> {
     name: &'a str,
-    rec: &'a Record,
+    rec: Fields<'a>,
     home: String,
     counts: Option<&'a (String, String)>,
     hide: bool,
 }
 
-impl Fields for UserRow<'_> {
+/// A user's stored fields: borrowed from the stored JSON text when no value holds an escape
+/// (no copy per field), else the decoded record.
+enum Fields<'a> {
+    Borrowed(Vec<(&'a str, &'a str)>),
+    Shared(&'a Record),
+    Owned(Record),
+}
+
+impl<'a> Fields<'a> {
+    fn parse(json: &'a str) -> Result<Fields<'a>, HearthError> {
+        if let Some(pairs) = borrowed_pairs(json) {
+            return Ok(Fields::Borrowed(pairs));
+        }
+        Record::from_json(json)
+            .map(Fields::Owned)
+            .map_err(|e| HearthError::new(ReturnCode::Disk, format!("store failure: a stored user record: {e}")))
+    }
+
+    fn get(&self, key: &str, hint: &mut usize) -> &str {
+        match self {
+            Fields::Borrowed(pairs) => {
+                let n = pairs.len();
+                for step in 0..n {
+                    let i = (*hint + step) % n;
+                    if pairs[i].0 == key {
+                        *hint = i + 1;
+                        return pairs[i].1;
+                    }
+                }
+                ""
+            }
+            Fields::Shared(rec) => rec.get_near(key, hint),
+            Fields::Owned(rec) => rec.get_near(key, hint),
+        }
+    }
+}
+
+/// The pairs of a stored record's JSON text (`[["KEY","value"],…]`) borrowed from it, or
+/// `None` when a string holds an escape (or the text is not that shape): the caller decodes it.
+fn borrowed_pairs(json: &str) -> Option<Vec<(&str, &str)>> {
+    let b = json.as_bytes();
+    let mut i = 0;
+    let skip = |i: &mut usize| {
+        while b.get(*i).is_some_and(u8::is_ascii_whitespace) {
+            *i += 1;
+        }
+    };
+    let expect = |i: &mut usize, c: u8| {
+        skip(i);
+        (b.get(*i) == Some(&c)).then(|| *i += 1)
+    };
+    let string = |i: &mut usize| -> Option<&str> {
+        expect(i, b'"')?;
+        let start = *i;
+        let len = b[start..].iter().position(|&c| c == b'"' || c == b'\\')?;
+        *i = start + len;
+        expect(i, b'"')?;
+        // Both ends are ASCII quotes, so the slice lies on character boundaries.
+        json.get(start..start + len)
+    };
+    let mut pairs = Vec::with_capacity(80);
+    expect(&mut i, b'[')?;
+    if expect(&mut i, b']').is_none() {
+        loop {
+            expect(&mut i, b'[')?;
+            let k = string(&mut i)?;
+            expect(&mut i, b',')?;
+            let v = string(&mut i)?;
+            expect(&mut i, b']')?;
+            pairs.push((k, v));
+            if expect(&mut i, b',').is_none() {
+                expect(&mut i, b']')?;
+                break;
+            }
+        }
+    }
+    skip(&mut i);
+    (i == b.len()).then_some(pairs)
+}
+
+impl out::Fields for UserRow<'_> {
     fn field(&self, key: &str, hint: &mut usize) -> &str {
         match (key, self.counts) {
             ("USER", _) => self.name,
@@ -771,7 +850,7 @@ impl Fields for UserRow<'_> {
             ("U_USERS", Some((users, _))) => users,
             ("SUSPENDED_USERS", Some((_, suspended))) => suspended,
             ("RKEY" | "TWOFA" | "QRCODE", _) if self.hide => "",
-            (k, _) => self.rec.get_near(k, hint),
+            (k, _) => self.rec.get(k, hint),
         }
     }
 }
@@ -794,7 +873,7 @@ pub fn list_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthErr
     let counts = root_counts(ctx)?;
     let row = UserRow {
         name: user,
-        rec: &shared,
+        rec: Fields::Shared(&shared),
         home: format!("/home/{user}"),
         counts: Some(&counts),
         hide: !ctx.caller.sees_login_secrets(),
@@ -1028,7 +1107,7 @@ pub const LIST_USERS: ListView = ListView {
 pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     let format = args.get(0);
     let root = ctx.root_user()?;
-    let users = ctx.tx.users()?;
+    let users = ctx.tx.users_json()?;
     let mut o = String::new();
     if format == Some("list") {
         for (n, _) in &users {
@@ -1043,16 +1122,16 @@ pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthEr
     // `v-list-users` shows the store's counters for the root user only.
     let counts = root_counts(ctx)?;
     let hide = !ctx.caller.sees_login_secrets();
-    let rows: Vec<UserRow<'_>> = users
-        .iter()
-        .map(|(name, rec)| UserRow {
+    let mut rows = Vec::with_capacity(users.len());
+    for (name, json) in &users {
+        rows.push(UserRow {
             name,
-            rec,
+            rec: Fields::parse(json)?,
             home: format!("/home/{name}"),
             counts: (*name == root).then_some(&counts),
             hide,
-        })
-        .collect();
+        });
+    }
     o.reserve(users.len() * 2048);
     out::render(&LIST_USERS, format, &rows, &mut o);
     Ok(o)
@@ -1132,4 +1211,32 @@ pub fn list_user_log(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Heart
         }
     }
     Ok(o)
+}
+
+#[cfg(test)]
+mod list_tests {
+    use super::*;
+
+    #[test]
+    fn stored_pairs_are_borrowed_unless_escaped() {
+        let rec = Record::from_pairs([("NAME", "Bob B"), ("NS", "a,b"), ("E", "")]);
+        let json = rec.to_json();
+        assert_eq!(
+            borrowed_pairs(&json),
+            Some(vec![("NAME", "Bob B"), ("NS", "a,b"), ("E", "")])
+        );
+        assert_eq!(borrowed_pairs(" [ ] "), Some(vec![]));
+        let esc = Record::from_pairs([("NAME", "say \"hi\"")]).to_json();
+        assert_eq!(borrowed_pairs(&esc), None);
+        for bad in [
+            "",
+            "[",
+            "[[\"A\"]]",
+            "[[\"A\",\"b\"]",
+            "[[\"A\",\"b\"]]x",
+            "[[\"A\",\"b\"],]",
+        ] {
+            assert_eq!(borrowed_pairs(bad), None, "{bad}");
+        }
+    }
 }
