@@ -271,14 +271,12 @@ pub fn run_with(home: &Home, store: &mut Store, name: &str, args: &[String], sco
 }
 
 /// Read-only commands whose output depends only on the stored settings, packages, users and
-/// keys (not on history, the clock or the host), so it can be kept until the next write.
-const MEMOIZED: &[&str] = &[
-    "v-list-user",
-    "v-list-users",
-    "v-list-user-package",
-    "v-list-user-packages",
-    "v-list-sys-config",
-];
+/// keys (not on history, the clock or the host), so it can be kept until the next write: the
+/// list views declared `memo`, and v-list-sys-config (not yet a list view).
+static MEMOIZED: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    let views = crate::cmd::LIST_VIEWS.iter().filter(|v| v.memo).map(|v| v.command);
+    views.chain(["v-list-sys-config"]).collect()
+});
 
 /// Run a read-only command (see [`read_command`]) inside an open read transaction. History
 /// lines the command deferred are returned for the caller to write.

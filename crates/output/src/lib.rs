@@ -9,6 +9,9 @@
 
 use std::fmt::Write as _;
 
+pub mod view;
+pub use view::{Cell, Fields, JsonFrame, ListView, Shell, render};
+
 /// The output format of a list command: one type, defined with its parsing in the domain crate
 /// (`hearth_domain::validate::Format`).
 pub use hearth_domain::validate::Format;

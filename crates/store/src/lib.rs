@@ -541,6 +541,19 @@ impl<'a> Tx<'a> {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(store_err)
     }
 
+    /// Every user's stored record as its JSON text (`[["KEY","value"],…]`), in creation order:
+    /// for listings that read fields without building a [`Record`] per user.
+    pub fn users_json(&self) -> Result<Vec<(String, String)>> {
+        let mut st = self
+            .tx()
+            .prepare_cached("SELECT name, conf FROM users ORDER BY ord")
+            .map_err(store_err)?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(store_err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(store_err)
+    }
+
     /// (users, suspended users), counted in SQL without decoding records.
     pub fn user_counts(&self) -> Result<(i64, i64)> {
         if let Some(counts) = self.cache.and_then(|c| c.borrow().user_counts) {

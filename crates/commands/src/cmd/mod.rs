@@ -11,6 +11,16 @@ pub mod users;
 
 use crate::engine::{Handler, Mode, Spec};
 use hearth_domain::ReturnCode;
+use hearth_output::ListView;
+
+/// The list commands whose output is declared as a [`ListView`] (the others still render by
+/// hand). The engine memoises those declared `memo`.
+pub static LIST_VIEWS: &[&ListView] = &[
+    &users::LIST_USER,
+    &users::LIST_USERS,
+    &packages::LIST_PACKAGE,
+    &packages::LIST_PACKAGES,
+];
 
 const fn spec(name: &'static str, options: &'static str, min_args: usize, mode: Mode, handler: Handler) -> Spec {
     Spec {

@@ -8,8 +8,7 @@ use hearth_domain::kv;
 use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, check};
 use hearth_domain::{HearthError, ReturnCode};
-use hearth_output::{self as out, Format, column_t, csv_field, csv_quoted, json_str, plain_field, split_blank};
-use std::fmt::Write as _;
+use hearth_output::{self as out, Cell, Fields, JsonFrame, ListView, Shell};
 
 fn package(ctx: &Ctx<'_, '_>, name: &str) -> Result<Record, HearthError> {
     ctx.tx
@@ -229,119 +228,136 @@ const ONE_JSON: &[&str] = &[
 ];
 
 /// Hestia writes these four members without a space after the colon.
-const TIGHT: [&str; 4] = ["CPU_QUOTA", "CPU_QUOTA_PERIOD", "MEMORY_LIMIT", "SWAP_LIMIT"];
+const TIGHT: &[&str] = &["CPU_QUOTA", "CPU_QUOTA_PERIOD", "MEMORY_LIMIT", "SWAP_LIMIT"];
 
-fn member(k: &str, v: &str) -> String {
-    if TIGHT.contains(&k) {
-        format!("{}:{}", json_str(k), json_str(v))
-    } else {
-        out::json_member(k, v)
+/// A package as the list commands show it: `PACKAGE` is its name.
+struct PackageRow<'a> {
+    name: &'a str,
+    rec: &'a Record,
+}
+
+impl Fields for PackageRow<'_> {
+    fn field(&self, key: &str, hint: &mut usize) -> &str {
+        match key {
+            "PACKAGE" => self.name,
+            k => self.rec.get_near(k, hint),
+        }
     }
 }
+
+/// `v-list-user-package PACKAGE [FORMAT]`.
+pub const LIST_PACKAGE: ListView = ListView {
+    command: "v-list-user-package",
+    memo: true,
+    key: "PACKAGE",
+    json: ONE_JSON,
+    json_tight: TIGHT,
+    json_frame: JsonFrame {
+        close: "    }",
+        last: "\n",
+    },
+    plain: &[
+        "PACKAGE",
+        "WEB_TEMPLATE",
+        "BACKEND_TEMPLATE",
+        "PROXY_TEMPLATE",
+        "DNS_TEMPLATE",
+        "WEB_DOMAINS",
+        "WEB_ALIASES",
+        "DNS_DOMAINS",
+        "DNS_RECORDS",
+        "MAIL_DOMAINS",
+        "MAIL_ACCOUNTS",
+        "RATE_LIMIT",
+        "DATABASES",
+        "CRON_JOBS",
+        "CPU_QUOTA",
+        "CPU_QUOTA_PERIOD",
+        "MEMORY_LIMIT",
+        "SWAP_LIMIT",
+        "DISK_QUOTA",
+        "BANDWIDTH",
+        "NS",
+        "SHELL",
+        "BACKUPS",
+        "TIME",
+        "DATE",
+    ],
+    plain_trailing_tab: false,
+    // The JSON members without BACKUPS_INCREMENTAL.
+    csv: &[
+        "PACKAGE",
+        "WEB_TEMPLATE",
+        "BACKEND_TEMPLATE",
+        "PROXY_TEMPLATE",
+        "DNS_TEMPLATE",
+        "WEB_DOMAINS",
+        "WEB_ALIASES",
+        "DNS_DOMAINS",
+        "DNS_RECORDS",
+        "MAIL_DOMAINS",
+        "MAIL_ACCOUNTS",
+        "RATE_LIMIT",
+        "DATABASES",
+        "CRON_JOBS",
+        "DISK_QUOTA",
+        "CPU_QUOTA",
+        "CPU_QUOTA_PERIOD",
+        "MEMORY_LIMIT",
+        "SWAP_LIMIT",
+        "BANDWIDTH",
+        "NS",
+        "SHELL",
+        "BACKUPS",
+        "TIME",
+        "DATE",
+    ],
+    csv_quoted: &["NS"],
+    csv_header_glued: None,
+    shell: Shell::Lines {
+        width: 0,
+        lines: &[
+            ("PACKAGE:          ", Cell::Field("PACKAGE")),
+            ("WEB TEMPLATE:     ", Cell::Field("WEB_TEMPLATE")),
+            ("BACKEND TEMPLATE: ", Cell::Field("BACKEND_TEMPLATE")),
+            ("PROXY TEMPLATE:   ", Cell::Field("PROXY_TEMPLATE")),
+            ("DNS TEMPLATE:     ", Cell::Field("DNS_TEMPLATE")),
+            ("WEB DOMAINS:      ", Cell::Field("WEB_DOMAINS")),
+            ("WEB ALIASES:      ", Cell::Field("WEB_ALIASES")),
+            ("DNS DOMAINS:      ", Cell::Field("DNS_DOMAINS")),
+            ("DNS RECORDS:      ", Cell::Field("DNS_RECORDS")),
+            ("MAIL DOMAINS:     ", Cell::Field("MAIL_DOMAINS")),
+            ("MAIL ACCOUNTS:    ", Cell::Field("MAIL_ACCOUNTS")),
+            ("RATE_LIMIT:       ", Cell::Field("RATE_LIMIT")),
+            ("DATABASES:        ", Cell::Field("DATABASES")),
+            ("CRON JOBS:        ", Cell::Field("CRON_JOBS")),
+            ("DISK QUOTA:       ", Cell::Field("DISK_QUOTA")),
+            ("CPU_QUOTA: \t\t\t\t", Cell::Field("CPU_QUOTA")),
+            ("CPU_QUOTA_PERIOD:\t", Cell::Field("CPU_QUOTA_PERIOD")),
+            ("MEMORY_LIMIT:\t\t\t", Cell::Field("MEMORY_LIMIT")),
+            ("SWAP_LIMIT: \t\t\t", Cell::Field("SWAP_LIMIT")),
+            ("BANDWIDTH:        ", Cell::Field("BANDWIDTH")),
+            ("NS:               ", Cell::Field("NS")),
+            ("SHELL:            ", Cell::Field("SHELL")),
+            ("BACKUPS:          ", Cell::Field("BACKUPS")),
+            ("TIME:             ", Cell::Field("TIME")),
+            ("DATE:             ", Cell::Field("DATE")),
+        ],
+    },
+};
 
 pub fn list_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     let name = args.s(0);
     check(Kind::Package, name)?;
     let p = package(ctx, name)?;
     let mut o = String::new();
-    match format_arg(args, 1) {
-        None => {}
-        Some(Format::Json) => {
-            let _ = writeln!(o, "{{\n    {}: {{", json_str(name));
-            for (i, k) in ONE_JSON.iter().enumerate() {
-                let comma = if i + 1 < ONE_JSON.len() { "," } else { "" };
-                let _ = writeln!(o, "        {}{comma}", member(k, p.get(k)));
-            }
-            o.push_str("    }\n}\n");
-        }
-        Some(Format::Plain) => {
-            let keys = [
-                "WEB_TEMPLATE",
-                "BACKEND_TEMPLATE",
-                "PROXY_TEMPLATE",
-                "DNS_TEMPLATE",
-                "WEB_DOMAINS",
-                "WEB_ALIASES",
-                "DNS_DOMAINS",
-                "DNS_RECORDS",
-                "MAIL_DOMAINS",
-                "MAIL_ACCOUNTS",
-                "RATE_LIMIT",
-                "DATABASES",
-                "CRON_JOBS",
-                "CPU_QUOTA",
-                "CPU_QUOTA_PERIOD",
-                "MEMORY_LIMIT",
-                "SWAP_LIMIT",
-                "DISK_QUOTA",
-                "BANDWIDTH",
-                "NS",
-                "SHELL",
-                "BACKUPS",
-                "TIME",
-                "DATE",
-            ];
-            let cells: Vec<String> = std::iter::once(name.to_string())
-                .chain(keys.iter().map(|k| plain_field(p.get(k))))
-                .collect();
-            let _ = writeln!(o, "{}", cells.join("\t"));
-        }
-        Some(Format::Csv) => {
-            // The JSON members without BACKUPS_INCREMENTAL.
-            let keys: Vec<&str> = ONE_JSON
-                .iter()
-                .copied()
-                .filter(|k| *k != "BACKUPS_INCREMENTAL")
-                .collect();
-            let _ = writeln!(o, "PACKAGE,{}", keys.join(","));
-            let cells: Vec<String> = std::iter::once(csv_field(name))
-                .chain(keys.iter().map(|k| {
-                    if *k == "NS" {
-                        csv_quoted(p.get(k))
-                    } else {
-                        csv_field(p.get(k))
-                    }
-                }))
-                .collect();
-            let _ = writeln!(o, "{}", cells.join(","));
-        }
-        Some(Format::Shell) => {
-            let lines = [
-                ("PACKAGE:          ", name.to_string()),
-                ("WEB TEMPLATE:     ", p.get("WEB_TEMPLATE").into()),
-                ("BACKEND TEMPLATE: ", p.get("BACKEND_TEMPLATE").into()),
-                ("PROXY TEMPLATE:   ", p.get("PROXY_TEMPLATE").into()),
-                ("DNS TEMPLATE:     ", p.get("DNS_TEMPLATE").into()),
-                ("WEB DOMAINS:      ", p.get("WEB_DOMAINS").into()),
-                ("WEB ALIASES:      ", p.get("WEB_ALIASES").into()),
-                ("DNS DOMAINS:      ", p.get("DNS_DOMAINS").into()),
-                ("DNS RECORDS:      ", p.get("DNS_RECORDS").into()),
-                ("MAIL DOMAINS:     ", p.get("MAIL_DOMAINS").into()),
-                ("MAIL ACCOUNTS:    ", p.get("MAIL_ACCOUNTS").into()),
-                ("RATE_LIMIT:       ", p.get("RATE_LIMIT").into()),
-                ("DATABASES:        ", p.get("DATABASES").into()),
-                ("CRON JOBS:        ", p.get("CRON_JOBS").into()),
-                ("DISK QUOTA:       ", p.get("DISK_QUOTA").into()),
-                ("CPU_QUOTA: \t\t\t\t", p.get("CPU_QUOTA").into()),
-                ("CPU_QUOTA_PERIOD:\t", p.get("CPU_QUOTA_PERIOD").into()),
-                ("MEMORY_LIMIT:\t\t\t", p.get("MEMORY_LIMIT").into()),
-                ("SWAP_LIMIT: \t\t\t", p.get("SWAP_LIMIT").into()),
-                ("BANDWIDTH:        ", p.get("BANDWIDTH").into()),
-                ("NS:               ", p.get("NS").into()),
-                ("SHELL:            ", p.get("SHELL").into()),
-                ("BACKUPS:          ", p.get("BACKUPS").into()),
-                ("TIME:             ", p.get("TIME").into()),
-                ("DATE:             ", p.get("DATE").into()),
-            ];
-            for (k, v) in lines {
-                let _ = writeln!(o, "{k}{v}");
-            }
-        }
+    if let Some(format) = format_arg(args, 1) {
+        out::render(&LIST_PACKAGE, format, &[PackageRow { name, rec: &p }], &mut o);
     }
     Ok(o)
 }
 
-const MANY_KEYS: [&str; 22] = [
+const MANY_KEYS: &[&str] = &[
     "WEB_TEMPLATE",
     "PROXY_TEMPLATE",
     "DNS_TEMPLATE",
@@ -366,73 +382,77 @@ const MANY_KEYS: [&str; 22] = [
     "DATE",
 ];
 
+/// `PACKAGE` and the JSON members (plain and CSV columns of `v-list-user-packages`).
+/// compat: Hestia prints variables left over from its environment in the CSV rows.
+const MANY_COLUMNS: &[&str] = &[
+    "PACKAGE",
+    "WEB_TEMPLATE",
+    "PROXY_TEMPLATE",
+    "DNS_TEMPLATE",
+    "WEB_DOMAINS",
+    "WEB_ALIASES",
+    "DNS_DOMAINS",
+    "DNS_RECORDS",
+    "MAIL_DOMAINS",
+    "MAIL_ACCOUNTS",
+    "DATABASES",
+    "CRON_JOBS",
+    "DISK_QUOTA",
+    "CPU_QUOTA",
+    "CPU_QUOTA_PERIOD",
+    "MEMORY_LIMIT",
+    "SWAP_LIMIT",
+    "BANDWIDTH",
+    "NS",
+    "SHELL",
+    "BACKUPS",
+    "TIME",
+    "DATE",
+];
+
+/// `v-list-user-packages [FORMAT]`.
+pub const LIST_PACKAGES: ListView = ListView {
+    command: "v-list-user-packages",
+    memo: true,
+    key: "PACKAGE",
+    json: MANY_KEYS,
+    json_tight: TIGHT,
+    json_frame: JsonFrame {
+        close: "    }",
+        last: "\n",
+    },
+    plain: MANY_COLUMNS,
+    plain_trailing_tab: false,
+    csv: MANY_COLUMNS,
+    csv_quoted: &["NS"],
+    csv_header_glued: None,
+    shell: Shell::Table {
+        header: "PKG TPL WEB DNS MAIL DB SHELL DISK CPU_QUOTA CPU_QUOTA_PERIOD MEMORY_LIMIT SWAP_LIMIT BW",
+        dashes: "--- --- --- --- ---- -- ----- ---- --------- ---------------- ------------ ---------- --",
+        cells: &[
+            Cell::Field("PACKAGE"),
+            Cell::Unlim("WEB_TEMPLATE"),
+            Cell::Unlim("WEB_DOMAINS"),
+            Cell::Unlim("DNS_DOMAINS"),
+            Cell::Unlim("MAIL_DOMAINS"),
+            Cell::Unlim("DATABASES"),
+            Cell::Unlim("SHELL"),
+            Cell::Unlim("DISK_QUOTA"),
+            Cell::Unlim("CPU_QUOTA"),
+            Cell::Unlim("CPU_QUOTA_PERIOD"),
+            Cell::Unlim("MEMORY_LIMIT"),
+            Cell::Unlim("SWAP_LIMIT"),
+            Cell::Unlim("BANDWIDTH"),
+        ],
+    },
+};
+
 pub fn list_packages(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     let packages = ctx.tx.packages()?;
     let mut o = String::new();
-    match format_arg(args, 0) {
-        None => {}
-        Some(Format::Json) => {
-            o.push_str("{\n");
-            for (pi, (name, p)) in packages.iter().enumerate() {
-                let _ = writeln!(o, "    {}: {{", json_str(name));
-                for (i, k) in MANY_KEYS.iter().enumerate() {
-                    let comma = if i + 1 < MANY_KEYS.len() { "," } else { "" };
-                    let _ = writeln!(o, "        {}{comma}", member(k, p.get(k)));
-                }
-                o.push_str(if pi + 1 < packages.len() { "    },\n" } else { "    }\n" });
-            }
-            o.push_str("}\n");
-        }
-        Some(Format::Plain) => {
-            for (name, p) in &packages {
-                let cells: Vec<String> = std::iter::once(name.clone())
-                    .chain(MANY_KEYS.iter().map(|k| plain_field(p.get(k))))
-                    .collect();
-                let _ = writeln!(o, "{}", cells.join("\t"));
-            }
-        }
-        Some(Format::Csv) => {
-            // compat: Hestia prints variables left over from its environment in these rows.
-            let _ = writeln!(o, "PACKAGE,{}", MANY_KEYS.join(","));
-            for (name, p) in &packages {
-                let cells: Vec<String> = std::iter::once(csv_field(name))
-                    .chain(MANY_KEYS.iter().map(|k| {
-                        if *k == "NS" {
-                            csv_quoted(p.get(k))
-                        } else {
-                            csv_field(p.get(k))
-                        }
-                    }))
-                    .collect();
-                let _ = writeln!(o, "{}", cells.join(","));
-            }
-        }
-        Some(Format::Shell) => {
-            let mut rows = vec![
-                split_blank("PKG TPL WEB DNS MAIL DB SHELL DISK CPU_QUOTA CPU_QUOTA_PERIOD MEMORY_LIMIT SWAP_LIMIT BW"),
-                split_blank("--- --- --- --- ---- -- ----- ---- --------- ---------------- ------------ ---------- --"),
-            ];
-            for (name, p) in &packages {
-                let u = |k: &str| p.get(k).replace("unlimited", "unlim");
-                let line = [
-                    name.clone(),
-                    u("WEB_TEMPLATE"),
-                    u("WEB_DOMAINS"),
-                    u("DNS_DOMAINS"),
-                    u("MAIL_DOMAINS"),
-                    u("DATABASES"),
-                    u("SHELL"),
-                    u("DISK_QUOTA"),
-                    u("CPU_QUOTA"),
-                    u("CPU_QUOTA_PERIOD"),
-                    u("MEMORY_LIMIT"),
-                    u("SWAP_LIMIT"),
-                    u("BANDWIDTH"),
-                ];
-                rows.push(split_blank(&line.join(" ")));
-            }
-            o.push_str(&column_t(&rows));
-        }
+    if let Some(format) = format_arg(args, 0) {
+        let rows: Vec<PackageRow<'_>> = packages.iter().map(|(name, rec)| PackageRow { name, rec }).collect();
+        out::render(&LIST_PACKAGES, format, &rows, &mut o);
     }
     Ok(o)
 }

@@ -7,7 +7,7 @@ use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, check};
 use hearth_domain::{HearthError, ReturnCode};
 use hearth_output::{
-    self as out, Format, column_t, csv_field, csv_quoted, json_str, plain_field, split_blank, split_sep,
+    self as out, Cell, Format, JsonFrame, ListView, Shell, column_t, csv_quoted, json_str, plain_field, split_sep,
 };
 use std::fmt::Write as _;
 
@@ -101,14 +101,9 @@ const RESERVED: [&str; 10] = [
     "sudo",
 ];
 
-/// The record as the list commands show it: the root user's `U_USERS` and `SUSPENDED_USERS`
-/// are derived from the store (Hestia keeps them as counters that drift).
-pub fn shown(ctx: &Ctx<'_, '_>, name: &str, rec: Record, root: &str) -> Result<Record, HearthError> {
-    with_root_counters(ctx, rec, name == root)
-}
-
-/// `v-list-user` shows the root user's `U_USERS`/`SUSPENDED_USERS` for every user (Hestia reads
-/// them from the root user's file); `v-list-users` only for the root user.
+/// A user's record with the root user's `U_USERS`/`SUSPENDED_USERS` (when `apply`) and the
+/// login secrets hidden from the API, as `v-get-user-value` shows it (the list commands do the
+/// same through [`UserRow`]).
 fn with_root_counters(ctx: &Ctx<'_, '_>, mut rec: Record, apply: bool) -> Result<Record, HearthError> {
     if apply {
         let (users, suspended) = ctx.tx.user_counts()?;
@@ -648,146 +643,243 @@ const LIST_USER_PLAIN: &[&str] = &[
 ];
 
 /// `v-list-user csv` columns: the plain ones with NOTIFICATIONS before TIME.
-fn list_user_csv_keys() -> Vec<&'static str> {
-    let mut keys = LIST_USER_PLAIN.to_vec();
-    let at = keys.iter().position(|k| *k == "TIME").unwrap_or(keys.len());
-    keys.insert(at, "NOTIFICATIONS");
-    keys
-}
-
-/// `v-list-users csv` columns: USER, the JSON members, HOME after NS.
-fn list_users_csv_keys() -> Vec<&'static str> {
-    let mut keys = vec!["USER"];
-    for k in LIST_USERS_JSON {
-        keys.push(k);
-        if *k == "NS" {
-            keys.push("HOME");
-        }
-    }
-    keys
-}
+const LIST_USER_CSV: &[&str] = &[
+    "USER",
+    "NAME",
+    "PACKAGE",
+    "WEB_TEMPLATE",
+    "BACKEND_TEMPLATE",
+    "PROXY_TEMPLATE",
+    "DNS_TEMPLATE",
+    "WEB_DOMAINS",
+    "WEB_ALIASES",
+    "DNS_DOMAINS",
+    "DNS_RECORDS",
+    "MAIL_DOMAINS",
+    "MAIL_ACCOUNTS",
+    "DATABASES",
+    "CRON_JOBS",
+    "DISK_QUOTA",
+    "BANDWIDTH",
+    "NS",
+    "HOME",
+    "SHELL",
+    "BACKUPS",
+    "CONTACT",
+    "CRON_REPORTS",
+    "RKEY",
+    "SUSPENDED",
+    "SUSPENDED_USERS",
+    "SUSPENDED_WEB",
+    "SUSPENDED_DNS",
+    "SUSPENDED_MAIL",
+    "SUSPENDED_DB",
+    "SUSPENDED_CRON",
+    "IP_AVAIL",
+    "IP_OWNED",
+    "U_USERS",
+    "U_DISK",
+    "U_DISK_DIRS",
+    "U_DISK_WEB",
+    "U_DISK_MAIL",
+    "U_DISK_DB",
+    "U_BANDWIDTH",
+    "U_WEB_DOMAINS",
+    "U_WEB_SSL",
+    "U_WEB_ALIASES",
+    "U_DNS_DOMAINS",
+    "U_DNS_RECORDS",
+    "U_MAIL_DOMAINS",
+    "U_MAIL_DKIM",
+    "U_MAIL_ACCOUNTS",
+    "U_DATABASES",
+    "U_CRON_JOBS",
+    "U_BACKUPS",
+    "LANGUAGE",
+    "THEME",
+    "NOTIFICATIONS",
+    "TIME",
+    "DATE",
+];
 
 /// Fields Hestia's CSV wraps in double quotes.
-const CSV_QUOTED: [&str; 3] = ["NAME", "NS", "RKEY"];
+const CSV_QUOTED: &[&str] = &["NAME", "NS", "RKEY"];
 
-/// A field of a user as the list commands print it (`USER` and `HOME` are derived).
-fn field<'a>(name: &'a str, rec: &'a Record, key: &str, home: &'a str) -> &'a str {
-    match key {
-        "USER" => name,
-        "HOME" => home,
-        k => rec.get(k),
+/// `v-list-user USER [FORMAT]`.
+pub const LIST_USER: ListView = ListView {
+    command: "v-list-user",
+    memo: true,
+    key: "USER",
+    json: LIST_USER_JSON,
+    json_tight: &[],
+    json_frame: JsonFrame {
+        close: "        }",
+        last: "\n",
+    },
+    plain: LIST_USER_PLAIN,
+    plain_trailing_tab: false,
+    csv: LIST_USER_CSV,
+    csv_quoted: CSV_QUOTED,
+    csv_header_glued: Some("U_CRON_JOBS"),
+    shell: Shell::Lines {
+        width: 15,
+        lines: &[
+            ("USERNAME:", Cell::Field("USER")),
+            ("FULL NAME:", Cell::Field("NAME")),
+            ("EMAIL:", Cell::Field("CONTACT")),
+            ("LANGUAGE:", Cell::Field("LANGUAGE")),
+            ("THEME:", Cell::Field("THEME")),
+            ("SUSPENDED:", Cell::Field("SUSPENDED")),
+            ("PACKAGE:", Cell::Field("PACKAGE")),
+            ("SHELL:", Cell::Field("SHELL")),
+            ("WEB DOMAINS:", Cell::Ratio("U_WEB_DOMAINS", "WEB_DOMAINS")),
+            ("WEB ALIASES:", Cell::Ratio("U_WEB_ALIASES", "WEB_ALIASES")),
+            ("DNS DOMAINS:", Cell::Ratio("U_DNS_DOMAINS", "DNS_DOMAINS")),
+            ("DNS RECORDS:", Cell::Ratio("U_DNS_RECORDS", "DNS_RECORDS")),
+            ("MAIL DOMAINS:", Cell::Ratio("U_MAIL_DOMAINS", "MAIL_DOMAINS")),
+            ("MAIL ACCOUNTS:", Cell::Ratio("U_MAIL_ACCOUNTS", "MAIL_ACCOUNTS")),
+            ("BACKUPS:", Cell::Ratio("U_BACKUPS", "BACKUPS")),
+            ("DATABASES:", Cell::Ratio("U_DATABASES", "DATABASES")),
+            ("CRON_JOBS:", Cell::Ratio("U_CRON_JOBS", "CRON_JOBS")),
+            ("DISK:", Cell::Ratio("U_DISK", "DISK_QUOTA")),
+            ("BANDWIDTH:", Cell::Ratio("U_BANDWIDTH", "BANDWIDTH")),
+            ("IP ADDRESSES", Cell::Ratio("IP_AVAIL", "IP_OWNED")),
+            ("TIME:", Cell::Field("TIME")),
+            ("DATE:", Cell::Field("DATE")),
+        ],
+    },
+};
+
+/// A user as the list commands show it: `USER` and `HOME` are derived; the root user's
+/// `U_USERS`/`SUSPENDED_USERS` come from the store (Hestia keeps counters that drift), and
+/// through the API the secrets of a user's login (password-reset key, 2FA) are blank (Hestia
+/// gives them to any billing key; the CLI, root on the host, still sees them).
+struct UserRow<'a> {
+    name: &'a str,
+    rec: Fields<'a>,
+    home: String,
+    counts: Option<&'a (String, String)>,
+    hide: bool,
+}
+
+/// A user's stored fields: borrowed from the stored JSON text when no value holds an escape
+/// (no copy per field), else the decoded record.
+enum Fields<'a> {
+    Borrowed(Vec<(&'a str, &'a str)>),
+    Shared(&'a Record),
+    Owned(Record),
+}
+
+impl<'a> Fields<'a> {
+    fn parse(json: &'a str) -> Result<Fields<'a>, HearthError> {
+        if let Some(pairs) = borrowed_pairs(json) {
+            return Ok(Fields::Borrowed(pairs));
+        }
+        Record::from_json(json)
+            .map(Fields::Owned)
+            .map_err(|e| HearthError::new(ReturnCode::Disk, format!("store failure: a stored user record: {e}")))
+    }
+
+    fn get(&self, key: &str, hint: &mut usize) -> &str {
+        match self {
+            Fields::Borrowed(pairs) => {
+                let n = pairs.len();
+                for step in 0..n {
+                    let i = (*hint + step) % n;
+                    if pairs[i].0 == key {
+                        *hint = i + 1;
+                        return pairs[i].1;
+                    }
+                }
+                ""
+            }
+            Fields::Shared(rec) => rec.get_near(key, hint),
+            Fields::Owned(rec) => rec.get_near(key, hint),
+        }
     }
 }
 
-fn csv_row(name: &str, rec: &Record, keys: &[&str], home: &str) -> String {
-    let cells: Vec<String> = keys
-        .iter()
-        .map(|k| {
-            let v = field(name, rec, k, home);
-            if CSV_QUOTED.contains(k) {
-                csv_quoted(v)
-            } else {
-                csv_field(v)
+/// The pairs of a stored record's JSON text (`[["KEY","value"],…]`) borrowed from it, or
+/// `None` when a string holds an escape (or the text is not that shape): the caller decodes it.
+fn borrowed_pairs(json: &str) -> Option<Vec<(&str, &str)>> {
+    let b = json.as_bytes();
+    let mut i = 0;
+    let skip = |i: &mut usize| {
+        while b.get(*i).is_some_and(u8::is_ascii_whitespace) {
+            *i += 1;
+        }
+    };
+    let expect = |i: &mut usize, c: u8| {
+        skip(i);
+        (b.get(*i) == Some(&c)).then(|| *i += 1)
+    };
+    let string = |i: &mut usize| -> Option<&str> {
+        expect(i, b'"')?;
+        let start = *i;
+        let len = b[start..].iter().position(|&c| c == b'"' || c == b'\\')?;
+        *i = start + len;
+        expect(i, b'"')?;
+        // Both ends are ASCII quotes, so the slice lies on character boundaries.
+        json.get(start..start + len)
+    };
+    let mut pairs = Vec::with_capacity(80);
+    expect(&mut i, b'[')?;
+    if expect(&mut i, b']').is_none() {
+        loop {
+            expect(&mut i, b'[')?;
+            let k = string(&mut i)?;
+            expect(&mut i, b',')?;
+            let v = string(&mut i)?;
+            expect(&mut i, b']')?;
+            pairs.push((k, v));
+            if expect(&mut i, b',').is_none() {
+                expect(&mut i, b']')?;
+                break;
             }
-        })
-        .collect();
-    cells.join(",")
+        }
+    }
+    skip(&mut i);
+    (i == b.len()).then_some(pairs)
 }
 
-fn csv_header(keys: &[&str]) -> String {
-    // Hestia's header misses the comma between these two (kept: clients may match on it).
-    keys.join(",")
-        .replace("U_DATABASES,U_CRON_JOBS", "U_DATABASESU_CRON_JOBS")
+impl out::Fields for UserRow<'_> {
+    fn field(&self, key: &str, hint: &mut usize) -> &str {
+        match (key, self.counts) {
+            ("USER", _) => self.name,
+            ("HOME", _) => &self.home,
+            ("U_USERS", Some((users, _))) => users,
+            ("SUSPENDED_USERS", Some((_, suspended))) => suspended,
+            ("RKEY" | "TWOFA" | "QRCODE", _) if self.hide => "",
+            (k, _) => self.rec.get(k, hint),
+        }
+    }
+}
+
+/// (users, suspended users) as the root user's record shows them.
+fn root_counts(ctx: &Ctx<'_, '_>) -> Result<(String, String), HearthError> {
+    let (users, suspended) = ctx.tx.user_counts()?;
+    Ok((users.to_string(), suspended.to_string()))
 }
 
 pub fn list_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     let user = args.s(0);
     check(Kind::User, user)?;
     let shared = common::user_shared(ctx, user)?;
-    let home = format!("/home/{user}");
-    let format = format_arg(args, 1);
-    if format == Some(Format::Json) {
-        // The API's most frequent call: rendered from the shared record, without a copy.
-        let (users, suspended) = ctx.tx.user_counts()?;
-        let (users, suspended) = (users.to_string(), suspended.to_string());
-        let hide = !ctx.caller.sees_login_secrets();
-        let mut cursor = 0;
-        let mut get = |k: &str| match k {
-            "U_USERS" => users.as_str(),
-            "SUSPENDED_USERS" => suspended.as_str(),
-            "RKEY" | "TWOFA" | "QRCODE" if hide => "",
-            "USER" => user,
-            "HOME" => home.as_str(),
-            k => shared.get_near(k, &mut cursor),
-        };
-        let mut o = String::with_capacity(4096);
-        o.push_str("{\n    ");
-        o.push_str(&json_str(user));
-        o.push_str(": {\n");
-        let keys = LIST_USER_JSON.iter().copied().filter(|k| !k.is_empty());
-        for (i, k) in keys.enumerate() {
-            if i > 0 {
-                o.push_str(",\n");
-            }
-            o.push_str("        ");
-            out::push_json_member(&mut o, k, get(k));
-        }
-        o.push_str("\n        }\n}\n");
-        return Ok(o);
-    }
-    let rec = with_root_counters(ctx, (*shared).clone(), true)?;
-    let mut o = String::new();
-    match format {
-        None | Some(Format::Json) => {}
-        Some(Format::Plain) => {
-            let cells: Vec<String> = LIST_USER_PLAIN
-                .iter()
-                .map(|k| plain_field(field(user, &rec, k, &home)))
-                .collect();
-            let _ = writeln!(o, "{}", cells.join("\t"));
-        }
-        Some(Format::Csv) => {
-            let keys = list_user_csv_keys();
-            let _ = writeln!(o, "{}", csv_header(&keys));
-            let _ = writeln!(o, "{}", csv_row(user, &rec, &keys, &home));
-        }
-        Some(Format::Shell) => {
-            let g = |k: &str| rec.get(k).to_string();
-            let lines: [(&str, String); 22] = [
-                ("USERNAME:", user.to_string()),
-                ("FULL NAME:", g("NAME")),
-                ("EMAIL:", g("CONTACT")),
-                ("LANGUAGE:", g("LANGUAGE")),
-                ("THEME:", g("THEME")),
-                ("SUSPENDED:", g("SUSPENDED")),
-                ("PACKAGE:", g("PACKAGE")),
-                ("SHELL:", g("SHELL")),
-                ("WEB DOMAINS:", format!("{}/{}", g("U_WEB_DOMAINS"), g("WEB_DOMAINS"))),
-                ("WEB ALIASES:", format!("{}/{}", g("U_WEB_ALIASES"), g("WEB_ALIASES"))),
-                ("DNS DOMAINS:", format!("{}/{}", g("U_DNS_DOMAINS"), g("DNS_DOMAINS"))),
-                ("DNS RECORDS:", format!("{}/{}", g("U_DNS_RECORDS"), g("DNS_RECORDS"))),
-                (
-                    "MAIL DOMAINS:",
-                    format!("{}/{}", g("U_MAIL_DOMAINS"), g("MAIL_DOMAINS")),
-                ),
-                (
-                    "MAIL ACCOUNTS:",
-                    format!("{}/{}", g("U_MAIL_ACCOUNTS"), g("MAIL_ACCOUNTS")),
-                ),
-                ("BACKUPS:", format!("{}/{}", g("U_BACKUPS"), g("BACKUPS"))),
-                ("DATABASES:", format!("{}/{}", g("U_DATABASES"), g("DATABASES"))),
-                ("CRON_JOBS:", format!("{}/{}", g("U_CRON_JOBS"), g("CRON_JOBS"))),
-                ("DISK:", format!("{}/{}", g("U_DISK"), g("DISK_QUOTA"))),
-                ("BANDWIDTH:", format!("{}/{}", g("U_BANDWIDTH"), g("BANDWIDTH"))),
-                ("IP ADDRESSES", format!("{}/{}", g("IP_AVAIL"), g("IP_OWNED"))),
-                ("TIME:", g("TIME")),
-                ("DATE:", g("DATE")),
-            ];
-            for (k, v) in lines {
-                out::shell_line(&mut o, k, 15, &v);
-            }
-        }
-    }
+    let Some(format) = format_arg(args, 1) else {
+        return Ok(String::new());
+    };
+    // `v-list-user` shows the root user's counters for every user (Hestia reads them from the
+    // root user's file).
+    let counts = root_counts(ctx)?;
+    let row = UserRow {
+        name: user,
+        rec: Fields::Shared(&shared),
+        home: format!("/home/{user}"),
+        counts: Some(&counts),
+        hide: !ctx.caller.sees_login_secrets(),
+    };
+    let mut o = String::with_capacity(4096);
+    out::render(&LIST_USER, format, &[row], &mut o);
     Ok(o)
 }
 
@@ -851,85 +943,197 @@ const LIST_USERS_JSON: &[&str] = &[
     "DATE",
 ];
 
+/// `v-list-users` plain columns: USER, then the JSON members.
+const LIST_USERS_PLAIN: &[&str] = &[
+    "USER",
+    "NAME",
+    "PACKAGE",
+    "WEB_TEMPLATE",
+    "BACKEND_TEMPLATE",
+    "PROXY_TEMPLATE",
+    "DNS_TEMPLATE",
+    "WEB_DOMAINS",
+    "WEB_ALIASES",
+    "DNS_DOMAINS",
+    "DNS_RECORDS",
+    "MAIL_DOMAINS",
+    "MAIL_ACCOUNTS",
+    "DATABASES",
+    "CRON_JOBS",
+    "DISK_QUOTA",
+    "CPU_QUOTA",
+    "CPU_QUOTA_PERIOD",
+    "MEMORY_LIMIT",
+    "SWAP_LIMIT",
+    "BANDWIDTH",
+    "NS",
+    "SHELL",
+    "BACKUPS",
+    "CONTACT",
+    "CRON_REPORTS",
+    "RKEY",
+    "ROLE",
+    "SUSPENDED",
+    "SUSPENDED_USERS",
+    "SUSPENDED_WEB",
+    "SUSPENDED_DNS",
+    "SUSPENDED_MAIL",
+    "SUSPENDED_DB",
+    "SUSPENDED_CRON",
+    "IP_AVAIL",
+    "IP_OWNED",
+    "U_USERS",
+    "U_DISK",
+    "U_DISK_DIRS",
+    "U_DISK_WEB",
+    "U_DISK_MAIL",
+    "U_DISK_DB",
+    "U_BANDWIDTH",
+    "U_WEB_DOMAINS",
+    "U_WEB_SSL",
+    "U_WEB_ALIASES",
+    "U_DNS_DOMAINS",
+    "U_DNS_RECORDS",
+    "U_MAIL_DOMAINS",
+    "U_MAIL_DKIM",
+    "U_MAIL_ACCOUNTS",
+    "U_DATABASES",
+    "U_CRON_JOBS",
+    "U_BACKUPS",
+    "LANGUAGE",
+    "TIME",
+    "DATE",
+];
+
+/// `v-list-users` CSV columns: the plain ones with HOME after NS. compat: Hestia prints the
+/// process's $HOME there; hearth prints the user's home.
+const LIST_USERS_CSV: &[&str] = &[
+    "USER",
+    "NAME",
+    "PACKAGE",
+    "WEB_TEMPLATE",
+    "BACKEND_TEMPLATE",
+    "PROXY_TEMPLATE",
+    "DNS_TEMPLATE",
+    "WEB_DOMAINS",
+    "WEB_ALIASES",
+    "DNS_DOMAINS",
+    "DNS_RECORDS",
+    "MAIL_DOMAINS",
+    "MAIL_ACCOUNTS",
+    "DATABASES",
+    "CRON_JOBS",
+    "DISK_QUOTA",
+    "CPU_QUOTA",
+    "CPU_QUOTA_PERIOD",
+    "MEMORY_LIMIT",
+    "SWAP_LIMIT",
+    "BANDWIDTH",
+    "NS",
+    "HOME",
+    "SHELL",
+    "BACKUPS",
+    "CONTACT",
+    "CRON_REPORTS",
+    "RKEY",
+    "ROLE",
+    "SUSPENDED",
+    "SUSPENDED_USERS",
+    "SUSPENDED_WEB",
+    "SUSPENDED_DNS",
+    "SUSPENDED_MAIL",
+    "SUSPENDED_DB",
+    "SUSPENDED_CRON",
+    "IP_AVAIL",
+    "IP_OWNED",
+    "U_USERS",
+    "U_DISK",
+    "U_DISK_DIRS",
+    "U_DISK_WEB",
+    "U_DISK_MAIL",
+    "U_DISK_DB",
+    "U_BANDWIDTH",
+    "U_WEB_DOMAINS",
+    "U_WEB_SSL",
+    "U_WEB_ALIASES",
+    "U_DNS_DOMAINS",
+    "U_DNS_RECORDS",
+    "U_MAIL_DOMAINS",
+    "U_MAIL_DKIM",
+    "U_MAIL_ACCOUNTS",
+    "U_DATABASES",
+    "U_CRON_JOBS",
+    "U_BACKUPS",
+    "LANGUAGE",
+    "TIME",
+    "DATE",
+];
+
+/// `v-list-users [FORMAT]`.
+pub const LIST_USERS: ListView = ListView {
+    command: "v-list-users",
+    memo: true,
+    key: "USER",
+    json: LIST_USERS_JSON,
+    json_tight: &[],
+    json_frame: JsonFrame {
+        close: "        }",
+        last: "",
+    },
+    plain: LIST_USERS_PLAIN,
+    plain_trailing_tab: true,
+    csv: LIST_USERS_CSV,
+    csv_quoted: CSV_QUOTED,
+    csv_header_glued: Some("U_CRON_JOBS"),
+    shell: Shell::Table {
+        header: "USER ROLE PKG WEB DNS MAIL DB DISK BW SPND DATE",
+        dashes: "---- ---- --- --- --- --- -- ---- -- ---- ----",
+        cells: &[
+            Cell::Field("USER"),
+            Cell::Field("ROLE"),
+            Cell::Field("PACKAGE"),
+            Cell::Field("U_WEB_DOMAINS"),
+            Cell::Field("U_DNS_DOMAINS"),
+            Cell::Field("U_MAIL_DOMAINS"),
+            Cell::Field("U_DATABASES"),
+            Cell::Field("U_DISK"),
+            Cell::Field("U_BANDWIDTH"),
+            Cell::Field("SUSPENDED"),
+            Cell::Field("DATE"),
+        ],
+    },
+};
+
 pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     let format = args.get(0);
     let root = ctx.root_user()?;
-    let mut users = Vec::new();
-    for (name, rec) in ctx.tx.users()? {
-        let rec = shown(ctx, &name, rec, &root)?;
-        users.push((name, rec));
-    }
+    let users = ctx.tx.users_json()?;
     let mut o = String::new();
     if format == Some("list") {
         for (n, _) in &users {
-            let _ = writeln!(o, "{n}");
+            o.push_str(n);
+            o.push('\n');
         }
         return Ok(o);
     }
-    let json_keys: Vec<&str> = LIST_USERS_JSON.iter().copied().filter(|k| !k.is_empty()).collect();
-    let plain_keys: Vec<&str> = std::iter::once("USER").chain(json_keys.iter().copied()).collect();
-    match Format::from_arg(format) {
-        None => {}
-        Some(Format::Json) => {
-            o.push_str("{\n");
-            for (ui, (name, rec)) in users.iter().enumerate() {
-                let home = format!("/home/{name}");
-                let _ = writeln!(o, "    {}: {{", json_str(name));
-                for (i, k) in json_keys.iter().enumerate() {
-                    let comma = if i + 1 < json_keys.len() { "," } else { "" };
-                    let _ = writeln!(o, "        {}{comma}", out::json_member(k, field(name, rec, k, &home)));
-                }
-                o.push_str(if ui + 1 < users.len() {
-                    "        },\n"
-                } else {
-                    "        }"
-                });
-            }
-            o.push_str("}\n");
-        }
-        Some(Format::Plain) => {
-            for (name, rec) in &users {
-                let home = format!("/home/{name}");
-                let cells: Vec<String> = plain_keys
-                    .iter()
-                    .map(|k| plain_field(field(name, rec, k, &home)))
-                    .collect();
-                let _ = writeln!(o, "{}\t", cells.join("\t"));
-            }
-        }
-        Some(Format::Csv) => {
-            let keys = list_users_csv_keys();
-            let _ = writeln!(o, "{}", csv_header(&keys));
-            for (name, rec) in &users {
-                // compat: Hestia prints the process's $HOME here; hearth prints the user's home.
-                let home = format!("/home/{name}");
-                let _ = writeln!(o, "{}", csv_row(name, rec, &keys, &home));
-            }
-        }
-        Some(Format::Shell) => {
-            let mut rows = vec![
-                split_blank("USER ROLE PKG WEB DNS MAIL DB DISK BW SPND DATE"),
-                split_blank("---- ---- --- --- --- --- -- ---- -- ---- ----"),
-            ];
-            for (name, r) in &users {
-                let cells = [
-                    name.as_str(),
-                    r.get("ROLE"),
-                    r.get("PACKAGE"),
-                    r.get("U_WEB_DOMAINS"),
-                    r.get("U_DNS_DOMAINS"),
-                    r.get("U_MAIL_DOMAINS"),
-                    r.get("U_DATABASES"),
-                    r.get("U_DISK"),
-                    r.get("U_BANDWIDTH"),
-                    r.get("SUSPENDED"),
-                    r.get("DATE"),
-                ];
-                rows.push(split_blank(&cells.join(" ")));
-            }
-            o.push_str(&column_t(&rows));
-        }
+    let Some(format) = Format::from_arg(format) else {
+        return Ok(o);
+    };
+    // `v-list-users` shows the store's counters for the root user only.
+    let counts = root_counts(ctx)?;
+    let hide = !ctx.caller.sees_login_secrets();
+    let mut rows = Vec::with_capacity(users.len());
+    for (name, json) in &users {
+        rows.push(UserRow {
+            name,
+            rec: Fields::parse(json)?,
+            home: format!("/home/{name}"),
+            counts: (*name == root).then_some(&counts),
+            hide,
+        });
     }
+    o.reserve(users.len() * 2048);
+    out::render(&LIST_USERS, format, &rows, &mut o);
     Ok(o)
 }
 
@@ -1007,4 +1211,32 @@ pub fn list_user_log(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Heart
         }
     }
     Ok(o)
+}
+
+#[cfg(test)]
+mod list_tests {
+    use super::*;
+
+    #[test]
+    fn stored_pairs_are_borrowed_unless_escaped() {
+        let rec = Record::from_pairs([("NAME", "Bob B"), ("NS", "a,b"), ("E", "")]);
+        let json = rec.to_json();
+        assert_eq!(
+            borrowed_pairs(&json),
+            Some(vec![("NAME", "Bob B"), ("NS", "a,b"), ("E", "")])
+        );
+        assert_eq!(borrowed_pairs(" [ ] "), Some(vec![]));
+        let esc = Record::from_pairs([("NAME", "say \"hi\"")]).to_json();
+        assert_eq!(borrowed_pairs(&esc), None);
+        for bad in [
+            "",
+            "[",
+            "[[\"A\"]]",
+            "[[\"A\",\"b\"]",
+            "[[\"A\",\"b\"]]x",
+            "[[\"A\",\"b\"],]",
+        ] {
+            assert_eq!(borrowed_pairs(bad), None, "{bad}");
+        }
+    }
 }

@@ -1,0 +1,405 @@
+//! List views declared once: a list command hands over its rows and a [`ListView`] (the field
+//! order of each format, the shell table or lines, CSV quoting, JSON framing, whether the answer
+//! may be memoised) and [`render`] writes any of the four formats straight into one buffer.
+//!
+//! Hestia writes each format by hand in each script, so the orders and the framing differ
+//! between formats and between a command's singular and plural forms (`v-list-user` /
+//! `v-list-users`): the declaration states them, the renderer has no per-command code.
+
+use crate::{Format, push_json_escaped};
+use hearth_domain::text::{escape_controls, push_escaped};
+
+/// The fields of one listed object. `hint` is a cursor the renderer resets to 0 before each
+/// row of each format; an implementation may use it to find keys asked in (about) stored order
+/// in one pass (`Record::get_near`).
+pub trait Fields {
+    /// The value of `key`, `""` when absent.
+    fn field(&self, key: &str, hint: &mut usize) -> &str;
+}
+
+/// How the JSON document frames its objects. Hestia keys every object by its name field; the
+/// closing brace of an object is indented differently from script to script, and after the
+/// last object some scripts write a line break and some do not.
+pub struct JsonFrame {
+    /// The closing brace of one object (with its indentation), e.g. `"    }"`.
+    pub close: &'static str,
+    /// Written after the last object's `close` (between objects it is `",\n"`).
+    pub last: &'static str,
+}
+
+/// One cell of the shell format.
+pub enum Cell {
+    /// A field's value.
+    Field(&'static str),
+    /// `used/limit`, as Hestia's singular forms print their counters.
+    Ratio(&'static str, &'static str),
+    /// A field's value with `unlimited` shortened to `unlim` (Hestia's package table).
+    Unlim(&'static str),
+}
+
+/// The shell format: lines of `LABEL value` for one object, or a `column -t` table.
+pub enum Shell {
+    /// One line per entry: the label left-aligned in `width` columns (labels already holding
+    /// their padding use 0), then the value.
+    Lines {
+        width: usize,
+        lines: &'static [(&'static str, Cell)],
+    },
+    /// A table as Hestia builds it: the header and dash lines, then per object its cells joined
+    /// by a blank, and the whole split on blanks (empty values vanish, values holding a blank
+    /// become two cells) and aligned as `column -t` does.
+    Table {
+        header: &'static str,
+        dashes: &'static str,
+        cells: &'static [Cell],
+    },
+}
+
+/// The declaration of a list command's output.
+pub struct ListView {
+    /// The command (`v-list-users`).
+    pub command: &'static str,
+    /// Whether the answer depends only on stored settings, packages, users and keys (not on
+    /// the clock, history or the host), so it may be kept until the next write.
+    pub memo: bool,
+    /// The field whose value keys each object of the JSON document.
+    pub key: &'static str,
+    /// The JSON members, in order.
+    pub json: &'static [&'static str],
+    /// Members Hestia writes without a blank after the colon (`"CPU_QUOTA":"…"`).
+    pub json_tight: &'static [&'static str],
+    pub json_frame: JsonFrame,
+    /// The plain (TAB-separated) columns, in order.
+    pub plain: &'static [&'static str],
+    /// Whether each plain row ends with a TAB before its line break.
+    pub plain_trailing_tab: bool,
+    /// The CSV columns, in order; the header line names them.
+    pub csv: &'static [&'static str],
+    /// Columns Hestia always wraps in double quotes.
+    pub csv_quoted: &'static [&'static str],
+    /// A column whose header name Hestia writes without the comma before it (kept: clients may
+    /// match on the header).
+    pub csv_header_glued: Option<&'static str>,
+    pub shell: Shell,
+}
+
+/// Write `rows` in `format` as `view` declares, appending to `out`.
+pub fn render<R: Fields>(view: &ListView, format: Format, rows: &[R], out: &mut String) {
+    match format {
+        Format::Json => render_json(view, rows, out),
+        Format::Plain => render_plain(view, rows, out),
+        Format::Csv => render_csv(view, rows, out),
+        Format::Shell => match &view.shell {
+            Shell::Lines { width, lines } => {
+                for row in rows {
+                    render_lines(*width, lines, row, out);
+                }
+            }
+            Shell::Table { header, dashes, cells } => render_table(header, dashes, cells, rows, out),
+        },
+    }
+}
+
+fn render_json<R: Fields>(view: &ListView, rows: &[R], out: &mut String) {
+    out.push_str("{\n");
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            out.push_str(view.json_frame.close);
+            out.push_str(",\n");
+        }
+        let mut hint = 0;
+        out.push_str("    \"");
+        push_json_escaped(out, row.field(view.key, &mut hint));
+        out.push_str("\": {\n");
+        for (j, k) in view.json.iter().enumerate() {
+            if j > 0 {
+                out.push_str(",\n");
+            }
+            out.push_str("        \"");
+            push_json_escaped(out, k);
+            out.push_str(if view.json_tight.contains(k) { "\":\"" } else { "\": \"" });
+            push_json_escaped(out, row.field(k, &mut hint));
+            out.push('"');
+        }
+        out.push('\n');
+    }
+    if !rows.is_empty() {
+        out.push_str(view.json_frame.close);
+        out.push_str(view.json_frame.last);
+    }
+    out.push_str("}\n");
+}
+
+fn render_plain<R: Fields>(view: &ListView, rows: &[R], out: &mut String) {
+    for row in rows {
+        let mut hint = 0;
+        for (j, k) in view.plain.iter().enumerate() {
+            if j > 0 {
+                out.push('\t');
+            }
+            push_plain(out, row.field(k, &mut hint));
+        }
+        if view.plain_trailing_tab {
+            out.push('\t');
+        }
+        out.push('\n');
+    }
+}
+
+fn render_csv<R: Fields>(view: &ListView, rows: &[R], out: &mut String) {
+    for (j, k) in view.csv.iter().enumerate() {
+        if j > 0 && view.csv_header_glued != Some(k) {
+            out.push(',');
+        }
+        out.push_str(k);
+    }
+    out.push('\n');
+    for row in rows {
+        let mut hint = 0;
+        for (j, k) in view.csv.iter().enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            let v = row.field(k, &mut hint);
+            if view.csv_quoted.contains(k) {
+                push_csv_quoted(out, v);
+            } else {
+                push_csv_field(out, v);
+            }
+        }
+        out.push('\n');
+    }
+}
+
+/// The value of a shell cell, borrowed when it is a field as stored.
+fn cell<'a, R: Fields>(c: &Cell, row: &'a R, hint: &mut usize) -> std::borrow::Cow<'a, str> {
+    match c {
+        Cell::Field(k) => row.field(k, hint).into(),
+        Cell::Ratio(used, limit) => {
+            let mut v = row.field(used, hint).to_string();
+            v.push('/');
+            v.push_str(row.field(limit, hint));
+            v.into()
+        }
+        Cell::Unlim(k) => {
+            let v = row.field(k, hint);
+            if v.contains("unlimited") {
+                v.replace("unlimited", "unlim").into()
+            } else {
+                v.into()
+            }
+        }
+    }
+}
+
+fn render_lines<R: Fields>(width: usize, lines: &[(&str, Cell)], row: &R, out: &mut String) {
+    let mut hint = 0;
+    for (label, c) in lines {
+        let v = cell(c, row, &mut hint);
+        crate::shell_line(out, label, width, &v);
+    }
+}
+
+/// Hestia's table: one line of cells joined by a blank per row, split on blanks, `column -t`.
+fn render_table<R: Fields>(header: &str, dashes: &str, cells: &[Cell], rows: &[R], out: &mut String) {
+    let mut line = String::new();
+    let row_line = |row: &R, line: &mut String| {
+        line.clear();
+        let mut hint = 0;
+        for (j, c) in cells.iter().enumerate() {
+            if j > 0 {
+                line.push(' ');
+            }
+            line.push_str(&cell(c, row, &mut hint));
+        }
+    };
+    // First pass: the width of each column (of the escaped text, as it is written).
+    let mut widths: Vec<usize> = Vec::new();
+    let mut measure = |l: &str| {
+        for (i, p) in l.split([' ', '\t']).filter(|s| !s.is_empty()).enumerate() {
+            let w = escape_controls(p).chars().count();
+            if i == widths.len() {
+                widths.push(w);
+            } else {
+                widths[i] = widths[i].max(w);
+            }
+        }
+    };
+    measure(header);
+    measure(dashes);
+    for row in rows {
+        row_line(row, &mut line);
+        measure(&line);
+    }
+    let ncols = widths.len();
+    let write = |l: &str, out: &mut String| {
+        for (i, p) in l.split([' ', '\t']).filter(|s| !s.is_empty()).enumerate() {
+            let p = escape_controls(p);
+            out.push_str(&p);
+            if i + 1 < ncols {
+                let pad = widths[i] - p.chars().count() + 2;
+                out.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        out.push('\n');
+    };
+    write(header, out);
+    write(dashes, out);
+    for row in rows {
+        row_line(row, &mut line);
+        write(&line, out);
+    }
+}
+
+/// Whether `s` may hold a control character (C0, DEL, or C1, whose UTF-8 starts with 0xC2).
+fn maybe_control(s: &str) -> bool {
+    s.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2)
+}
+
+/// [`crate::plain_field`] appended to `out`.
+fn push_plain(out: &mut String, s: &str) {
+    if !maybe_control(s) {
+        out.push_str(s);
+    } else if s.contains(['\t', '\n', '\r']) {
+        push_escaped(out, &s.replace(['\t', '\n', '\r'], " "));
+    } else {
+        push_escaped(out, s);
+    }
+}
+
+/// [`crate::csv_field`] appended to `out`.
+fn push_csv_field(out: &mut String, s: &str) {
+    if s.contains([',', '"', '\n', '\r']) {
+        push_csv_quoted(out, s);
+    } else if maybe_control(s) {
+        push_escaped(out, s);
+    } else {
+        out.push_str(s);
+    }
+}
+
+/// [`crate::csv_quoted`] appended to `out`.
+fn push_csv_quoted(out: &mut String, s: &str) {
+    if !maybe_control(s) && !s.contains('"') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&crate::csv_quoted(s));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{column_t, csv_field, csv_quoted, plain_field, split_blank};
+
+    struct Row(Vec<(&'static str, String)>);
+
+    impl Fields for Row {
+        fn field(&self, key: &str, _hint: &mut usize) -> &str {
+            self.0
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or("")
+        }
+    }
+
+    const VIEW: ListView = ListView {
+        command: "v-list-things",
+        memo: true,
+        key: "NAME",
+        json: &["A", "B"],
+        json_tight: &["B"],
+        json_frame: JsonFrame {
+            close: "    }",
+            last: "\n",
+        },
+        plain: &["NAME", "A", "B"],
+        plain_trailing_tab: true,
+        csv: &["NAME", "A", "B"],
+        csv_quoted: &["B"],
+        csv_header_glued: Some("B"),
+        shell: Shell::Table {
+            header: "NAME A B",
+            dashes: "---- - -",
+            cells: &[Cell::Field("NAME"), Cell::Unlim("A"), Cell::Field("B")],
+        },
+    };
+
+    fn rows() -> Vec<Row> {
+        vec![
+            Row(vec![
+                ("NAME", "one".into()),
+                ("A", "unlimited".into()),
+                ("B", "x y".into()),
+            ]),
+            Row(vec![
+                ("NAME", "t\u{1b}wo".into()),
+                ("A", "a,\"b\"\n".into()),
+                ("B", "q\"\t".into()),
+            ]),
+        ]
+    }
+
+    fn out(f: Format, rows: &[Row]) -> String {
+        let mut o = String::new();
+        render(&VIEW, f, rows, &mut o);
+        o
+    }
+
+    #[test]
+    fn json_is_framed_as_declared_and_escaped() {
+        assert_eq!(out(Format::Json, &[]), "{\n}\n");
+        let j = out(Format::Json, &rows());
+        assert!(j.starts_with("{\n    \"one\": {\n        \"A\": \"unlimited\",\n        \"B\":\"x y\"\n    },\n"));
+        assert!(j.contains("\"t\\u001bwo\""));
+        assert!(j.ends_with("\"B\":\"q\\\"\\t\"\n    }\n}\n"));
+    }
+
+    #[test]
+    fn text_formats_match_the_primitives() {
+        let r = rows();
+        let mut plain = String::new();
+        let mut csv = String::from("NAME,AB\n");
+        for row in &r {
+            let v = |k| row.field(k, &mut 0).to_string();
+            plain.push_str(&format!(
+                "{}\t{}\t{}\t\n",
+                plain_field(&v("NAME")),
+                plain_field(&v("A")),
+                plain_field(&v("B"))
+            ));
+            csv.push_str(&format!(
+                "{},{},{}\n",
+                csv_field(&v("NAME")),
+                csv_field(&v("A")),
+                csv_quoted(&v("B"))
+            ));
+        }
+        assert_eq!(out(Format::Plain, &r), plain);
+        assert_eq!(out(Format::Csv, &r), csv);
+        let mut table = vec![split_blank("NAME A B"), split_blank("---- - -")];
+        table.push(split_blank("one unlim x y"));
+        table.push(split_blank("t\u{1b}wo a,\"b\"\n q\"\t"));
+        assert_eq!(out(Format::Shell, &r), column_t(&table));
+    }
+
+    #[test]
+    fn shell_lines_pad_labels_and_escape_values() {
+        const LINES: ListView = ListView {
+            shell: Shell::Lines {
+                width: 6,
+                lines: &[("NAME:", Cell::Field("NAME")), ("A/B:", Cell::Ratio("A", "B"))],
+            },
+            ..VIEW
+        };
+        let mut o = String::new();
+        render(&LINES, Format::Shell, &rows()[1..], &mut o);
+        assert_eq!(o, "NAME: t\\ewo\nA/B:  a,\"b\"\\n/q\"\\t\n");
+        let mut none = String::new();
+        render(&LINES, Format::Csv, &[] as &[Row], &mut none);
+        assert_eq!(none, "NAME,AB\n");
+    }
+}
