@@ -1,0 +1,727 @@
+//! The user lists: `v-list-user`, `v-list-users` (declared views) and `v-list-user-log`.
+
+use super::*;
+
+const LIST_USER_JSON: &[&str] = &[
+    "NAME",
+    "PACKAGE",
+    "WEB_TEMPLATE",
+    "BACKEND_TEMPLATE",
+    "PROXY_TEMPLATE",
+    "DNS_TEMPLATE",
+    "WEB_DOMAINS",
+    "WEB_ALIASES",
+    "DNS_DOMAINS",
+    "DNS_RECORDS",
+    "MAIL_DOMAINS",
+    "MAIL_ACCOUNTS",
+    "DATABASES",
+    "CRON_JOBS",
+    "DISK_QUOTA",
+    "BANDWIDTH",
+    "HOME",
+    "NS",
+    "SHELL",
+    "BACKUPS",
+    "CONTACT",
+    "CRON_REPORTS",
+    "RKEY",
+    "TWOFA",
+    "QRCODE",
+    "ROLE",
+    "SUSPENDED",
+    "SUSPENDED_USERS",
+    "SUSPENDED_WEB",
+    "SUSPENDED_DNS",
+    "SUSPENDED_MAIL",
+    "SUSPENDED_DB",
+    "SUSPENDED_CRON",
+    "IP_AVAIL",
+    "IP_OWNED",
+    "U_USERS",
+    "U_DISK",
+    "U_DISK_DIRS",
+    "U_DISK_WEB",
+    "U_DISK_MAIL",
+    "U_DISK_DB",
+    "U_BANDWIDTH",
+    "U_WEB_DOMAINS",
+    "U_WEB_SSL",
+    "U_WEB_ALIASES",
+    "U_DNS_DOMAINS",
+    "U_DNS_RECORDS",
+    "U_MAIL_DOMAINS",
+    "U_MAIL_DKIM",
+    "U_MAIL_ACCOUNTS",
+    "U_DATABASES",
+    "U_CRON_JOBS",
+    "U_BACKUPS",
+    "BACKUPS_INCREMENTAL",
+    "LANGUAGE",
+    "THEME",
+    "NOTIFICATIONS",
+    "PREF_UI_SORT",
+    "LOGIN_DISABLED",
+    "LOGIN_USE_IPLIST",
+    "LOGIN_ALLOW_IPS",
+    "PHPCLI",
+    "TIME",
+    "DATE",
+];
+
+const LIST_USER_PLAIN: &[&str] = &[
+    "USER",
+    "NAME",
+    "PACKAGE",
+    "WEB_TEMPLATE",
+    "BACKEND_TEMPLATE",
+    "PROXY_TEMPLATE",
+    "DNS_TEMPLATE",
+    "WEB_DOMAINS",
+    "WEB_ALIASES",
+    "DNS_DOMAINS",
+    "DNS_RECORDS",
+    "MAIL_DOMAINS",
+    "MAIL_ACCOUNTS",
+    "DATABASES",
+    "CRON_JOBS",
+    "DISK_QUOTA",
+    "BANDWIDTH",
+    "NS",
+    "HOME",
+    "SHELL",
+    "BACKUPS",
+    "CONTACT",
+    "CRON_REPORTS",
+    "RKEY",
+    "SUSPENDED",
+    "SUSPENDED_USERS",
+    "SUSPENDED_WEB",
+    "SUSPENDED_DNS",
+    "SUSPENDED_MAIL",
+    "SUSPENDED_DB",
+    "SUSPENDED_CRON",
+    "IP_AVAIL",
+    "IP_OWNED",
+    "U_USERS",
+    "U_DISK",
+    "U_DISK_DIRS",
+    "U_DISK_WEB",
+    "U_DISK_MAIL",
+    "U_DISK_DB",
+    "U_BANDWIDTH",
+    "U_WEB_DOMAINS",
+    "U_WEB_SSL",
+    "U_WEB_ALIASES",
+    "U_DNS_DOMAINS",
+    "U_DNS_RECORDS",
+    "U_MAIL_DOMAINS",
+    "U_MAIL_DKIM",
+    "U_MAIL_ACCOUNTS",
+    "U_DATABASES",
+    "U_CRON_JOBS",
+    "U_BACKUPS",
+    "LANGUAGE",
+    "THEME",
+    "TIME",
+    "DATE",
+];
+
+/// `v-list-user csv` columns: the plain ones with NOTIFICATIONS before TIME.
+const LIST_USER_CSV: &[&str] = &[
+    "USER",
+    "NAME",
+    "PACKAGE",
+    "WEB_TEMPLATE",
+    "BACKEND_TEMPLATE",
+    "PROXY_TEMPLATE",
+    "DNS_TEMPLATE",
+    "WEB_DOMAINS",
+    "WEB_ALIASES",
+    "DNS_DOMAINS",
+    "DNS_RECORDS",
+    "MAIL_DOMAINS",
+    "MAIL_ACCOUNTS",
+    "DATABASES",
+    "CRON_JOBS",
+    "DISK_QUOTA",
+    "BANDWIDTH",
+    "NS",
+    "HOME",
+    "SHELL",
+    "BACKUPS",
+    "CONTACT",
+    "CRON_REPORTS",
+    "RKEY",
+    "SUSPENDED",
+    "SUSPENDED_USERS",
+    "SUSPENDED_WEB",
+    "SUSPENDED_DNS",
+    "SUSPENDED_MAIL",
+    "SUSPENDED_DB",
+    "SUSPENDED_CRON",
+    "IP_AVAIL",
+    "IP_OWNED",
+    "U_USERS",
+    "U_DISK",
+    "U_DISK_DIRS",
+    "U_DISK_WEB",
+    "U_DISK_MAIL",
+    "U_DISK_DB",
+    "U_BANDWIDTH",
+    "U_WEB_DOMAINS",
+    "U_WEB_SSL",
+    "U_WEB_ALIASES",
+    "U_DNS_DOMAINS",
+    "U_DNS_RECORDS",
+    "U_MAIL_DOMAINS",
+    "U_MAIL_DKIM",
+    "U_MAIL_ACCOUNTS",
+    "U_DATABASES",
+    "U_CRON_JOBS",
+    "U_BACKUPS",
+    "LANGUAGE",
+    "THEME",
+    "NOTIFICATIONS",
+    "TIME",
+    "DATE",
+];
+
+/// Fields Hestia's CSV wraps in double quotes.
+const CSV_QUOTED: &[&str] = &["NAME", "NS", "RKEY"];
+
+/// `v-list-user USER [FORMAT]`.
+pub const LIST_USER: ListView = ListView {
+    command: "v-list-user",
+    memo: true,
+    key: "USER",
+    json: LIST_USER_JSON,
+    json_tight: &[],
+    json_frame: JsonFrame {
+        close: "        }",
+        last: "\n",
+    },
+    plain: LIST_USER_PLAIN,
+    plain_trailing_tab: false,
+    csv: LIST_USER_CSV,
+    csv_quoted: CSV_QUOTED,
+    csv_header_glued: Some("U_CRON_JOBS"),
+    shell: Shell::Lines {
+        width: 15,
+        lines: &[
+            ("USERNAME:", Cell::Field("USER")),
+            ("FULL NAME:", Cell::Field("NAME")),
+            ("EMAIL:", Cell::Field("CONTACT")),
+            ("LANGUAGE:", Cell::Field("LANGUAGE")),
+            ("THEME:", Cell::Field("THEME")),
+            ("SUSPENDED:", Cell::Field("SUSPENDED")),
+            ("PACKAGE:", Cell::Field("PACKAGE")),
+            ("SHELL:", Cell::Field("SHELL")),
+            ("WEB DOMAINS:", Cell::Ratio("U_WEB_DOMAINS", "WEB_DOMAINS")),
+            ("WEB ALIASES:", Cell::Ratio("U_WEB_ALIASES", "WEB_ALIASES")),
+            ("DNS DOMAINS:", Cell::Ratio("U_DNS_DOMAINS", "DNS_DOMAINS")),
+            ("DNS RECORDS:", Cell::Ratio("U_DNS_RECORDS", "DNS_RECORDS")),
+            ("MAIL DOMAINS:", Cell::Ratio("U_MAIL_DOMAINS", "MAIL_DOMAINS")),
+            ("MAIL ACCOUNTS:", Cell::Ratio("U_MAIL_ACCOUNTS", "MAIL_ACCOUNTS")),
+            ("BACKUPS:", Cell::Ratio("U_BACKUPS", "BACKUPS")),
+            ("DATABASES:", Cell::Ratio("U_DATABASES", "DATABASES")),
+            ("CRON_JOBS:", Cell::Ratio("U_CRON_JOBS", "CRON_JOBS")),
+            ("DISK:", Cell::Ratio("U_DISK", "DISK_QUOTA")),
+            ("BANDWIDTH:", Cell::Ratio("U_BANDWIDTH", "BANDWIDTH")),
+            ("IP ADDRESSES", Cell::Ratio("IP_AVAIL", "IP_OWNED")),
+            ("TIME:", Cell::Field("TIME")),
+            ("DATE:", Cell::Field("DATE")),
+        ],
+    },
+};
+
+/// A user as the list commands show it: `USER` and `HOME` are derived; the root user's
+/// `U_USERS`/`SUSPENDED_USERS` come from the store (Hestia keeps counters that drift), and
+/// through the API the secrets of a user's login (password-reset key, 2FA) are blank (Hestia
+/// gives them to any billing key; the CLI, root on the host, still sees them).
+struct UserRow<'a> {
+    name: &'a str,
+    rec: Fields<'a>,
+    home: String,
+    counts: Option<&'a (String, String)>,
+    hide: bool,
+}
+
+/// A user's stored fields: borrowed from the stored JSON text when no value holds an escape
+/// (no copy per field), else the decoded record.
+enum Fields<'a> {
+    Borrowed(Vec<(&'a str, &'a str)>),
+    Shared(&'a Record),
+    Owned(Record),
+}
+
+impl<'a> Fields<'a> {
+    fn parse(json: &'a str) -> Result<Fields<'a>, HearthError> {
+        if let Some(pairs) = borrowed_pairs(json) {
+            return Ok(Fields::Borrowed(pairs));
+        }
+        Record::from_json(json)
+            .map(Fields::Owned)
+            .map_err(|e| HearthError::new(ReturnCode::Disk, format!("store failure: a stored user record: {e}")))
+    }
+
+    fn get(&self, key: &str, hint: &mut usize) -> &str {
+        match self {
+            Fields::Borrowed(pairs) => {
+                let n = pairs.len();
+                for step in 0..n {
+                    let i = (*hint + step) % n;
+                    if pairs[i].0 == key {
+                        *hint = i + 1;
+                        return pairs[i].1;
+                    }
+                }
+                ""
+            }
+            Fields::Shared(rec) => rec.get_near(key, hint),
+            Fields::Owned(rec) => rec.get_near(key, hint),
+        }
+    }
+}
+
+/// The pairs of a stored record's JSON text (`[["KEY","value"],…]`) borrowed from it, or
+/// `None` when a string holds an escape (or the text is not that shape): the caller decodes it.
+fn borrowed_pairs(json: &str) -> Option<Vec<(&str, &str)>> {
+    let b = json.as_bytes();
+    let mut i = 0;
+    let skip = |i: &mut usize| {
+        while b.get(*i).is_some_and(u8::is_ascii_whitespace) {
+            *i += 1;
+        }
+    };
+    let expect = |i: &mut usize, c: u8| {
+        skip(i);
+        (b.get(*i) == Some(&c)).then(|| *i += 1)
+    };
+    let string = |i: &mut usize| -> Option<&str> {
+        expect(i, b'"')?;
+        let start = *i;
+        let len = b[start..].iter().position(|&c| c == b'"' || c == b'\\')?;
+        *i = start + len;
+        expect(i, b'"')?;
+        // Both ends are ASCII quotes, so the slice lies on character boundaries.
+        json.get(start..start + len)
+    };
+    let mut pairs = Vec::with_capacity(80);
+    expect(&mut i, b'[')?;
+    if expect(&mut i, b']').is_none() {
+        loop {
+            expect(&mut i, b'[')?;
+            let k = string(&mut i)?;
+            expect(&mut i, b',')?;
+            let v = string(&mut i)?;
+            expect(&mut i, b']')?;
+            pairs.push((k, v));
+            if expect(&mut i, b',').is_none() {
+                expect(&mut i, b']')?;
+                break;
+            }
+        }
+    }
+    skip(&mut i);
+    (i == b.len()).then_some(pairs)
+}
+
+impl out::Fields for UserRow<'_> {
+    fn field(&self, key: &str, hint: &mut usize) -> &str {
+        match (key, self.counts) {
+            ("USER", _) => self.name,
+            ("HOME", _) => &self.home,
+            ("U_USERS", Some((users, _))) => users,
+            ("SUSPENDED_USERS", Some((_, suspended))) => suspended,
+            ("RKEY" | "TWOFA" | "QRCODE", _) if self.hide => "",
+            (k, _) => self.rec.get(k, hint),
+        }
+    }
+}
+
+/// (users, suspended users) as the root user's record shows them.
+fn root_counts(ctx: &Ctx<'_, '_>) -> Result<(String, String), HearthError> {
+    let (users, suspended) = ctx.tx.user_counts()?;
+    Ok((users.to_string(), suspended.to_string()))
+}
+
+pub fn list_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    let user = args.s(0);
+    check(Kind::User, user)?;
+    let shared = common::user_shared(ctx, user)?;
+    let Some(format) = format_arg(args, 1) else {
+        return Ok(String::new());
+    };
+    // `v-list-user` shows the root user's counters for every user (Hestia reads them from the
+    // root user's file).
+    let counts = root_counts(ctx)?;
+    let row = UserRow {
+        name: user,
+        rec: Fields::Shared(&shared),
+        home: format!("/home/{user}"),
+        counts: Some(&counts),
+        hide: !ctx.caller.sees_login_secrets(),
+    };
+    let mut o = String::with_capacity(4096);
+    out::render(&LIST_USER, format, &[row], &mut o);
+    Ok(o)
+}
+
+const LIST_USERS_JSON: &[&str] = &[
+    "NAME",
+    "PACKAGE",
+    "WEB_TEMPLATE",
+    "BACKEND_TEMPLATE",
+    "PROXY_TEMPLATE",
+    "DNS_TEMPLATE",
+    "WEB_DOMAINS",
+    "WEB_ALIASES",
+    "DNS_DOMAINS",
+    "DNS_RECORDS",
+    "MAIL_DOMAINS",
+    "MAIL_ACCOUNTS",
+    "DATABASES",
+    "CRON_JOBS",
+    "DISK_QUOTA",
+    "CPU_QUOTA",
+    "CPU_QUOTA_PERIOD",
+    "MEMORY_LIMIT",
+    "SWAP_LIMIT",
+    "BANDWIDTH",
+    "NS",
+    "SHELL",
+    "BACKUPS",
+    "CONTACT",
+    "CRON_REPORTS",
+    "RKEY",
+    "ROLE",
+    "SUSPENDED",
+    "SUSPENDED_USERS",
+    "SUSPENDED_WEB",
+    "SUSPENDED_DNS",
+    "SUSPENDED_MAIL",
+    "SUSPENDED_DB",
+    "SUSPENDED_CRON",
+    "IP_AVAIL",
+    "IP_OWNED",
+    "U_USERS",
+    "U_DISK",
+    "U_DISK_DIRS",
+    "U_DISK_WEB",
+    "U_DISK_MAIL",
+    "U_DISK_DB",
+    "U_BANDWIDTH",
+    "U_WEB_DOMAINS",
+    "U_WEB_SSL",
+    "U_WEB_ALIASES",
+    "U_DNS_DOMAINS",
+    "U_DNS_RECORDS",
+    "U_MAIL_DOMAINS",
+    "U_MAIL_DKIM",
+    "U_MAIL_ACCOUNTS",
+    "U_DATABASES",
+    "U_CRON_JOBS",
+    "U_BACKUPS",
+    "LANGUAGE",
+    "TIME",
+    "DATE",
+];
+
+/// `v-list-users` plain columns: USER, then the JSON members.
+const LIST_USERS_PLAIN: &[&str] = &[
+    "USER",
+    "NAME",
+    "PACKAGE",
+    "WEB_TEMPLATE",
+    "BACKEND_TEMPLATE",
+    "PROXY_TEMPLATE",
+    "DNS_TEMPLATE",
+    "WEB_DOMAINS",
+    "WEB_ALIASES",
+    "DNS_DOMAINS",
+    "DNS_RECORDS",
+    "MAIL_DOMAINS",
+    "MAIL_ACCOUNTS",
+    "DATABASES",
+    "CRON_JOBS",
+    "DISK_QUOTA",
+    "CPU_QUOTA",
+    "CPU_QUOTA_PERIOD",
+    "MEMORY_LIMIT",
+    "SWAP_LIMIT",
+    "BANDWIDTH",
+    "NS",
+    "SHELL",
+    "BACKUPS",
+    "CONTACT",
+    "CRON_REPORTS",
+    "RKEY",
+    "ROLE",
+    "SUSPENDED",
+    "SUSPENDED_USERS",
+    "SUSPENDED_WEB",
+    "SUSPENDED_DNS",
+    "SUSPENDED_MAIL",
+    "SUSPENDED_DB",
+    "SUSPENDED_CRON",
+    "IP_AVAIL",
+    "IP_OWNED",
+    "U_USERS",
+    "U_DISK",
+    "U_DISK_DIRS",
+    "U_DISK_WEB",
+    "U_DISK_MAIL",
+    "U_DISK_DB",
+    "U_BANDWIDTH",
+    "U_WEB_DOMAINS",
+    "U_WEB_SSL",
+    "U_WEB_ALIASES",
+    "U_DNS_DOMAINS",
+    "U_DNS_RECORDS",
+    "U_MAIL_DOMAINS",
+    "U_MAIL_DKIM",
+    "U_MAIL_ACCOUNTS",
+    "U_DATABASES",
+    "U_CRON_JOBS",
+    "U_BACKUPS",
+    "LANGUAGE",
+    "TIME",
+    "DATE",
+];
+
+/// `v-list-users` CSV columns: the plain ones with HOME after NS. compat: Hestia prints the
+/// process's $HOME there; hearth prints the user's home.
+const LIST_USERS_CSV: &[&str] = &[
+    "USER",
+    "NAME",
+    "PACKAGE",
+    "WEB_TEMPLATE",
+    "BACKEND_TEMPLATE",
+    "PROXY_TEMPLATE",
+    "DNS_TEMPLATE",
+    "WEB_DOMAINS",
+    "WEB_ALIASES",
+    "DNS_DOMAINS",
+    "DNS_RECORDS",
+    "MAIL_DOMAINS",
+    "MAIL_ACCOUNTS",
+    "DATABASES",
+    "CRON_JOBS",
+    "DISK_QUOTA",
+    "CPU_QUOTA",
+    "CPU_QUOTA_PERIOD",
+    "MEMORY_LIMIT",
+    "SWAP_LIMIT",
+    "BANDWIDTH",
+    "NS",
+    "HOME",
+    "SHELL",
+    "BACKUPS",
+    "CONTACT",
+    "CRON_REPORTS",
+    "RKEY",
+    "ROLE",
+    "SUSPENDED",
+    "SUSPENDED_USERS",
+    "SUSPENDED_WEB",
+    "SUSPENDED_DNS",
+    "SUSPENDED_MAIL",
+    "SUSPENDED_DB",
+    "SUSPENDED_CRON",
+    "IP_AVAIL",
+    "IP_OWNED",
+    "U_USERS",
+    "U_DISK",
+    "U_DISK_DIRS",
+    "U_DISK_WEB",
+    "U_DISK_MAIL",
+    "U_DISK_DB",
+    "U_BANDWIDTH",
+    "U_WEB_DOMAINS",
+    "U_WEB_SSL",
+    "U_WEB_ALIASES",
+    "U_DNS_DOMAINS",
+    "U_DNS_RECORDS",
+    "U_MAIL_DOMAINS",
+    "U_MAIL_DKIM",
+    "U_MAIL_ACCOUNTS",
+    "U_DATABASES",
+    "U_CRON_JOBS",
+    "U_BACKUPS",
+    "LANGUAGE",
+    "TIME",
+    "DATE",
+];
+
+/// `v-list-users [FORMAT]`.
+pub const LIST_USERS: ListView = ListView {
+    command: "v-list-users",
+    memo: true,
+    key: "USER",
+    json: LIST_USERS_JSON,
+    json_tight: &[],
+    json_frame: JsonFrame {
+        close: "        }",
+        last: "",
+    },
+    plain: LIST_USERS_PLAIN,
+    plain_trailing_tab: true,
+    csv: LIST_USERS_CSV,
+    csv_quoted: CSV_QUOTED,
+    csv_header_glued: Some("U_CRON_JOBS"),
+    shell: Shell::Table {
+        header: "USER ROLE PKG WEB DNS MAIL DB DISK BW SPND DATE",
+        dashes: "---- ---- --- --- --- --- -- ---- -- ---- ----",
+        cells: &[
+            Cell::Field("USER"),
+            Cell::Field("ROLE"),
+            Cell::Field("PACKAGE"),
+            Cell::Field("U_WEB_DOMAINS"),
+            Cell::Field("U_DNS_DOMAINS"),
+            Cell::Field("U_MAIL_DOMAINS"),
+            Cell::Field("U_DATABASES"),
+            Cell::Field("U_DISK"),
+            Cell::Field("U_BANDWIDTH"),
+            Cell::Field("SUSPENDED"),
+            Cell::Field("DATE"),
+        ],
+    },
+};
+
+pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    let format = args.get(0);
+    let root = ctx.root_user()?;
+    let users = ctx.tx.users_json()?;
+    let mut o = String::new();
+    if format == Some("list") {
+        for (n, _) in &users {
+            o.push_str(n);
+            o.push('\n');
+        }
+        return Ok(o);
+    }
+    let Some(format) = Format::from_arg(format) else {
+        return Ok(o);
+    };
+    // `v-list-users` shows the store's counters for the root user only.
+    let counts = root_counts(ctx)?;
+    let hide = !ctx.caller.sees_login_secrets();
+    let mut rows = Vec::with_capacity(users.len());
+    for (name, json) in &users {
+        rows.push(UserRow {
+            name,
+            rec: Fields::parse(json)?,
+            home: format!("/home/{name}"),
+            counts: (*name == root).then_some(&counts),
+            hide,
+        });
+    }
+    o.reserve(users.len() * 2048);
+    out::render(&LIST_USERS, format, &rows, &mut o);
+    Ok(o)
+}
+
+pub fn list_user_log(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    let user = args.s(0);
+    check(Kind::User, user)?;
+    if user != "system" {
+        common::user(ctx, user)?;
+    }
+    let entries = ctx.tx.history(user)?;
+    let mut o = String::new();
+    match format_arg(args, 1) {
+        None => {}
+        Some(Format::Json) => {
+            o.push_str("{\n");
+            for (i, e) in entries.iter().enumerate() {
+                let _ = write!(
+                    o,
+                    "    {}: {{\n        {},\n        {},\n        {},\n        {},\n        {}\n    }}",
+                    json_str(&e.id.to_string()),
+                    out::json_member("DATE", &e.date),
+                    out::json_member("TIME", &e.time),
+                    out::json_member("LEVEL", &e.level),
+                    out::json_member("CATEGORY", &e.category),
+                    out::json_member("MESSAGE", &e.message),
+                );
+                o.push_str(if i + 1 < entries.len() { ",\n" } else { "\n" });
+            }
+            o.push_str("}\n");
+        }
+        Some(Format::Plain) => {
+            for e in &entries {
+                let _ = writeln!(
+                    o,
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    e.id,
+                    e.date,
+                    e.time,
+                    e.level,
+                    e.category,
+                    plain_field(&e.message)
+                );
+            }
+        }
+        Some(Format::Csv) => {
+            // compat: Hestia's header (ID,MESSAGE,TIME,DATE) does not match its rows, whose
+            // quoting is broken; hearth prints the six columns it has.
+            o.push_str("ID,DATE,TIME,LEVEL,CATEGORY,MESSAGE\n");
+            for e in &entries {
+                let _ = writeln!(
+                    o,
+                    "{},{},{},{},{},{}",
+                    e.id,
+                    csv_quoted(&e.date),
+                    csv_quoted(&e.time),
+                    csv_quoted(&e.level),
+                    csv_quoted(&e.category),
+                    csv_quoted(&e.message)
+                );
+            }
+        }
+        Some(Format::Shell) => {
+            let mut rows = vec![
+                split_sep("ID~DATE~TIME~LEVEL~CATEGORY~MESSAGE", '~'),
+                split_sep("----~----~----~-----~--------~-------", '~'),
+            ];
+            for e in &entries {
+                let line = format!(
+                    "{}~{}~{}~{}~{}~{}",
+                    e.id, e.date, e.time, e.level, e.category, e.message
+                );
+                rows.push(split_sep(&line, '~'));
+            }
+            o.push_str(&column_t(&rows));
+        }
+    }
+    Ok(o)
+}
+
+#[cfg(test)]
+mod list_tests {
+    use super::*;
+
+    #[test]
+    fn stored_pairs_are_borrowed_unless_escaped() {
+        let rec = Record::from_pairs([("NAME", "Bob B"), ("NS", "a,b"), ("E", "")]);
+        let json = rec.to_json();
+        assert_eq!(
+            borrowed_pairs(&json),
+            Some(vec![("NAME", "Bob B"), ("NS", "a,b"), ("E", "")])
+        );
+        assert_eq!(borrowed_pairs(" [ ] "), Some(vec![]));
+        let esc = Record::from_pairs([("NAME", "say \"hi\"")]).to_json();
+        assert_eq!(borrowed_pairs(&esc), None);
+        for bad in [
+            "",
+            "[",
+            "[[\"A\"]]",
+            "[[\"A\",\"b\"]",
+            "[[\"A\",\"b\"]]x",
+            "[[\"A\",\"b\"],]",
+        ] {
+            assert_eq!(borrowed_pairs(bad), None, "{bad}");
+        }
+    }
+}
