@@ -113,6 +113,21 @@ pub struct Ctx<'t, 'c> {
     pending: Vec<crate::pending::Marker>,
 }
 
+impl<'t, 'c> Ctx<'t, 'c> {
+    /// A context with nothing deferred or pending yet (the engine's runs and checks).
+    fn new(tx: &'t mut Tx<'c>, home: &'t Home, host: &'t Host, caller: &'t Caller, now: &'t Now) -> Self {
+        Ctx {
+            tx,
+            home,
+            host,
+            caller,
+            now,
+            deferred: Vec::new(),
+            pending: Vec::new(),
+        }
+    }
+}
+
 impl Ctx<'_, '_> {
     /// Hold `marker` until the command's transaction ends (see [`crate::pending`]).
     pub fn hold_pending(&mut self, marker: crate::pending::Marker) {
@@ -216,15 +231,7 @@ pub fn run_with(home: &Home, store: &mut Store, name: &str, args: &[String], sco
     let mut deferred = Vec::new();
     let mut pending = Vec::new();
     let body = |tx: &mut Tx<'_>| {
-        let mut ctx = Ctx {
-            tx,
-            home,
-            host: &host,
-            caller,
-            now: &now,
-            deferred: Vec::new(),
-            pending: Vec::new(),
-        };
+        let mut ctx = Ctx::new(tx, home, &host, caller, &now);
         let r = (spec.handler)(&mut ctx, &args);
         deferred = std::mem::take(&mut ctx.deferred);
         pending = std::mem::take(&mut ctx.pending);
@@ -319,15 +326,7 @@ pub fn run_read_in(
         return (out, Vec::new());
     }
     let now = Now::current();
-    let mut ctx = Ctx {
-        tx,
-        home,
-        host: home.host_ref(),
-        caller,
-        now: &now,
-        deferred: Vec::new(),
-        pending: Vec::new(),
-    };
+    let mut ctx = Ctx::new(tx, home, home.host_ref(), caller, &now);
     let out: ReadOutcome = match (spec.handler)(&mut ctx, &args) {
         Ok(stdout) => Outcome {
             stdout,

@@ -118,19 +118,24 @@ pub fn csv_quoted(s: &str) -> String {
 /// spaces after its last cell (as `column` does). Cells are taken as given: callers split on
 /// whitespace first where Hestia's input would be split.
 pub fn column_t(rows: &[Vec<String>]) -> String {
+    // Control characters escaped once per cell; widths are those of the escaped text.
+    let rows: Vec<Vec<std::borrow::Cow<'_, str>>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| escape_controls(c)).collect())
+        .collect();
     let ncols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0usize; ncols];
-    for row in rows {
+    for row in &rows {
         for (i, cell) in row.iter().enumerate() {
-            widths[i] = widths[i].max(display_width(&escape_controls(cell)));
+            widths[i] = widths[i].max(display_width(cell));
         }
     }
     let mut out = String::new();
-    for row in rows {
+    for row in &rows {
         for (i, cell) in row.iter().enumerate() {
-            out.push_str(&escape_controls(cell));
+            out.push_str(cell);
             if i + 1 < ncols {
-                let pad = widths[i] - display_width(&escape_controls(cell)) + 2;
+                let pad = widths[i] - display_width(cell) + 2;
                 out.extend(std::iter::repeat_n(' ', pad));
             }
         }

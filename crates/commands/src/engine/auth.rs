@@ -288,15 +288,7 @@ pub fn verify_login(home: &Home, store: &mut Store, user: &str, password: &str, 
     let now = Now::current();
     let host = home.host_ref();
     store.read(|tx| {
-        let mut ctx = Ctx {
-            tx,
-            home,
-            host,
-            caller: &Caller::Cli,
-            now: &now,
-            deferred: Vec::new(),
-            pending: Vec::new(),
-        };
+        let mut ctx = Ctx::new(tx, home, host, &Caller::Cli, &now);
         crate::cmd::users::verify_password(&mut ctx, user, password, ip, false).map(|_| ())
     })
 }
@@ -328,15 +320,7 @@ pub fn authenticate_key_in(
 ) -> (Result<crate::keys::KeyGrant, crate::keys::AuthFailure>, AuthAudit) {
     let now = Now::current();
     let mut audit = AuthAudit::default();
-    let mut ctx = Ctx {
-        tx,
-        home,
-        host: home.host_ref(),
-        caller: &Caller::Cli,
-        now: &now,
-        deferred: Vec::new(),
-        pending: Vec::new(),
-    };
+    let mut ctx = Ctx::new(tx, home, home.host_ref(), &Caller::Cli, &now);
     let result = crate::keys::authenticate(&mut ctx, id, secret, command, ip);
     audit.history = std::mem::take(&mut ctx.deferred);
     let who = log_key_id(id);
