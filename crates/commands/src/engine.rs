@@ -91,6 +91,28 @@ impl Args {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// Argument `i` parsed into a validated value (`let user: UserName = args.req(0)?`): an
+    /// absent or empty argument fails as the value's rule fails the empty value (Hestia's
+    /// `invalid user format :: `), any other value with the rule's own message.
+    pub fn req<T>(&self, i: usize) -> Result<T, HearthError>
+    where
+        T: std::str::FromStr<Err = HearthError>,
+    {
+        self.s(i).parse()
+    }
+
+    /// Argument `i` parsed when given and not empty (Hestia's `is_format_valid` skips an empty
+    /// value), `None` otherwise.
+    pub fn opt<T>(&self, i: usize) -> Result<Option<T>, HearthError>
+    where
+        T: std::str::FromStr<Err = HearthError>,
+    {
+        match self.s(i) {
+            "" => Ok(None),
+            v => v.parse().map(Some),
+        }
+    }
 }
 
 /// A history line to write even though the command failed (its transaction rolled back).

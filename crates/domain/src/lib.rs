@@ -5,6 +5,7 @@
 pub mod dns;
 pub mod error;
 pub mod kv;
+pub mod object;
 pub mod psl;
 pub mod record;
 pub mod text;
