@@ -296,7 +296,7 @@ pub fn init(dir: &Path, opts: &InitOptions) -> Result<InitReport, HearthError> {
         }
         for (name, text) in [("default", DEFAULT_PACKAGE), ("system", SYSTEM_PACKAGE)] {
             if tx.package(name)?.is_none() {
-                tx.put_package(name, &parse_embedded(text), now.unix * 1_000_000_000)?;
+                tx.put_package(name, &parse_embedded(text).into(), now.unix * 1_000_000_000)?;
             }
         }
         Ok(settings.get("ROOT_USER").to_string())

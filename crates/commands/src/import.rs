@@ -31,6 +31,7 @@ use crate::profiles;
 use crate::util::{Now, sha256};
 use hearth_domain::dns::{StoredRecord, change_draft};
 use hearth_domain::kv;
+use hearth_domain::object::{Package, User, package, user};
 use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, check};
 use hearth_domain::{HearthError, ReturnCode};
@@ -251,8 +252,8 @@ type ZonePlan = (String, String, Record, Vec<(i64, Record)>);
 
 struct Plan {
     settings: Record,
-    packages: Vec<(String, Record, i64)>,
-    users: Vec<(String, Record, Vec<HistoryEntry>)>,
+    packages: Vec<(String, Package, i64)>,
+    users: Vec<(String, User, Vec<HistoryEntry>)>,
     keys: Vec<AccessKey>,
     legacy: Vec<Vec<u8>>,
     profiles: Vec<(String, String)>,
@@ -350,7 +351,7 @@ fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
                 .map(|m| m.mtime() * 1_000_000_000 + m.mtime_nsec())
                 .unwrap_or(now.unix);
             if let Some(r) = conf(&path, &PACKAGE, p) {
-                plan.packages.push((name.to_string(), r, mtime));
+                plan.packages.push((name.to_string(), r.into(), mtime));
             }
         } else if n.ends_with(".sh") {
             report
@@ -425,7 +426,7 @@ fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
                 ));
             }
         }
-        plan.users.push((name, rec, history));
+        plan.users.push((name, rec.into(), history));
     }
     let root = plan.settings.get("ROOT_USER").to_string();
     let user_names: HashSet<&str> = plan.users.iter().map(|(n, _, _)| n.as_str()).collect();
@@ -587,7 +588,7 @@ fn check_host(
         Ok(s)
     };
     for (name, rec, _) in &plan.packages {
-        let shell = rec.get("SHELL");
+        let shell = rec.get(package::SHELL);
         if !shell.is_empty() && shell_of(shell)?.is_none() {
             p.invalid(format!(
                 "shell {shell} is not valid (package {name}: no such shell in {})",
@@ -610,7 +611,7 @@ fn check_host(
         host.accounts()?.into_iter().map(|e| (e.name.clone(), e)).collect();
     let mut out = Vec::with_capacity(plan.users.len());
     for (name, rec, _) in &plan.users {
-        let shell = rec.get("SHELL");
+        let shell = rec.get(user::SHELL);
         let shell_path = if shell.is_empty() {
             Some("/usr/sbin/nologin".to_string())
         } else {
@@ -652,10 +653,10 @@ fn check_host(
             }
             Some(_) if in_store.contains(name) => Account::Keep,
             Some(_) if opts.adopt_accounts.iter().any(|a| a == name) => Account::Adopt(Adoption::Requested),
-            Some(e) if e.gecos == rec.get("CONTACT") && e.home == home => Account::Adopt(Adoption::Hestia),
+            Some(e) if e.gecos == rec.get(user::CONTACT) && e.home == home => Account::Adopt(Adoption::Hestia),
             Some(e) => {
-                let why = if e.gecos != rec.get("CONTACT") {
-                    format!("its GECOS is not the user's contact {}", rec.get("CONTACT"))
+                let why = if e.gecos != rec.get(user::CONTACT) {
+                    format!("its GECOS is not the user's contact {}", rec.get(user::CONTACT))
                 } else {
                     format!("its home is {}, not {home}", e.home)
                 };
@@ -779,10 +780,14 @@ pub fn import_hestia(home_dir: &Path, src: &Path, opts: &ImportOptions) -> Resul
         for ((name, rec, _), account) in plan.users.iter().zip(&accounts) {
             match account {
                 Account::Create(shell) => {
-                    let hash = if rec.get("MD5").is_empty() { "!" } else { rec.get("MD5") };
-                    host.add_account(name, rec.get("CONTACT"), shell, hash)?;
+                    let hash = if rec.get(user::MD5).is_empty() {
+                        "!"
+                    } else {
+                        rec.get(user::MD5)
+                    };
+                    host.add_account(name, rec.get(user::CONTACT), shell, hash)?;
                     created.push(name.clone());
-                    if rec.get("SUSPENDED") == "yes" {
+                    if rec.yes(user::SUSPENDED) {
                         host.lock(name)?;
                     }
                     report.accounts_created += 1;

@@ -165,6 +165,22 @@ impl<K: Key> Obj<K> {
         self.set_num(k, n.max(0) as u64);
     }
 
+    /// The value of the key named `name` (for commands whose argument names a key:
+    /// `v-get-user-value`, `v-change-user-config-value`), `""` when absent.
+    pub fn get_by_name(&self, name: &str) -> &str {
+        self.rec.get(name)
+    }
+
+    /// Set the key named `name` (see [`Obj::get_by_name`]).
+    pub fn set_by_name(&mut self, name: &str, value: impl Into<String>) {
+        self.rec.set(name, value);
+    }
+
+    /// Every stored pair, in stored order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.rec.iter()
+    }
+
     pub fn remove(&mut self, k: K) {
         self.rec.remove(k.name());
     }

@@ -13,6 +13,7 @@ mod dns;
 mod generation;
 mod schema;
 
+use hearth_domain::object::{Package, User, user};
 use hearth_domain::record::Record;
 use hearth_domain::{HearthError, ReturnCode};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -79,7 +80,7 @@ struct Cache {
     generation: Option<u64>,
     filled: Option<std::time::Instant>,
     settings: Option<Arc<HashMap<String, String>>>,
-    users: HashMap<String, Option<Arc<Record>>>,
+    users: HashMap<String, Option<Arc<User>>>,
     keys: HashMap<String, Option<Arc<AccessKey>>>,
     user_counts: Option<(i64, i64)>,
     /// Outputs of read-only commands that depend on the tables alone (see
@@ -443,30 +444,32 @@ impl<'a> Tx<'a> {
 
     // ---------------------------------------------------------------- packages
 
-    pub fn package(&self, name: &str) -> Result<Option<Record>> {
-        self.one("SELECT conf FROM packages WHERE name = ?1", [name], |r| rec(r.get(0)?))
-            .optional()
-            .map_err(store_err)
+    pub fn package(&self, name: &str) -> Result<Option<Package>> {
+        self.one("SELECT conf FROM packages WHERE name = ?1", [name], |r| {
+            rec(r.get(0)?).map(Package::from)
+        })
+        .optional()
+        .map_err(store_err)
     }
 
     /// Packages newest first (Hestia lists `ls --sort=time`), ties by name.
-    pub fn packages(&self) -> Result<Vec<(String, Record)>> {
+    pub fn packages(&self) -> Result<Vec<(String, Package)>> {
         let mut st = self
             .tx()
             .prepare_cached("SELECT name, conf FROM packages ORDER BY mtime DESC, name ASC")
             .map_err(store_err)?;
         let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, rec(r.get(1)?)?)))
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, rec(r.get(1)?)?.into())))
             .map_err(store_err)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(store_err)
     }
 
     /// Insert or replace a package; `mtime` orders the listing (nanoseconds since the epoch).
-    pub fn put_package(&self, name: &str, conf: &Record, mtime: i64) -> Result<()> {
+    pub fn put_package(&self, name: &str, conf: &Package, mtime: i64) -> Result<()> {
         self.tx()
             .execute(
                 "INSERT INTO packages(name, conf, mtime) VALUES (?1, ?2, ?3) ON CONFLICT(name) DO UPDATE SET conf = excluded.conf, mtime = excluded.mtime",
-                params![name, stored(conf)?, mtime],
+                params![name, stored(conf.record())?, mtime],
             )
             .map_err(store_err)?;
         Ok(())
@@ -484,14 +487,14 @@ impl<'a> Tx<'a> {
         Ok(self
             .users()?
             .into_iter()
-            .filter(|(_, r)| r.get("PACKAGE") == package)
+            .filter(|(_, r)| r.get(user::PACKAGE) == package)
             .map(|(n, _)| n)
             .collect())
     }
 
     // ---------------------------------------------------------------- users
 
-    pub fn user(&self, name: &str) -> Result<Option<Record>> {
+    pub fn user(&self, name: &str) -> Result<Option<User>> {
         if self.cache.is_some() {
             return Ok(self.user_shared(name)?.map(|r| (*r).clone()));
         }
@@ -499,7 +502,7 @@ impl<'a> Tx<'a> {
     }
 
     /// A user record shared with the connection's cache (no copy) in read transactions.
-    pub fn user_shared(&self, name: &str) -> Result<Option<Arc<Record>>> {
+    pub fn user_shared(&self, name: &str) -> Result<Option<Arc<User>>> {
         let Some(cache) = self.cache else {
             return Ok(self.user_query(name)?.map(Arc::new));
         };
@@ -513,10 +516,12 @@ impl<'a> Tx<'a> {
         Ok(found)
     }
 
-    fn user_query(&self, name: &str) -> Result<Option<Record>> {
-        self.one("SELECT conf FROM users WHERE name = ?1", [name], |r| rec(r.get(0)?))
-            .optional()
-            .map_err(store_err)
+    fn user_query(&self, name: &str) -> Result<Option<User>> {
+        self.one("SELECT conf FROM users WHERE name = ?1", [name], |r| {
+            rec(r.get(0)?).map(User::from)
+        })
+        .optional()
+        .map_err(store_err)
     }
 
     pub fn user_exists(&self, name: &str) -> Result<bool> {
@@ -530,13 +535,13 @@ impl<'a> Tx<'a> {
     }
 
     /// Every user, in creation order (Hestia lists users in /etc/passwd order).
-    pub fn users(&self) -> Result<Vec<(String, Record)>> {
+    pub fn users(&self) -> Result<Vec<(String, User)>> {
         let mut st = self
             .tx()
             .prepare_cached("SELECT name, conf FROM users ORDER BY ord")
             .map_err(store_err)?;
         let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, rec(r.get(1)?)?)))
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, rec(r.get(1)?)?.into())))
             .map_err(store_err)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(store_err)
     }
@@ -578,22 +583,22 @@ impl<'a> Tx<'a> {
             .map_err(store_err)
     }
 
-    pub fn insert_user(&self, name: &str, conf: &Record) -> Result<()> {
+    pub fn insert_user(&self, name: &str, conf: &User) -> Result<()> {
         self.tx()
             .execute(
                 "INSERT INTO users(name, ord, conf) VALUES (?1, (SELECT coalesce(max(ord), 0) + 1 FROM users), ?2)",
-                params![name, stored(conf)?],
+                params![name, stored(conf.record())?],
             )
             .map_err(store_err)?;
         Ok(())
     }
 
-    pub fn update_user(&self, name: &str, conf: &Record) -> Result<()> {
+    pub fn update_user(&self, name: &str, conf: &User) -> Result<()> {
         let n = self
             .tx()
             .execute(
                 "UPDATE users SET conf = ?2 WHERE name = ?1",
-                params![name, stored(conf)?],
+                params![name, stored(conf.record())?],
             )
             .map_err(store_err)?;
         if n == 0 {

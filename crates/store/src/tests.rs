@@ -43,7 +43,7 @@ fn refuses_a_newer_schema() {
 fn failed_write_rolls_back() {
     let (_dir, mut store) = open();
     let r: Result<()> = store.write(|tx| {
-        tx.insert_user("alice", &Record::from_pairs([("NAME", "A")]))?;
+        tx.insert_user("alice", &Record::from_pairs([("NAME", "A")]).into())?;
         Err(HearthError::invalid("boom"))
     });
     assert!(r.is_err());
@@ -55,7 +55,7 @@ fn deleting_a_user_deletes_its_keys_and_history() {
     let (_dir, mut store) = open();
     store
         .write(|tx| {
-            tx.insert_user("bob", &Record::from_pairs([("NAME", "B")]))?;
+            tx.insert_user("bob", &Record::from_pairs([("NAME", "B")]).into())?;
             tx.insert_access_key(&AccessKey {
                 id: "AAAAAAAAAAAAAAAAAAAA".into(),
                 user: "bob".into(),
@@ -102,9 +102,9 @@ fn packages_list_newest_first_then_by_name() {
     let (_dir, mut store) = open();
     store
         .write(|tx| {
-            tx.put_package("system", &Record::new(), 10)?;
-            tx.put_package("default", &Record::new(), 10)?;
-            tx.put_package("basic", &Record::new(), 20)
+            tx.put_package("system", &Record::new().into(), 10)?;
+            tx.put_package("default", &Record::new().into(), 10)?;
+            tx.put_package("basic", &Record::new().into(), 20)
         })
         .expect("write");
     let names: Vec<String> = store
@@ -120,11 +120,14 @@ fn packages_list_newest_first_then_by_name() {
 fn read_cache_follows_commits_of_this_and_other_connections() {
     let (dir, mut a) = open();
     let mut b = Store::open(&dir.path().join("hearth.db")).expect("second connection");
-    a.write(|tx| tx.insert_user("alice", &Record::from_pairs([("NAME", "A")])))
+    a.write(|tx| tx.insert_user("alice", &Record::from_pairs([("NAME", "A")]).into()))
         .expect("insert");
     // Fill a's cache, including a miss and a setting.
     assert_eq!(
-        a.read(|tx| tx.user("alice")).expect("r").expect("alice").get("NAME"),
+        a.read(|tx| tx.user("alice"))
+            .expect("r")
+            .expect("alice")
+            .get(user::NAME),
         "A"
     );
     assert!(a.read(|tx| tx.user("bob")).expect("r").is_none());
@@ -132,13 +135,16 @@ fn read_cache_follows_commits_of_this_and_other_connections() {
     assert_eq!(a.read(|tx| tx.user_counts()).expect("r"), (1, 0));
     // Another connection commits: a's next read sees it.
     b.write(|tx| {
-        tx.update_user("alice", &Record::from_pairs([("NAME", "B")]))?;
-        tx.insert_user("bob", &Record::from_pairs([("NAME", "Bob")]))?;
+        tx.update_user("alice", &Record::from_pairs([("NAME", "B")]).into())?;
+        tx.insert_user("bob", &Record::from_pairs([("NAME", "Bob")]).into())?;
         tx.set_setting("ROOT_USER", "admin")
     })
     .expect("b writes");
     assert_eq!(
-        a.read(|tx| tx.user("alice")).expect("r").expect("alice").get("NAME"),
+        a.read(|tx| tx.user("alice"))
+            .expect("r")
+            .expect("alice")
+            .get(user::NAME),
         "B"
     );
     assert!(a.read(|tx| tx.user_exists("bob")).expect("r"));
@@ -153,12 +159,15 @@ fn read_cache_follows_commits_of_this_and_other_connections() {
     assert_eq!(a.read(|tx| tx.user_counts()).expect("r"), (1, 0));
     // A failed write leaves the cache consistent with the table.
     let r: Result<()> = a.write(|tx| {
-        tx.update_user("alice", &Record::from_pairs([("NAME", "C")]))?;
+        tx.update_user("alice", &Record::from_pairs([("NAME", "C")]).into())?;
         Err(HearthError::invalid("boom"))
     });
     assert!(r.is_err());
     assert_eq!(
-        a.read(|tx| tx.user("alice")).expect("r").expect("alice").get("NAME"),
+        a.read(|tx| tx.user("alice"))
+            .expect("r")
+            .expect("alice")
+            .get(user::NAME),
         "B"
     );
 }
@@ -242,10 +251,13 @@ fn a_large_batch_keeps_exactly_the_lines_its_trim_keeps() {
 fn an_unfinished_write_elsewhere_stops_caching() {
     let (dir, mut a) = open();
     let db = dir.path().join("hearth.db");
-    a.write(|tx| tx.insert_user("alice", &Record::from_pairs([("NAME", "A")])))
+    a.write(|tx| tx.insert_user("alice", &Record::from_pairs([("NAME", "A")]).into()))
         .expect("insert");
     assert_eq!(
-        a.read(|tx| tx.user("alice")).expect("r").expect("alice").get("NAME"),
+        a.read(|tx| tx.user("alice"))
+            .expect("r")
+            .expect("alice")
+            .get(user::NAME),
         "A"
     );
     // A writer killed between its two generation steps, after changing the table.
@@ -258,13 +270,19 @@ fn an_unfinished_write_elsewhere_stops_caching() {
     let g = generation::Generation::open(&db).expect("gen");
     g.begin_write().expect("odd");
     assert_eq!(
-        a.read(|tx| tx.user("alice")).expect("r").expect("alice").get("NAME"),
+        a.read(|tx| tx.user("alice"))
+            .expect("r")
+            .expect("alice")
+            .get(user::NAME),
         "Z"
     );
     // The next complete write makes the counter even again; caching resumes from the tables.
     a.write(|tx| tx.set_setting("X", "1")).expect("write");
     assert_eq!(
-        a.read(|tx| tx.user("alice")).expect("r").expect("alice").get("NAME"),
+        a.read(|tx| tx.user("alice"))
+            .expect("r")
+            .expect("alice")
+            .get(user::NAME),
         "Z"
     );
     use std::os::unix::fs::PermissionsExt;
@@ -457,15 +475,19 @@ fn suspended_users_are_counted_through_their_partial_index() {
     let user = |suspended: &str| Record::from_pairs([("NAME", "N"), ("SUSPENDED", suspended), ("ROLE", "user")]);
     store
         .write(|tx| {
-            tx.insert_user("a", &user("no"))?;
-            tx.insert_user("b", &user("yes"))?;
-            tx.insert_user("c", &user("no"))
+            tx.insert_user("a", &user("no").into())?;
+            tx.insert_user("b", &user("yes").into())?;
+            tx.insert_user("c", &user("no").into())
         })
         .expect("insert");
     assert_eq!(store.read(|tx| tx.user_counts()).expect("r"), (3, 1));
-    store.write(|tx| tx.update_user("c", &user("yes"))).expect("suspend");
+    store
+        .write(|tx| tx.update_user("c", &user("yes").into()))
+        .expect("suspend");
     assert_eq!(store.read(|tx| tx.user_counts()).expect("r"), (3, 2));
-    store.write(|tx| tx.update_user("b", &user("no"))).expect("unsuspend");
+    store
+        .write(|tx| tx.update_user("b", &user("no").into()))
+        .expect("unsuspend");
     store.write(|tx| tx.delete_user("c")).expect("delete");
     assert_eq!(store.read(|tx| tx.user_counts()).expect("r"), (2, 0));
     // The count reads the index, not every user's record (v-list-user with 10,000 users).

@@ -735,7 +735,7 @@ mod tests {
                     )?;
                 }
                 for (user, domain) in [("bob", "bob.test"), ("alice", "alice.test")] {
-                    tx.insert_user(user, &Record::from_pairs([("ROLE", "user")]))?;
+                    tx.insert_user(user, &Record::from_pairs([("ROLE", "user")]).into())?;
                     tx.put_dns_domain(user, domain, &Record::from_pairs([("IP", "192.0.2.1"), ("SRC", "")]))?;
                     set_value(tx, domain, "192.0.2.1")?;
                 }

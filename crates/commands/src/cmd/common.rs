@@ -1,28 +1,28 @@
 //! Checks and loaders shared by the command handlers (Hestia's `is_object_valid`, …).
 
 use crate::engine::{Args, Ctx};
-use hearth_domain::record::Record;
+use hearth_domain::object::{User, user};
 use hearth_domain::validate::{Kind, check};
 use hearth_domain::{HearthError, ReturnCode};
 use hearth_output::Format;
 
 /// `is_object_valid user`: the user's record, or `user X doesn't exist` (E_NOTEXIST).
-pub fn user(ctx: &Ctx<'_, '_>, name: &str) -> Result<Record, HearthError> {
+pub fn user(ctx: &Ctx<'_, '_>, name: &str) -> Result<User, HearthError> {
     ctx.tx
         .user(name)?
         .ok_or_else(|| HearthError::not_exist(format!("user {name} doesn't exist")))
 }
 
 /// [`user`] without a copy: the record shared with the store's read cache.
-pub fn user_shared(ctx: &Ctx<'_, '_>, name: &str) -> Result<std::sync::Arc<Record>, HearthError> {
+pub fn user_shared(ctx: &Ctx<'_, '_>, name: &str) -> Result<std::sync::Arc<User>, HearthError> {
     ctx.tx
         .user_shared(name)?
         .ok_or_else(|| HearthError::not_exist(format!("user {name} doesn't exist")))
 }
 
 /// `is_object_unsuspended user`.
-pub fn unsuspended(name: &str, rec: &Record) -> Result<(), HearthError> {
-    if rec.get("SUSPENDED") == "yes" {
+pub fn unsuspended(name: &str, rec: &User) -> Result<(), HearthError> {
+    if rec.yes(user::SUSPENDED) {
         return Err(HearthError::new(
             ReturnCode::Suspended,
             format!("user {name} is suspended"),
@@ -67,13 +67,13 @@ pub fn within_limit(limit: &str, used_after: u64) -> bool {
 
 /// `is_package_full`: fail with E_LIMIT when adding one more object would pass the user's
 /// package limit `limit_key`, given the current count.
-pub fn package_room(user: &Record, limit_key: &str, used: u64) -> Result<(), HearthError> {
-    if within_limit(user.get(limit_key), used + 1) {
+pub fn package_room(owner: &User, limit: user::Key, used: u64) -> Result<(), HearthError> {
+    if owner.limit(limit).allows(used + 1) {
         Ok(())
     } else {
         Err(HearthError::new(
             ReturnCode::Limit,
-            format!("{limit_key} limit is reached :: upgrade user package"),
+            format!("{} limit is reached :: upgrade user package", limit.name()),
         ))
     }
 }

@@ -5,12 +5,13 @@ use super::common::{self, demo_mode, format_arg};
 use super::users::PACKAGE_KEYS;
 use crate::engine::{Args, Ctx};
 use hearth_domain::kv;
+use hearth_domain::object::{Package, package, user};
 use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, check};
 use hearth_domain::{HearthError, ReturnCode};
 use hearth_output::{self as out, Cell, Fields, JsonFrame, ListView, Shell};
 
-fn package(ctx: &Ctx<'_, '_>, name: &str) -> Result<Record, HearthError> {
+fn package(ctx: &Ctx<'_, '_>, name: &str) -> Result<Package, HearthError> {
     ctx.tx
         .package(name)?
         .ok_or_else(|| HearthError::not_exist(format!("package {name} doesn't exist")))
@@ -18,7 +19,7 @@ fn package(ctx: &Ctx<'_, '_>, name: &str) -> Result<Record, HearthError> {
 
 /// Hestia's `is_package_consistent`: every limit an integer or `unlimited`, the flags and the
 /// shell valid. Returns the record in Hestia's key order.
-fn consistent(ctx: &Ctx<'_, '_>, src: &Record) -> Result<Record, HearthError> {
+fn consistent(ctx: &Ctx<'_, '_>, src: &Record) -> Result<Package, HearthError> {
     let int = |k: &str, v: &str| -> Result<(), HearthError> {
         if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
             return Err(HearthError::invalid(format!("invalid {k} format :: {v}")));
@@ -64,9 +65,16 @@ fn consistent(ctx: &Ctx<'_, '_>, src: &Record) -> Result<Record, HearthError> {
     if shell.is_empty() || ctx.host.shell_path(&shell)?.is_none() {
         return Err(HearthError::invalid(format!("shell {shell} is not valid")));
     }
-    let mut rec = Record::new();
+    let mut rec = Package::new();
     for k in PACKAGE_KEYS {
-        rec.set(k, if k == "SHELL" { shell.as_str() } else { src.get(k) });
+        rec.set(
+            k,
+            if k == package::SHELL {
+                shell.as_str()
+            } else {
+                src.get(k.name())
+            },
+        );
     }
     Ok(rec)
 }
@@ -90,8 +98,8 @@ pub fn add_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthE
     );
     let mut rec = consistent(ctx, &src)?;
     demo_mode(ctx)?;
-    rec.set("TIME", ctx.now.time.as_str());
-    rec.set("DATE", ctx.now.date.as_str());
+    rec.set(package::TIME, ctx.now.time.as_str());
+    rec.set(package::DATE, ctx.now.date.as_str());
     ctx.tx.put_package(name, &rec, now_nanos())?;
     let msg = if rewrite {
         "Package limits updated"
@@ -133,16 +141,17 @@ pub fn delete_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
 }
 
 /// Copy a package's limits into a user's record and apply the shell on the host.
-fn apply_package(ctx: &mut Ctx<'_, '_>, user: &str, name: &str, pkg: &Record) -> Result<(), HearthError> {
+fn apply_package(ctx: &mut Ctx<'_, '_>, user: &str, name: &str, pkg: &Package) -> Result<(), HearthError> {
     let mut rec = common::user(ctx, user)?;
-    let old_shell = rec.get("SHELL").to_string();
-    rec.set("PACKAGE", name);
+    let old_shell = rec.get(user::SHELL).to_string();
+    rec.set(user::PACKAGE, name);
     for k in PACKAGE_KEYS {
-        rec.set(k, pkg.get(k));
+        // A package's limits are the user's keys of the same names.
+        rec.set_by_name(k.name(), pkg.get(k));
     }
     ctx.tx.update_user(user, &rec)?;
-    if rec.get("SHELL") != old_shell
-        && let Some(path) = ctx.host.shell_path(rec.get("SHELL"))?
+    if rec.get(user::SHELL) != old_shell
+        && let Some(path) = ctx.host.shell_path(rec.get(user::SHELL))?
     {
         ctx.host.set_shell(user, &path)?;
     }
@@ -151,14 +160,14 @@ fn apply_package(ctx: &mut Ctx<'_, '_>, user: &str, name: &str, pkg: &Record) ->
 
 /// Hestia's `is_package_available`: (limit, usage counter, the name in its message). Hestia's
 /// MAIL_DOMAINS check never fires (a typo, spec §15.31); hearth checks it.
-const LIMIT_USAGE: [(&str, &str, &str); 7] = [
-    ("WEB_DOMAINS", "U_WEB_DOMAINS", "WEB_DOMAIN"),
-    ("DNS_DOMAINS", "U_DNS_DOMAINS", "DNS_DOMAIN"),
-    ("MAIL_DOMAINS", "U_MAIL_DOMAINS", "MAIL_DOMAIN"),
-    ("DATABASES", "U_DATABASES", "DATABASE"),
-    ("CRON_JOBS", "U_CRON_JOBS", "CRON"),
-    ("DISK_QUOTA", "U_DISK", "DISK"),
-    ("BANDWIDTH", "U_BANDWIDTH", "BANDWIDTH"),
+const LIMIT_USAGE: [(package::Key, user::Key, &str); 7] = [
+    (package::WEB_DOMAINS, user::U_WEB_DOMAINS, "WEB_DOMAIN"),
+    (package::DNS_DOMAINS, user::U_DNS_DOMAINS, "DNS_DOMAIN"),
+    (package::MAIL_DOMAINS, user::U_MAIL_DOMAINS, "MAIL_DOMAIN"),
+    (package::DATABASES, user::U_DATABASES, "DATABASE"),
+    (package::CRON_JOBS, user::U_CRON_JOBS, "CRON"),
+    (package::DISK_QUOTA, user::U_DISK, "DISK"),
+    (package::BANDWIDTH, user::U_BANDWIDTH, "BANDWIDTH"),
 ];
 
 pub fn change_user_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
@@ -171,8 +180,7 @@ pub fn change_user_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
     let pkg = package(ctx, name)?;
     if force != "yes" {
         for (limit, used, label) in LIMIT_USAGE {
-            let used: u64 = rec.get(used).parse().unwrap_or(0);
-            if !common::within_limit(pkg.get(limit), used) {
+            if !pkg.limit(limit).allows(rec.num(used)) {
                 return Err(HearthError::new(
                     ReturnCode::Limit,
                     format!("Package doesn't cover {label} usage"),
@@ -352,7 +360,7 @@ pub fn list_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hearth
     let p = package(ctx, name)?;
     let mut o = String::new();
     if let Some(format) = format_arg(args, 1) {
-        out::render(&LIST_PACKAGE, format, &[PackageRow { name, rec: &p }], &mut o);
+        out::render(&LIST_PACKAGE, format, &[PackageRow { name, rec: p.record() }], &mut o);
     }
     Ok(o)
 }
@@ -451,7 +459,13 @@ pub fn list_packages(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Heart
     let packages = ctx.tx.packages()?;
     let mut o = String::new();
     if let Some(format) = format_arg(args, 0) {
-        let rows: Vec<PackageRow<'_>> = packages.iter().map(|(name, rec)| PackageRow { name, rec }).collect();
+        let rows: Vec<PackageRow<'_>> = packages
+            .iter()
+            .map(|(name, rec)| PackageRow {
+                name,
+                rec: rec.record(),
+            })
+            .collect();
         out::render(&LIST_PACKAGES, format, &rows, &mut o);
     }
     Ok(o)

@@ -3,6 +3,7 @@
 
 use super::common::{self, demo_mode, format_arg, unsuspended};
 use crate::engine::{Args, Ctx};
+use hearth_domain::object::{User, package, user};
 use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, check};
 use hearth_domain::{HearthError, ReturnCode};
@@ -12,79 +13,79 @@ use hearth_output::{
 use std::fmt::Write as _;
 
 /// Keys of a package copied into a user's record, in package order.
-pub const PACKAGE_KEYS: [&str; 23] = [
-    "WEB_TEMPLATE",
-    "PROXY_TEMPLATE",
-    "BACKEND_TEMPLATE",
-    "DNS_TEMPLATE",
-    "WEB_DOMAINS",
-    "WEB_ALIASES",
-    "DNS_DOMAINS",
-    "DNS_RECORDS",
-    "MAIL_DOMAINS",
-    "MAIL_ACCOUNTS",
-    "RATE_LIMIT",
-    "DATABASES",
-    "CRON_JOBS",
-    "DISK_QUOTA",
-    "CPU_QUOTA",
-    "CPU_QUOTA_PERIOD",
-    "MEMORY_LIMIT",
-    "SWAP_LIMIT",
-    "BANDWIDTH",
-    "NS",
-    "SHELL",
-    "BACKUPS",
-    "BACKUPS_INCREMENTAL",
+pub const PACKAGE_KEYS: [package::Key; 23] = [
+    package::WEB_TEMPLATE,
+    package::PROXY_TEMPLATE,
+    package::BACKEND_TEMPLATE,
+    package::DNS_TEMPLATE,
+    package::WEB_DOMAINS,
+    package::WEB_ALIASES,
+    package::DNS_DOMAINS,
+    package::DNS_RECORDS,
+    package::MAIL_DOMAINS,
+    package::MAIL_ACCOUNTS,
+    package::RATE_LIMIT,
+    package::DATABASES,
+    package::CRON_JOBS,
+    package::DISK_QUOTA,
+    package::CPU_QUOTA,
+    package::CPU_QUOTA_PERIOD,
+    package::MEMORY_LIMIT,
+    package::SWAP_LIMIT,
+    package::BANDWIDTH,
+    package::NS,
+    package::SHELL,
+    package::BACKUPS,
+    package::BACKUPS_INCREMENTAL,
 ];
 
 /// Keys after the package's in a new user.conf (`v-add-user`), with their initial values.
-const USER_TAIL: [(&str, &str); 45] = [
-    ("CONTACT", ""),
-    ("CRON_REPORTS", "yes"),
-    ("MD5", ""),
-    ("RKEY", ""),
-    ("TWOFA", ""),
-    ("QRCODE", ""),
-    ("PHPCLI", ""),
-    ("ROLE", "user"),
-    ("SUSPENDED", "no"),
-    ("SUSPENDED_USERS", "0"),
-    ("SUSPENDED_WEB", "0"),
-    ("SUSPENDED_DNS", "0"),
-    ("SUSPENDED_MAIL", "0"),
-    ("SUSPENDED_DB", "0"),
-    ("SUSPENDED_CRON", "0"),
-    ("IP_AVAIL", "0"),
-    ("IP_OWNED", "0"),
-    ("U_USERS", "0"),
-    ("U_DISK", "0"),
-    ("U_DISK_DIRS", "0"),
-    ("U_DISK_WEB", "0"),
-    ("U_DISK_MAIL", "0"),
-    ("U_DISK_DB", "0"),
-    ("U_BANDWIDTH", "0"),
-    ("U_WEB_DOMAINS", "0"),
-    ("U_WEB_SSL", "0"),
-    ("U_WEB_ALIASES", "0"),
-    ("U_DNS_DOMAINS", "0"),
-    ("U_DNS_RECORDS", "0"),
-    ("U_MAIL_DOMAINS", "0"),
-    ("U_MAIL_DKIM", "0"),
-    ("U_MAIL_ACCOUNTS", "0"),
-    ("U_MAIL_SSL", "0"),
-    ("U_DATABASES", "0"),
-    ("U_CRON_JOBS", "0"),
-    ("U_BACKUPS", "0"),
-    ("LANGUAGE", ""),
-    ("THEME", ""),
-    ("NOTIFICATIONS", "no"),
-    ("PREF_UI_SORT", "name"),
-    ("LOGIN_DISABLED", "no"),
-    ("LOGIN_USE_IPLIST", "no"),
-    ("LOGIN_ALLOW_IPS", ""),
-    ("TIME", ""),
-    ("DATE", ""),
+const USER_TAIL: [(user::Key, &str); 45] = [
+    (user::CONTACT, ""),
+    (user::CRON_REPORTS, "yes"),
+    (user::MD5, ""),
+    (user::RKEY, ""),
+    (user::TWOFA, ""),
+    (user::QRCODE, ""),
+    (user::PHPCLI, ""),
+    (user::ROLE, "user"),
+    (user::SUSPENDED, "no"),
+    (user::SUSPENDED_USERS, "0"),
+    (user::SUSPENDED_WEB, "0"),
+    (user::SUSPENDED_DNS, "0"),
+    (user::SUSPENDED_MAIL, "0"),
+    (user::SUSPENDED_DB, "0"),
+    (user::SUSPENDED_CRON, "0"),
+    (user::IP_AVAIL, "0"),
+    (user::IP_OWNED, "0"),
+    (user::U_USERS, "0"),
+    (user::U_DISK, "0"),
+    (user::U_DISK_DIRS, "0"),
+    (user::U_DISK_WEB, "0"),
+    (user::U_DISK_MAIL, "0"),
+    (user::U_DISK_DB, "0"),
+    (user::U_BANDWIDTH, "0"),
+    (user::U_WEB_DOMAINS, "0"),
+    (user::U_WEB_SSL, "0"),
+    (user::U_WEB_ALIASES, "0"),
+    (user::U_DNS_DOMAINS, "0"),
+    (user::U_DNS_RECORDS, "0"),
+    (user::U_MAIL_DOMAINS, "0"),
+    (user::U_MAIL_DKIM, "0"),
+    (user::U_MAIL_ACCOUNTS, "0"),
+    (user::U_MAIL_SSL, "0"),
+    (user::U_DATABASES, "0"),
+    (user::U_CRON_JOBS, "0"),
+    (user::U_BACKUPS, "0"),
+    (user::LANGUAGE, ""),
+    (user::THEME, ""),
+    (user::NOTIFICATIONS, "no"),
+    (user::PREF_UI_SORT, "name"),
+    (user::LOGIN_DISABLED, "no"),
+    (user::LOGIN_USE_IPLIST, "no"),
+    (user::LOGIN_ALLOW_IPS, ""),
+    (user::TIME, ""),
+    (user::DATE, ""),
 ];
 
 /// Names Hestia refuses for new users (database servers' own files and `sudo`).
@@ -104,16 +105,16 @@ const RESERVED: [&str; 10] = [
 /// A user's record with the root user's `U_USERS`/`SUSPENDED_USERS` (when `apply`) and the
 /// login secrets hidden from the API, as `v-get-user-value` shows it (the list commands do the
 /// same through [`UserRow`]).
-fn with_root_counters(ctx: &Ctx<'_, '_>, mut rec: Record, apply: bool) -> Result<Record, HearthError> {
+fn with_root_counters(ctx: &Ctx<'_, '_>, mut rec: User, apply: bool) -> Result<User, HearthError> {
     if apply {
         let (users, suspended) = ctx.tx.user_counts()?;
-        rec.set("U_USERS", users.to_string());
-        rec.set("SUSPENDED_USERS", suspended.to_string());
+        rec.set(user::U_USERS, users.to_string());
+        rec.set(user::SUSPENDED_USERS, suspended.to_string());
     }
     // Through the API the secrets of a user's login (password-reset key, 2FA) are not handed
     // out (Hestia gives them to any billing key); the CLI, root on the host, still sees them.
     if !ctx.caller.sees_login_secrets() {
-        for k in ["RKEY", "TWOFA", "QRCODE"] {
+        for k in [user::RKEY, user::TWOFA, user::QRCODE] {
             if rec.contains(k) {
                 rec.set(k, "");
             }
@@ -165,28 +166,31 @@ pub fn add_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthErro
     demo_mode(ctx)?;
     let shell_path = ctx
         .host
-        .shell_path(pkg.get("SHELL"))?
-        .ok_or_else(|| HearthError::invalid(format!("shell {} is not valid", pkg.get("SHELL"))))?;
+        .shell_path(pkg.get(package::SHELL))?
+        .ok_or_else(|| HearthError::invalid(format!("shell {} is not valid", pkg.get(package::SHELL))))?;
     let hash = hearth_host::hash_password(password)?;
     let root = ctx.root_user()?;
 
-    let mut rec = Record::new();
-    rec.set("NAME", name.as_str());
-    rec.set("PACKAGE", package);
+    let mut rec = User::new();
+    rec.set(user::NAME, name.as_str());
+    rec.set(user::PACKAGE, package);
     for (k, v) in pkg.iter() {
         if !k.contains("TIME") && !k.contains("DATE") {
-            rec.set(k, v);
+            rec.set_by_name(k, v);
         }
     }
     for (k, v) in USER_TAIL {
         rec.set(k, v);
     }
-    rec.set("CONTACT", email);
-    rec.set("MD5", hash.as_str());
-    rec.set("RKEY", crate::util::random_string(crate::util::KEY_ID_ALPHABET, 16)?);
-    rec.set("U_USERS", if user == root { "1" } else { "0" });
-    rec.set("TIME", ctx.now.time.as_str());
-    rec.set("DATE", ctx.now.date.as_str());
+    rec.set(user::CONTACT, email);
+    rec.set(user::MD5, hash.as_str());
+    rec.set(
+        user::RKEY,
+        crate::util::random_string(crate::util::KEY_ID_ALPHABET, 16)?,
+    );
+    rec.set(user::U_USERS, if user == root { "1" } else { "0" });
+    rec.set(user::TIME, ctx.now.time.as_str());
+    rec.set(user::DATE, ctx.now.date.as_str());
     ctx.tx.insert_user(user, &rec)?;
     ctx.history(
         "system",
@@ -249,7 +253,7 @@ pub fn suspend_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hearth
         ));
     }
     demo_mode(ctx)?;
-    rec.set("SUSPENDED", "yes");
+    rec.set(user::SUSPENDED, "yes");
     ctx.tx.update_user(user, &rec)?;
     ctx.history(
         "system",
@@ -267,12 +271,12 @@ pub fn unsuspend_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
     check(Kind::User, user)?;
     check(Kind::Restart, args.s(1))?;
     let mut rec = common::user(ctx, user)?;
-    if user == ctx.root_user()? || rec.get("SUSPENDED") != "yes" {
+    if user == ctx.root_user()? || !rec.yes(user::SUSPENDED) {
         // Nothing to do (Hestia does not check either; it just must not fail here).
         return Ok(String::new());
     }
     demo_mode(ctx)?;
-    rec.set("SUSPENDED", "no");
+    rec.set(user::SUSPENDED, "no");
     ctx.tx.update_user(user, &rec)?;
     ctx.history(
         "system",
@@ -308,8 +312,11 @@ pub fn change_password(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hea
         ));
     }
     let hash = hearth_host::hash_password(password)?;
-    rec.set("RKEY", crate::util::random_string(crate::util::KEY_ID_ALPHABET, 16)?);
-    rec.set("MD5", hash.as_str());
+    rec.set(
+        user::RKEY,
+        crate::util::random_string(crate::util::KEY_ID_ALPHABET, 16)?,
+    );
+    rec.set(user::MD5, hash.as_str());
     ctx.tx.update_user(user, &rec)?;
     ctx.history(
         "system",
@@ -331,7 +338,7 @@ pub fn change_shell(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hearth
     unsuspended(user, &rec)?;
     demo_mode(ctx)?;
     let base = shell_path.rsplit('/').next().unwrap_or(shell).to_string();
-    rec.set("SHELL", base.as_str());
+    rec.set(user::SHELL, base.as_str());
     ctx.tx.update_user(user, &rec)?;
     ctx.history(
         "system",
@@ -363,7 +370,7 @@ pub fn change_contact(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
         return Err(HearthError::invalid(format!("invalid email format :: {email}")));
     }
     demo_mode(ctx)?;
-    rec.set("CONTACT", email);
+    rec.set(user::CONTACT, email);
     ctx.tx.update_user(user, &rec)?;
     ctx.history(
         user,
@@ -390,7 +397,7 @@ pub fn change_name(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthE
     } else {
         format!("{name} {lname}")
     };
-    rec.set("NAME", full.as_str());
+    rec.set(user::NAME, full.as_str());
     ctx.tx.update_user(user, &rec)?;
     ctx.history(
         user,
@@ -409,14 +416,14 @@ pub fn change_role(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthE
     let mut rec = common::user(ctx, user)?;
     unsuspended(user, &rec)?;
     demo_mode(ctx)?;
-    let previous = rec.get("ROLE").to_string();
+    let previous = rec.get(user::ROLE).to_string();
     ctx.history(
         "system",
         "Warning",
         "Security",
         &format!("User privileges changed (User: {user}, Role: {role}, Previous: {previous})."),
     )?;
-    rec.set("ROLE", role);
+    rec.set(user::ROLE, role);
     ctx.tx.update_user(user, &rec)?;
     Ok(String::new())
 }
@@ -430,7 +437,7 @@ fn protected_key(key: &str) -> bool {
         || key == "SUSPENDED"
         || key.starts_with("U_")
         || key.starts_with("SUSPENDED_")
-        || PACKAGE_KEYS.contains(&key)
+        || PACKAGE_KEYS.iter().any(|k| k.name() == key)
 }
 
 pub fn change_config_value(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
@@ -452,7 +459,7 @@ pub fn change_config_value(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
             "key {key} cannot be changed with this command"
         )));
     }
-    rec.set(key.as_str(), value);
+    rec.set_by_name(&key, value);
     ctx.tx.update_user(user, &rec)?;
     Ok(String::new())
 }
@@ -490,8 +497,8 @@ pub fn verify_password(
     let Some(rec) = ctx.tx.user(user)? else {
         return Err(mismatch(ctx));
     };
-    let hash = rec.get("MD5");
-    if password.is_empty() || rec.get("SUSPENDED") == "yes" || !hearth_host::verify_password(password, hash) {
+    let hash = rec.get(user::MD5);
+    if password.is_empty() || rec.yes(user::SUSPENDED) || !hearth_host::verify_password(password, hash) {
         return Err(mismatch(ctx));
     }
     if return_hash {
@@ -510,7 +517,7 @@ pub fn get_user_value(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
     let value = match key.as_str() {
         "HOME" => format!("/home/{user}"),
         "USER" => user.to_string(),
-        k => rec.get(k).to_string(),
+        k => rec.get_by_name(k).to_string(),
     };
     Ok(format!("{value}\n"))
 }

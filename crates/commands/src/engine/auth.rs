@@ -244,7 +244,7 @@ pub fn authorize_legacy(
                 .read(|tx| tx.user(&root))
                 .ok()
                 .flatten()
-                .is_some_and(|r| r.get("LOGIN_DISABLED") == "yes");
+                .is_some_and(|r| r.yes(hearth_domain::object::user::LOGIN_DISABLED));
             if disabled {
                 return Err(Refusal::BadCredentials);
             }

@@ -6,6 +6,7 @@ use crate::engine::Ctx;
 use hearth_domain::dns::{
     CheckedRecord, StoredRecord, idn_to_ascii, idn_to_unicode, next_serial, template_names, template_records,
 };
+use hearth_domain::object::{User, user};
 use hearth_domain::record::Record;
 use hearth_domain::{HearthError, ReturnCode};
 
@@ -132,9 +133,9 @@ pub(super) fn sync_counters(ctx: &Ctx<'_, '_>, user: &str) -> Result<(), HearthE
     let suspended = ctx.tx.dns_suspended_count(user)?;
     let mut rec = common::user(ctx, user)?;
     let before = rec.clone();
-    rec.set("U_DNS_DOMAINS", domains.to_string());
-    rec.set("U_DNS_RECORDS", records.to_string());
-    rec.set("SUSPENDED_DNS", suspended.to_string());
+    rec.set(user::U_DNS_DOMAINS, domains.to_string());
+    rec.set(user::U_DNS_RECORDS, records.to_string());
+    rec.set(user::SUSPENDED_DNS, suspended.to_string());
     if rec != before {
         ctx.tx.update_user(user, &rec)?;
     }
@@ -142,9 +143,9 @@ pub(super) fn sync_counters(ctx: &Ctx<'_, '_>, user: &str) -> Result<(), HearthE
 }
 
 /// The user's name servers (`get_user_value '$NS'`: the package's comma list).
-pub(super) fn user_ns(user_rec: &Record) -> Vec<String> {
+pub(super) fn user_ns(user_rec: &User) -> Vec<String> {
     user_rec
-        .get("NS")
+        .get(user::NS)
         .split([',', ' ', '\t', '\n'])
         .filter(|s| !s.is_empty())
         .map(str::to_string)

@@ -7,6 +7,7 @@ use crate::cmd::common;
 use crate::engine::{Args, Ctx};
 use hearth_domain::HearthError;
 use hearth_domain::dns::next_serial;
+use hearth_domain::object::user;
 use hearth_domain::validate::{Kind, check};
 
 /// Whether zones are written for this DNS system (Hestia: `[[ "$DNS_SYSTEM" =~ named|bind ]]`).
@@ -227,7 +228,7 @@ pub fn rebuild_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, 
     check(Kind::Restart, restart)?;
     dns_system(ctx)?;
     let user_rec = common::user(ctx, user)?;
-    if user_rec.get("SUSPENDED") == "yes" {
+    if user_rec.yes(user::SUSPENDED) {
         // Hestia exits 0 without a word for a suspended user.
         return Ok(String::new());
     }
@@ -256,7 +257,7 @@ pub fn rebuild_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
     check(Kind::Restart, restart)?;
     let system = dns_system(ctx)?;
     let user_rec = common::user(ctx, user)?;
-    if user_rec.get("SUSPENDED") == "yes" || system == "remote" {
+    if user_rec.yes(user::SUSPENDED) || system == "remote" {
         return Ok(String::new());
     }
     common::demo_mode(ctx)?;

@@ -10,6 +10,7 @@ use crate::cmd::common;
 use crate::engine::{Args, Ctx};
 use hearth_domain::HearthError;
 use hearth_domain::dns::{add_draft, change_draft};
+use hearth_domain::object::user;
 use hearth_domain::validate::{Kind, check};
 
 /// `v-add-dns-record USER DOMAIN RECORD TYPE VALUE [PRIORITY] [ID] [RESTART] [TTL] [QUIET]`
@@ -27,7 +28,7 @@ pub fn add_dns_record(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
     let mut z = zone(ctx, user, &domain)?;
     zone_active(&domain, &z)?;
     let records = ctx.tx.dns_records(&domain)?;
-    common::package_room(&user_rec, "DNS_RECORDS", records.len() as u64)?;
+    common::package_room(&user_rec, user::DNS_RECORDS, records.len() as u64)?;
     let id_text = if id_arg.is_empty() {
         (ctx.tx.dns_max_record_id(&domain)? + 1).to_string()
     } else {

@@ -10,6 +10,7 @@ use crate::cmd::cluster;
 use crate::cmd::common;
 use crate::engine::{Args, Ctx};
 use hearth_domain::dns::{add_draft, idn_to_ascii, idn_to_unicode};
+use hearth_domain::object::user;
 use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, check, is_valid};
 use hearth_domain::{HearthError, ReturnCode};
@@ -62,8 +63,8 @@ pub fn add_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
         ));
     }
     let (zones, _) = ctx.tx.dns_counts(user)?;
-    common::package_room(&user_rec, "DNS_DOMAINS", u64::try_from(zones).unwrap_or(0))?;
-    let template = user_rec.get("DNS_TEMPLATE").to_string();
+    common::package_room(&user_rec, user::DNS_DOMAINS, u64::try_from(zones).unwrap_or(0))?;
+    let template = user_rec.get(user::DNS_TEMPLATE).to_string();
     template_exists(&template)?;
     parent_zones_owner(ctx, user, &domain)?;
     let mut ns: Vec<String> = Vec::with_capacity(8);
@@ -285,7 +286,7 @@ pub fn change_dns_domain_tpl(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Strin
         let value = format!("{}.mail.protection.outlook.com.", domain.replace('.', "-"));
         let count = u64::try_from(ctx.tx.dns_record_count(&domain)?).unwrap_or(0);
         if let Ok(checked) = add_draft("@", "MX", &value, "0").and_then(|d| d.check_format())
-            && common::package_room(&user_rec, "DNS_RECORDS", count).is_ok()
+            && common::package_room(&user_rec, user::DNS_RECORDS, count).is_ok()
         {
             let id = ctx.tx.dns_max_record_id(&domain)? + 1;
             let r = new_record(ctx, id, &checked, "");

@@ -358,7 +358,7 @@ pub fn list_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthErr
     let counts = root_counts(ctx)?;
     let row = UserRow {
         name: user,
-        rec: Fields::Shared(&shared),
+        rec: Fields::Shared(shared.record()),
         home: format!("/home/{user}"),
         counts: Some(&counts),
         hide: !ctx.caller.sees_login_secrets(),
