@@ -1078,6 +1078,82 @@ validated!(
     IpAddr46 => Kind::Ip46
 );
 
+validated!(
+    /// A domain name (the `domain` rule; IDN allowed). Commands format the argument first
+    /// (Hestia's `format_domain`) where Hestia does.
+    DomainName => Kind::Domain
+);
+validated!(
+    /// An IPv4 address as PHP's `FILTER_VALIDATE_IP` with `FILTER_FLAG_IPV4` accepts it (the
+    /// `ip` rule); the text is kept.
+    IpAddr4 => Kind::Ip
+);
+validated!(
+    /// A template name (the `template` rule).
+    TemplateName => Kind::Template
+);
+validated!(
+    /// A `RESTART` argument: `yes`, `no`, `ssl`, `reload`, `updatessl` or `scheduled` (the
+    /// `restart` rule). Only `no` holds a restart back.
+    Restart => Kind::Restart
+);
+validated!(
+    /// A DNS record id: a decimal number without a leading zero (the `id` rule).
+    DnsRecordId => Kind::Id
+);
+validated!(
+    /// A DNS record name (`@`, `www`, `_dmarc`…; the common rule named `record`).
+    DnsRecordName => Kind::Record
+);
+validated!(
+    /// A TTL in seconds: digits (the `ttl` rule).
+    Ttl => Kind::Int("ttl")
+);
+validated!(
+    /// A date, `YYYY-MM-DD` (the `exp` rule: `invalid date format :: V`).
+    Date => Kind::Exp
+);
+
+impl DomainName {
+    /// The domain rule under the argument's own name (`ns1`…`ns8`, `SOA`, `IP name`):
+    /// `invalid <name> format :: V`. `None` for the empty value, which the rule skips (as
+    /// Hestia's `is_format_valid`).
+    pub fn parse_as(name: &'static str, v: &str) -> Result<Option<DomainName>, HearthError> {
+        if v.is_empty() {
+            return Ok(None);
+        }
+        check(Kind::DomainAs(name), v)?;
+        Ok(Some(DomainName(v.to_string())))
+    }
+}
+
+impl Restart {
+    /// Whether the service is to be restarted (anything but `no`).
+    pub fn restarts(&self) -> bool {
+        self.0 != "no"
+    }
+}
+
+impl DnsRecordId {
+    /// The id as a number, when it fits an `i64`.
+    pub fn number(&self) -> Option<i64> {
+        self.0.parse().ok()
+    }
+}
+
+impl Ttl {
+    /// The TTL in seconds, when it fits 32 bits (what a zone file can hold).
+    pub fn seconds(&self) -> Option<u32> {
+        self.0.parse().ok()
+    }
+}
+
+/// The text of an optional value, `""` when there is none (Hestia's empty variable): for the
+/// values of arguments read with `Args::opt`, where a command goes on with an empty one.
+pub fn or_empty<T: AsRef<str>>(v: &Option<T>) -> &str {
+    v.as_ref().map_or("", AsRef::as_ref)
+}
+
 impl IpAddr46 {
     /// Whether it is an IPv6 address (it has a `:`).
     pub fn is_v6(&self) -> bool {
@@ -1926,6 +2002,98 @@ mod tests {
             UserName::try_from("a").expect("valid"),
             UserName::try_from("a".to_string()).expect("valid")
         );
+    }
+
+    #[test]
+    fn dns_newtypes() {
+        let msg = |r: Result<(), HearthError>| r.err().map(|e| e.message);
+        let d: DomainName = "example.com".parse().expect("valid");
+        assert_eq!(d.as_str(), "example.com");
+        assert!(DomainName::try_from("пример.рф").is_ok());
+        assert_eq!(
+            msg(DomainName::try_from("a..b").map(drop)),
+            Some("invalid domain format :: a..b".into())
+        );
+        assert_eq!(
+            msg(DomainName::try_from("").map(drop)),
+            Some("invalid domain format :: ".into())
+        );
+        assert_eq!(DomainName::parse_as("SOA", "").expect("skipped"), None);
+        assert_eq!(
+            DomainName::parse_as("ns1", "ns1.example.com").expect("valid"),
+            Some(DomainName::try_from("ns1.example.com").expect("valid"))
+        );
+        assert_eq!(
+            msg(DomainName::parse_as("ns3", "bad ns").map(drop)),
+            Some("invalid ns3 format :: bad ns".into())
+        );
+        assert_eq!(
+            msg(DomainName::parse_as("SOA", "bad soa").map(drop)),
+            Some("invalid SOA format :: bad soa".into())
+        );
+
+        assert!(IpAddr4::try_from("192.0.2.1").is_ok());
+        assert_eq!(
+            msg(IpAddr4::try_from("::1").map(drop)),
+            Some("invalid ip :: ::1".into())
+        );
+        assert_eq!(msg(IpAddr4::try_from("").map(drop)), Some("invalid ip :: ".into()));
+
+        assert!(TemplateName::try_from("office365").is_ok());
+        assert_eq!(
+            msg(TemplateName::try_from("bad tpl").map(drop)),
+            Some("invalid template format :: bad tpl".into())
+        );
+
+        for r in ["yes", "no", "ssl", "reload", "updatessl", "scheduled"] {
+            let r = Restart::try_from(r).expect("valid");
+            assert_eq!(r.restarts(), r.as_str() != "no");
+        }
+        assert_eq!(
+            msg(Restart::try_from("maybe").map(drop)),
+            Some("invalid restart format :: maybe".into())
+        );
+
+        let id = DnsRecordId::try_from("42").expect("valid");
+        assert_eq!(id.number(), Some(42));
+        assert_eq!(
+            DnsRecordId::try_from("99999999999999999999").expect("valid").number(),
+            None
+        );
+        for bad in ["0", "007", "x", "-1", "1 2"] {
+            assert_eq!(
+                msg(DnsRecordId::try_from(bad).map(drop)),
+                Some(format!("invalid id format :: {bad}"))
+            );
+        }
+        assert_eq!(
+            msg(DnsRecordId::try_from("").map(drop)),
+            Some("invalid id format :: ".into())
+        );
+
+        assert!(DnsRecordName::try_from("_dmarc").is_ok());
+        assert!(DnsRecordName::try_from("@").is_ok());
+        assert_eq!(
+            msg(DnsRecordName::try_from("a b").map(drop)),
+            Some("invalid record format :: a b".into())
+        );
+
+        assert_eq!(Ttl::try_from("3600").expect("valid").seconds(), Some(3600));
+        assert_eq!(Ttl::try_from("99999999999").expect("valid").seconds(), None);
+        assert_eq!(
+            msg(Ttl::try_from("1h").map(drop)),
+            Some("invalid ttl format :: 1h".into())
+        );
+        assert_eq!(msg(Ttl::try_from("").map(drop)), Some("invalid ttl format :: ".into()));
+
+        assert!(Date::try_from("2031-02-03").is_ok());
+        assert_eq!(
+            msg(Date::try_from("20310203").map(drop)),
+            Some("invalid date format :: 20310203".into())
+        );
+
+        assert_eq!(or_empty(&Some(id)), "42");
+        assert_eq!(or_empty::<Ttl>(&None), "");
     }
 
     #[test]

@@ -9,6 +9,10 @@
 use crate::record::Record;
 use std::marker::PhantomData;
 
+pub mod dns;
+
+pub use dns::{DnsRecord, DnsZone, dns_record, dns_zone};
+
 /// A key of one object kind (`user::Key`, `package::Key`, …).
 pub trait Key: Copy + 'static {
     /// Every key of the kind, in Hestia's order.
