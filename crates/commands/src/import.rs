@@ -31,7 +31,7 @@ use crate::profiles;
 use crate::util::{Now, sha256};
 use hearth_domain::dns::{StoredRecord, change_draft};
 use hearth_domain::kv;
-use hearth_domain::object::{Package, User, package, user};
+use hearth_domain::object::{DnsRecord, DnsZone, Package, User, package, user};
 use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, check};
 use hearth_domain::{HearthError, ReturnCode};
@@ -248,7 +248,7 @@ fn passwd_order(src: &Path) -> Vec<String> {
 }
 
 /// (user, domain, zone record, records by id)
-type ZonePlan = (String, String, Record, Vec<(i64, Record)>);
+type ZonePlan = (String, String, DnsZone, Vec<(i64, DnsRecord)>);
 
 struct Plan {
     settings: Record,
@@ -306,7 +306,7 @@ fn plan_dns(dir: &Path, user: &str, out: &mut Vec<ZonePlan>, seen: &mut HashSet<
                             continue;
                         }
                         match r.get("ID").parse::<i64>() {
-                            Ok(id) if id > 0 && ids.insert(id) => records.push((id, r)),
+                            Ok(id) if id > 0 && ids.insert(id) => records.push((id, r.into())),
                             _ => p.invalid(format!("{at}: invalid or repeated record ID")),
                         }
                     }
@@ -314,7 +314,7 @@ fn plan_dns(dir: &Path, user: &str, out: &mut Vec<ZonePlan>, seen: &mut HashSet<
                 }
             }
         }
-        out.push((user.to_string(), domain, zone, records));
+        out.push((user.to_string(), domain, zone.into(), records));
     }
 }
 

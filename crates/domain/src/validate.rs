@@ -1094,7 +1094,7 @@ validated!(
 );
 validated!(
     /// A `RESTART` argument: `yes`, `no`, `ssl`, `reload`, `updatessl` or `scheduled` (the
-    /// `restart` rule). Only `no` holds a restart back.
+    /// `restart` rule).
     Restart => Kind::Restart
 );
 validated!(
@@ -1124,13 +1124,6 @@ impl DomainName {
         }
         check(Kind::DomainAs(name), v)?;
         Ok(Some(DomainName(v.to_string())))
-    }
-}
-
-impl Restart {
-    /// Whether the service is to be restarted (anything but `no`).
-    pub fn restarts(&self) -> bool {
-        self.0 != "no"
     }
 }
 
@@ -2046,8 +2039,7 @@ mod tests {
         );
 
         for r in ["yes", "no", "ssl", "reload", "updatessl", "scheduled"] {
-            let r = Restart::try_from(r).expect("valid");
-            assert_eq!(r.restarts(), r.as_str() != "no");
+            assert_eq!(Restart::try_from(r).expect("valid").as_str(), r);
         }
         assert_eq!(
             msg(Restart::try_from("maybe").map(drop)),

@@ -1,54 +1,56 @@
-//! DNS zones and their records. A zone's record keeps Hestia's dns.conf keys (`IP TPL TTL EXP
-//! SOA SERIAL SRC RECORDS DNSSEC KEY SLAVE MASTER SUSPENDED TIME DATE`), a record's keeps
-//! `ID RECORD TYPE PRIORITY VALUE SUSPENDED TIME DATE [TTL]`.
+//! DNS zones and their records, as their typed views: a zone ([`DnsZone`]) keeps Hestia's
+//! dns.conf keys but `DOMAIN` (the zone's key here: `IP TPL TTL EXP SOA SERIAL SRC RECORDS
+//! DNSSEC KEY SLAVE MASTER SUSPENDED TIME DATE`), a record ([`DnsRecord`]) keeps
+//! `ID RECORD TYPE PRIORITY VALUE SUSPENDED TIME DATE [TTL]`; keys hearth does not know are
+//! kept, in their place.
 
 use crate::{Result, Tx, rec, store_err};
-use hearth_domain::record::Record;
+use hearth_domain::object::{DnsRecord, DnsZone, dns_zone};
 use rusqlite::{OptionalExtension, params};
 
 impl Tx<'_> {
     /// The zones of `user`, in creation order.
-    pub fn dns_domains(&self, user: &str) -> Result<Vec<(String, Record)>> {
+    pub fn dns_domains(&self, user: &str) -> Result<Vec<(String, DnsZone)>> {
         let mut st = self
             .tx()
             .prepare_cached("SELECT domain, conf FROM dns_domains WHERE user = ?1 ORDER BY ord")
             .map_err(store_err)?;
         let rows = st
-            .query_map([user], |r| Ok((r.get::<_, String>(0)?, rec(r.get(1)?)?)))
+            .query_map([user], |r| Ok((r.get::<_, String>(0)?, rec(r.get(1)?)?.into())))
             .map_err(store_err)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(store_err)
     }
 
     /// Every zone of the server as (user, domain, record), users' zones in creation order.
-    pub fn all_dns_domains(&self) -> Result<Vec<(String, String, Record)>> {
+    pub fn all_dns_domains(&self) -> Result<Vec<(String, String, DnsZone)>> {
         let mut st = self
             .tx()
             .prepare_cached("SELECT user, domain, conf FROM dns_domains ORDER BY ord")
             .map_err(store_err)?;
         let rows = st
             .query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, rec(r.get(2)?)?))
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, rec(r.get(2)?)?.into()))
             })
             .map_err(store_err)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(store_err)
     }
 
     /// A zone and its owner.
-    pub fn dns_domain(&self, domain: &str) -> Result<Option<(String, Record)>> {
+    pub fn dns_domain(&self, domain: &str) -> Result<Option<(String, DnsZone)>> {
         self.one("SELECT user, conf FROM dns_domains WHERE domain = ?1", [domain], |r| {
-            Ok((r.get::<_, String>(0)?, rec(r.get(1)?)?))
+            Ok((r.get::<_, String>(0)?, rec(r.get(1)?)?.into()))
         })
         .optional()
         .map_err(store_err)
     }
 
     /// Insert a zone (last in its owner's order) or replace its record in place.
-    pub fn put_dns_domain(&self, user: &str, domain: &str, conf: &Record) -> Result<()> {
+    pub fn put_dns_domain(&self, user: &str, domain: &str, conf: &DnsZone) -> Result<()> {
         self.tx()
             .execute(
                 "INSERT INTO dns_domains(domain, user, ord, conf) VALUES (?1, ?2, (SELECT coalesce(max(ord), 0) + 1 FROM dns_domains), ?3) \
                  ON CONFLICT(domain) DO UPDATE SET conf = excluded.conf, user = excluded.user",
-                params![domain, user, crate::stored(conf)?],
+                params![domain, user, crate::stored(conf.record())?],
             )
             .map_err(store_err)?;
         Ok(())
@@ -64,32 +66,34 @@ impl Tx<'_> {
     }
 
     /// The records of a zone, by id.
-    pub fn dns_records(&self, domain: &str) -> Result<Vec<Record>> {
+    pub fn dns_records(&self, domain: &str) -> Result<Vec<DnsRecord>> {
         let mut st = self
             .tx()
             .prepare_cached("SELECT conf FROM dns_records WHERE domain = ?1 ORDER BY id")
             .map_err(store_err)?;
-        let rows = st.query_map([domain], |r| rec(r.get(0)?)).map_err(store_err)?;
+        let rows = st
+            .query_map([domain], |r| rec(r.get(0)?).map(DnsRecord::from))
+            .map_err(store_err)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(store_err)
     }
 
-    pub fn dns_record(&self, domain: &str, id: i64) -> Result<Option<Record>> {
+    pub fn dns_record(&self, domain: &str, id: i64) -> Result<Option<DnsRecord>> {
         self.one(
             "SELECT conf FROM dns_records WHERE domain = ?1 AND id = ?2",
             params![domain, id],
-            |r| rec(r.get(0)?),
+            |r| rec(r.get(0)?).map(DnsRecord::from),
         )
         .optional()
         .map_err(store_err)
     }
 
     /// Insert or replace record `id` of a zone.
-    pub fn put_dns_record(&self, domain: &str, id: i64, conf: &Record) -> Result<()> {
+    pub fn put_dns_record(&self, domain: &str, id: i64, conf: &DnsRecord) -> Result<()> {
         self.tx()
             .execute(
                 "INSERT INTO dns_records(domain, id, conf) VALUES (?1, ?2, ?3) \
                  ON CONFLICT(domain, id) DO UPDATE SET conf = excluded.conf",
-                params![domain, id, crate::stored(conf)?],
+                params![domain, id, crate::stored(conf.record())?],
             )
             .map_err(store_err)?;
         Ok(())
@@ -147,8 +151,8 @@ impl Tx<'_> {
     pub fn dns_suspended_count(&self, user: &str) -> Result<i64> {
         self.one(
             "SELECT count(*) FROM dns_domains d WHERE d.user = ?1 AND EXISTS (SELECT 1 FROM json_each(d.conf) \
-             WHERE json_extract(value, '$[0]') = 'SUSPENDED' AND json_extract(value, '$[1]') = 'yes')",
-            [user],
+             WHERE json_extract(value, '$[0]') = ?2 AND json_extract(value, '$[1]') = 'yes')",
+            [user, dns_zone::SUSPENDED.name()],
             |r| r.get(0),
         )
         .map_err(store_err)

@@ -16,6 +16,7 @@ use crate::cmd::common::{demo_mode, format_arg};
 use crate::engine::{Args, Ctx};
 use hearth_cluster::sequence::{self, Step};
 use hearth_cluster::{Client, Peer, PeerAuth, RunError, SendError, TlsTrust};
+use hearth_domain::object::{dns_record, dns_zone};
 use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, check};
 use hearth_domain::{HearthError, ReturnCode, kv};
@@ -29,7 +30,10 @@ pub fn zone_changed(tx: &Tx<'_>, domain: &str) -> Result<(), HearthError> {
         return Ok(());
     }
     // A zone this server holds for another master (SRC set) is not passed on.
-    if tx.dns_domain(domain)?.is_some_and(|(_, z)| !z.get("SRC").is_empty()) {
+    if tx
+        .dns_domain(domain)?
+        .is_some_and(|(_, z)| !z.get(dns_zone::SRC).is_empty())
+    {
         return Ok(());
     }
     for (host, _) in tx.cluster_hosts()? {
@@ -111,7 +115,7 @@ fn zone_texts(tx: &Tx<'_>, domain: &str) -> Result<ZoneText, HearthError> {
         let pairs: Vec<(&str, &str)> = r.iter().collect();
         match kv::write_object_line(&pairs) {
             Ok(l) => records.push_str(&l),
-            Err(e) => return Ok(unwritable(format!(", record {}", r.get("ID")), &pairs, e)),
+            Err(e) => return Ok(unwritable(format!(", record {}", r.get(dns_record::ID)), &pairs, e)),
         }
         records.push('\n');
     }
@@ -125,7 +129,7 @@ type Zones = (Vec<(String, String, String)>, Vec<(String, String)>);
 fn all_zones(tx: &Tx<'_>) -> Result<Zones, HearthError> {
     let (mut out, mut unwritable) = (Vec::new(), Vec::new());
     for (_, domain, zone) in tx.all_dns_domains()? {
-        if !zone.get("SRC").is_empty() {
+        if !zone.get(dns_zone::SRC).is_empty() {
             continue;
         }
         match zone_texts(tx, &domain)? {
@@ -736,7 +740,11 @@ mod tests {
                 }
                 for (user, domain) in [("bob", "bob.test"), ("alice", "alice.test")] {
                     tx.insert_user(user, &Record::from_pairs([("ROLE", "user")]).into())?;
-                    tx.put_dns_domain(user, domain, &Record::from_pairs([("IP", "192.0.2.1"), ("SRC", "")]))?;
+                    tx.put_dns_domain(
+                        user,
+                        domain,
+                        &Record::from_pairs([("IP", "192.0.2.1"), ("SRC", "")]).into(),
+                    )?;
                     set_value(tx, domain, "192.0.2.1")?;
                 }
                 Ok(())
@@ -747,7 +755,7 @@ mod tests {
 
     fn set_value(tx: &Tx<'_>, domain: &str, value: &str) -> Result<(), HearthError> {
         let r = Record::from_pairs([("ID", "1"), ("RECORD", "@"), ("TYPE", "A"), ("VALUE", value)]);
-        tx.put_dns_record(domain, 1, &r)
+        tx.put_dns_record(domain, 1, &r.into())
     }
 
     /// `bob.test` as a record value with a CR (which no command, and not the store's own

@@ -231,7 +231,14 @@ fn poison_bob(master: &Env) {
         .store()
         .expect("store");
     let mut r = store
-        .read(|tx| Ok(tx.dns_records("bob.test")?.into_iter().next().expect("a record")))
+        .read(|tx| {
+            Ok(tx
+                .dns_records("bob.test")?
+                .into_iter()
+                .next()
+                .expect("a record")
+                .into_record())
+        })
         .expect("read");
     r.set("VALUE", "0 issue \"a\rb\"");
     let id: i64 = r.get("ID").parse().expect("id");

@@ -2,21 +2,54 @@
 //! `format_domain`, record ids, serials, counters, templates and the zone-name rules.
 
 use crate::cmd::common;
-use crate::engine::Ctx;
+use crate::engine::{Args, Ctx};
 use hearth_domain::dns::{
     CheckedRecord, StoredRecord, idn_to_ascii, idn_to_unicode, next_serial, template_names, template_records,
 };
-use hearth_domain::object::{User, user};
-use hearth_domain::record::Record;
+use hearth_domain::object::{DnsRecord, DnsZone, User, dns_record, dns_zone, user};
+use hearth_domain::validate::{DnsRecordId, DomainName, UserName, or_empty};
 use hearth_domain::{HearthError, ReturnCode};
+use std::str::FromStr;
 
-/// `is_object_valid 'dns' 'DOMAIN' DOMAIN` for `user`: the zone's record, or
+/// `is_object_valid 'dns' 'DOMAIN' DOMAIN` for `user`: the zone, or
 /// `dns domain D doesn't exist` (E_NOTEXIST). A zone of another user does not exist for this one.
-pub fn zone(ctx: &Ctx<'_, '_>, user: &str, domain: &str) -> Result<Record, HearthError> {
+pub fn zone(ctx: &Ctx<'_, '_>, user: &str, domain: &str) -> Result<DnsZone, HearthError> {
     match ctx.tx.dns_domain(domain)? {
         Some((owner, rec)) if owner == user => Ok(rec),
         _ => Err(HearthError::not_exist(format!("dns domain {domain} doesn't exist"))),
     }
+}
+
+/// [`zone`] for a domain argument (`None` when it was empty, which the format check lets
+/// through and no zone is named): the name and the zone.
+pub(super) fn zone_of(
+    ctx: &Ctx<'_, '_>,
+    user: &UserName,
+    domain: Option<DomainName>,
+) -> Result<(DomainName, DnsZone), HearthError> {
+    let z = zone(ctx, user.as_str(), or_empty(&domain))?;
+    let domain = domain.ok_or_else(|| HearthError::not_exist("dns domain  doesn't exist"))?;
+    Ok((domain, z))
+}
+
+/// `is_object_valid 'user' 'USER' USER` for a user argument (`None` when it was empty, which
+/// the format check lets through and no user is named): the name and the user.
+pub(super) fn user_of(ctx: &Ctx<'_, '_>, user: Option<UserName>) -> Result<(UserName, User), HearthError> {
+    let rec = common::user(ctx, or_empty(&user))?;
+    let user = user.ok_or_else(|| HearthError::not_exist("user  doesn't exist"))?;
+    Ok((user, rec))
+}
+
+/// A value derived from an argument (a domain after `format_domain`, a name server cleaned of
+/// its dots), parsed as `Args::opt` parses an argument: `None` when empty.
+pub(super) fn parse_opt<T: FromStr<Err = HearthError>>(v: &str) -> Result<Option<T>, HearthError> {
+    if v.is_empty() { Ok(None) } else { v.parse().map(Some) }
+}
+
+/// The domain argument `i` after Hestia's `format_domain`, checked by the domain rule (`None`
+/// when it is empty: the rule skips it).
+pub(super) fn domain_arg(args: &Args, i: usize) -> Result<Option<DomainName>, HearthError> {
+    parse_opt(&format_domain(args.s(i)))
 }
 
 /// Hestia's `format_domain`: lower-cased, a leading `www.` and leading/trailing dots removed,
@@ -43,8 +76,8 @@ pub(super) fn dns_system(ctx: &Ctx<'_, '_>) -> Result<String, HearthError> {
 }
 
 /// `is_object_unsuspended 'dns' 'DOMAIN' D`.
-pub(super) fn zone_active(domain: &str, zone: &Record) -> Result<(), HearthError> {
-    if zone.get("SUSPENDED") == "yes" {
+pub(super) fn zone_active(domain: &DomainName, zone: &DnsZone) -> Result<(), HearthError> {
+    if zone.yes(dns_zone::SUSPENDED) {
         return Err(HearthError::new(
             ReturnCode::Suspended,
             format!("dns {domain} is suspended"),
@@ -53,76 +86,72 @@ pub(super) fn zone_active(domain: &str, zone: &Record) -> Result<(), HearthError
     Ok(())
 }
 
-/// `is_object_valid "dns/$domain" 'ID' ID`: the record, or `D id N doesn't exist`.
-pub(super) fn record_of(ctx: &Ctx<'_, '_>, domain: &str, id: &str) -> Result<(i64, Record), HearthError> {
-    let missing = || HearthError::not_exist(format!("{domain} id {id} doesn't exist"));
-    let n = parse_id(id).ok_or_else(missing)?;
-    let rec = ctx.tx.dns_record(domain, n)?.ok_or_else(missing)?;
+/// `is_object_valid "dns/$domain" 'ID' ID` for a record id argument (`None` when it was empty,
+/// which the format check lets through): the record's key and the record, or
+/// `D id N doesn't exist` (also for an id too large for the store).
+pub(super) fn record_of(
+    ctx: &Ctx<'_, '_>,
+    domain: &DomainName,
+    id: Option<&DnsRecordId>,
+) -> Result<(i64, DnsRecord), HearthError> {
+    let missing = || {
+        let id = id.map_or("", DnsRecordId::as_str);
+        HearthError::not_exist(format!("{domain} id {id} doesn't exist"))
+    };
+    let n = id.and_then(DnsRecordId::number).ok_or_else(missing)?;
+    let rec = ctx.tx.dns_record(domain.as_str(), n)?.ok_or_else(missing)?;
     Ok((n, rec))
 }
 
-/// A record id: a positive decimal without leading zero that fits the store.
-pub(super) fn parse_id(id: &str) -> Option<i64> {
-    (!id.starts_with('0') && !id.is_empty() && id.bytes().all(|c| c.is_ascii_digit()))
-        .then(|| id.parse::<i64>().ok())
-        .flatten()
-        .filter(|n| *n > 0)
-}
-
-/// The id of a stored record (its key in the store).
-pub(super) fn stored_id(rec: &Record) -> Option<i64> {
-    rec.get("ID").parse::<i64>().ok()
-}
-
 /// The fields `change_draft`/`check_changed` read from a stored record.
-pub(super) fn stored(rec: &Record) -> StoredRecord {
+pub(super) fn stored(rec: &DnsRecord) -> StoredRecord {
     StoredRecord {
-        record: rec.get("RECORD").to_string(),
-        rtype: rec.get("TYPE").to_string(),
-        priority: rec.get("PRIORITY").to_string(),
-        value: rec.get("VALUE").to_string(),
-        suspended: rec.get("SUSPENDED").to_string(),
-        ttl: rec.get("TTL").to_string(),
+        record: rec.get(dns_record::RECORD).to_string(),
+        rtype: rec.get(dns_record::TYPE).to_string(),
+        priority: rec.get(dns_record::PRIORITY).to_string(),
+        value: rec.get(dns_record::VALUE).to_string(),
+        suspended: rec.get(dns_record::SUSPENDED).to_string(),
+        ttl: rec.get(dns_record::TTL).to_string(),
     }
 }
 
 /// A record line as Hestia writes it: `ID RECORD TYPE PRIORITY VALUE SUSPENDED TIME DATE [TTL]`.
-pub(super) fn new_record(ctx: &Ctx<'_, '_>, id: i64, checked: &CheckedRecord, ttl: &str) -> Record {
-    let mut r = Record::new();
-    r.set("ID", id.to_string());
-    r.set("RECORD", checked.record.as_str());
-    r.set("TYPE", checked.rtype.as_str());
-    r.set("PRIORITY", checked.priority.as_str());
-    r.set("VALUE", checked.stored_value());
-    r.set("SUSPENDED", "no");
-    r.set("TIME", ctx.now.time.as_str());
-    r.set("DATE", ctx.now.date.as_str());
+pub(super) fn new_record(ctx: &Ctx<'_, '_>, id: i64, checked: &CheckedRecord, ttl: &str) -> DnsRecord {
+    let mut r = DnsRecord::new();
+    r.set(dns_record::ID, id.to_string());
+    r.set(dns_record::RECORD, checked.record.as_str());
+    r.set(dns_record::TYPE, checked.rtype.as_str());
+    r.set(dns_record::PRIORITY, checked.priority.as_str());
+    r.set(dns_record::VALUE, checked.stored_value());
+    r.set_yes(dns_record::SUSPENDED, false);
+    r.set(dns_record::TIME, ctx.now.time.as_str());
+    r.set(dns_record::DATE, ctx.now.date.as_str());
     if !ttl.is_empty() {
-        r.set("TTL", ttl);
+        r.set(dns_record::TTL, ttl);
     }
     r
 }
 
 /// The names of the zone's A records (for `is_dns_nameserver_valid`).
-pub(super) fn a_record_names(records: &[Record]) -> Vec<String> {
+pub(super) fn a_record_names(records: &[DnsRecord]) -> Vec<String> {
     records
         .iter()
-        .filter(|r| r.get("TYPE") == "A")
-        .map(|r| r.get("RECORD").to_string())
+        .filter(|r| r.get(dns_record::TYPE) == "A")
+        .map(|r| r.get(dns_record::RECORD).to_string())
         .collect()
 }
 
 /// `update_domain_serial`: the serial moves forward (see `next_serial`).
-pub(super) fn bump_serial(ctx: &Ctx<'_, '_>, zone: &mut Record) {
+pub(super) fn bump_serial(ctx: &Ctx<'_, '_>, zone: &mut DnsZone) {
     let today: String = ctx.now.date.chars().filter(char::is_ascii_digit).collect();
-    let next = next_serial(zone.get("SERIAL"), &today);
-    zone.set("SERIAL", next);
+    let next = next_serial(zone.get(dns_zone::SERIAL), &today);
+    zone.set(dns_zone::SERIAL, next);
 }
 
-/// Store a zone's record with its `RECORDS` count in step with its records.
-pub(super) fn save_zone(ctx: &Ctx<'_, '_>, user: &str, domain: &str, zone: &mut Record) -> Result<(), HearthError> {
+/// Store a zone with its `RECORDS` count in step with its records.
+pub(super) fn save_zone(ctx: &Ctx<'_, '_>, user: &str, domain: &str, zone: &mut DnsZone) -> Result<(), HearthError> {
     let n = ctx.tx.dns_record_count(domain)?;
-    zone.set("RECORDS", n.to_string());
+    zone.set(dns_zone::RECORDS, n.to_string());
     ctx.tx.put_dns_domain(user, domain, zone)
 }
 
@@ -165,21 +194,21 @@ pub(super) fn template_store_records(
     ns: &[String],
     time: &str,
     date: &str,
-) -> Result<Vec<(i64, Record)>, HearthError> {
+) -> Result<Vec<(i64, DnsRecord)>, HearthError> {
     let ns: Vec<&str> = ns.iter().map(String::as_str).collect();
     let mut out = Vec::new();
     for t in template_records(template, domain, ip, &ns)? {
-        let mut r = Record::new();
-        r.set("ID", t.id.to_string());
-        r.set("RECORD", t.record.as_str());
-        r.set("TYPE", t.rtype.as_str());
-        r.set("PRIORITY", t.priority.as_str());
-        r.set("VALUE", t.value.as_str());
-        r.set("SUSPENDED", "no");
-        r.set("TIME", time);
-        r.set("DATE", date);
+        let mut r = DnsRecord::new();
+        r.set(dns_record::ID, t.id.to_string());
+        r.set(dns_record::RECORD, t.record.as_str());
+        r.set(dns_record::TYPE, t.rtype.as_str());
+        r.set(dns_record::PRIORITY, t.priority.as_str());
+        r.set(dns_record::VALUE, t.value.as_str());
+        r.set_yes(dns_record::SUSPENDED, false);
+        r.set(dns_record::TIME, time);
+        r.set(dns_record::DATE, date);
         if let Some(ttl) = &t.ttl {
-            r.set("TTL", ttl.as_str());
+            r.set(dns_record::TTL, ttl.as_str());
         }
         out.push((i64::from(t.id), r));
     }

@@ -126,7 +126,12 @@ pub fn list_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, He
     let user = args.s(0);
     check(Kind::User, user)?;
     common::user(ctx, user)?;
-    let domains = ctx.tx.dns_domains(user)?;
+    let domains: Vec<(String, Record)> = ctx
+        .tx
+        .dns_domains(user)?
+        .into_iter()
+        .map(|(d, z)| (d, z.into_record()))
+        .collect();
     Ok(render_domains(&domains, format_arg(args, 1)))
 }
 
@@ -136,7 +141,7 @@ pub fn list_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hea
     check(Kind::User, user)?;
     check(Kind::Domain, domain)?;
     common::user(ctx, user)?;
-    let rec = zone(ctx, user, domain)?;
+    let rec = zone(ctx, user, domain)?.into_record();
     const ONE: [&str; 12] = [
         "DOMAIN",
         "IP",
@@ -219,9 +224,14 @@ pub fn list_dns_records(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, He
     check(Kind::User, user)?;
     check(Kind::Domain, domain)?;
     common::user(ctx, user)?;
-    let zone_rec = zone(ctx, user, domain)?;
+    let zone_rec = zone(ctx, user, domain)?.into_record();
     let ttl = zone_rec.get("TTL");
-    let records: Vec<Vec<(&str, String)>> = ctx.tx.dns_records(domain)?.iter().map(|r| listed(r, ttl)).collect();
+    let records: Vec<Vec<(&str, String)>> = ctx
+        .tx
+        .dns_records(domain)?
+        .iter()
+        .map(|r| listed(r.record(), ttl))
+        .collect();
     let get = |r: &[(&str, String)], k: &str| {
         r.iter()
             .find(|(n, _)| *n == k)

@@ -1,14 +1,14 @@
 //! The host side of DNS: the store rendered onto BIND (zone files checked with
 //! named-checkzone, the include file, `rndc reload`), and the rebuild and restart commands.
 
-use super::checks::{bump_serial, dns_system, save_zone, sync_counters, zone};
+use super::checks::{bump_serial, dns_system, save_zone, sync_counters, user_of, zone_of};
 use crate::cmd::cluster;
 use crate::cmd::common;
 use crate::engine::{Args, Ctx};
 use hearth_domain::HearthError;
 use hearth_domain::dns::next_serial;
-use hearth_domain::object::user;
-use hearth_domain::validate::{Kind, check};
+use hearth_domain::object::{dns_record, dns_zone, user};
+use hearth_domain::validate::{DomainName, Restart, UserName, or_empty};
 
 /// Whether zones are written for this DNS system (Hestia: `[[ "$DNS_SYSTEM" =~ named|bind ]]`).
 fn writes_zones(system: &str) -> bool {
@@ -37,15 +37,15 @@ fn render_zone_file(ctx: &Ctx<'_, '_>, user: &str, domain: &str) -> Result<(), H
     use hearth_host::dns::{ZoneData, ZoneRecord, check_zone, remove_zone, render_zone, write_zone, zone_path};
     let root = ctx.host.root();
     let zone = match ctx.tx.dns_domain(domain)? {
-        Some((owner, z)) if owner == user && z.get("SUSPENDED") != "yes" && z.get("SLAVE") != "yes" => z,
+        Some((owner, z)) if owner == user && !z.yes(dns_zone::SUSPENDED) && !z.yes(dns_zone::SLAVE) => z,
         _ => return remove_zone(root, user, domain).map_err(|e| host_err(ctx, e)),
     };
     let today: String = ctx.now.date.chars().filter(char::is_ascii_digit).collect();
     let data = ZoneData {
-        ttl: zone.get("TTL").parse().unwrap_or(14400),
-        soa: zone.get("SOA").to_string(),
+        ttl: zone.get(dns_zone::TTL).parse().unwrap_or(14400),
+        soa: zone.get(dns_zone::SOA).to_string(),
         serial: zone
-            .get("SERIAL")
+            .get(dns_zone::SERIAL)
             .parse()
             .or_else(|_| next_serial("", &today).parse())
             .unwrap_or(1),
@@ -55,12 +55,12 @@ fn render_zone_file(ctx: &Ctx<'_, '_>, user: &str, domain: &str) -> Result<(), H
         .dns_records(domain)?
         .iter()
         .map(|r| ZoneRecord {
-            name: r.get("RECORD").to_string(),
-            rtype: r.get("TYPE").to_string(),
-            priority: r.get("PRIORITY").to_string(),
-            value: r.get("VALUE").to_string(),
-            ttl: r.get("TTL").to_string(),
-            suspended: r.get("SUSPENDED") == "yes",
+            name: r.get(dns_record::RECORD).to_string(),
+            rtype: r.get(dns_record::TYPE).to_string(),
+            priority: r.get(dns_record::PRIORITY).to_string(),
+            value: r.get(dns_record::VALUE).to_string(),
+            ttl: r.get(dns_record::TTL).to_string(),
+            suspended: r.yes(dns_record::SUSPENDED),
         })
         .collect();
     let text = render_zone(domain, &data, &records).map_err(|e| host_err(ctx, e))?;
@@ -91,7 +91,7 @@ fn sync_include(ctx: &Ctx<'_, '_>) -> Result<(), HearthError> {
     let root = ctx.host.root();
     let mut candidates = Vec::new();
     for (user, domain, zone) in ctx.tx.all_dns_domains()? {
-        if zone.get("SUSPENDED") == "yes" || zone.get("SLAVE") == "yes" {
+        if zone.yes(dns_zone::SUSPENDED) || zone.yes(dns_zone::SLAVE) {
             continue;
         }
         if let Ok(path) = zone_path(root, &user, &domain) {
@@ -221,25 +221,27 @@ pub fn unpublish_user(ctx: &Ctx<'_, '_>, user: &str, domains: &[String]) -> Resu
 
 /// `v-rebuild-dns-domain USER DOMAIN [RESTART] [UPDATE_SERIAL]`
 pub fn rebuild_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let (user, domain, restart) = (args.s(0), args.s(1), args.s(2));
+    let user: Option<UserName> = args.opt(0)?;
+    // As Hestia: the domain as given (no `format_domain` here).
+    let domain: Option<DomainName> = args.opt(1)?;
+    let restart: Option<Restart> = args.opt(2)?;
+    // UPDATE_SERIAL has no format check: anything but `no` (an absent one is `no`) is yes.
     let update_serial = args.get(3).unwrap_or("no") != "no";
-    check(Kind::User, user)?;
-    check(Kind::Domain, domain)?;
-    check(Kind::Restart, restart)?;
     dns_system(ctx)?;
-    let user_rec = common::user(ctx, user)?;
+    let (user, user_rec) = user_of(ctx, user)?;
     if user_rec.yes(user::SUSPENDED) {
         // Hestia exits 0 without a word for a suspended user.
         return Ok(String::new());
     }
-    let mut z = zone(ctx, user, domain)?;
+    let (domain, mut z) = zone_of(ctx, &user, domain)?;
     common::demo_mode(ctx)?;
+    let (user, domain) = (user.as_str(), domain.as_str());
     if update_serial {
         bump_serial(ctx, &mut z);
     }
     save_zone(ctx, user, domain, &mut z)?;
     sync_counters(ctx, user)?;
-    publish_rebuild(ctx, user, &[domain], restart)?;
+    publish_rebuild(ctx, user, &[domain], or_empty(&restart))?;
     ctx.history(
         "system",
         "Info",
@@ -251,16 +253,17 @@ pub fn rebuild_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, 
 
 /// `v-rebuild-dns-domains USER [RESTART] [UPDATE_SERIAL]`
 pub fn rebuild_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let (user, restart) = (args.s(0), args.s(1));
+    let user: Option<UserName> = args.opt(0)?;
+    let restart: Option<Restart> = args.opt(1)?;
+    // UPDATE_SERIAL has no format check: anything but `no` (an absent one is `no`) is yes.
     let update_serial = args.get(2).unwrap_or("no") != "no";
-    check(Kind::User, user)?;
-    check(Kind::Restart, restart)?;
     let system = dns_system(ctx)?;
-    let user_rec = common::user(ctx, user)?;
+    let (user, user_rec) = user_of(ctx, user)?;
     if user_rec.yes(user::SUSPENDED) || system == "remote" {
         return Ok(String::new());
     }
     common::demo_mode(ctx)?;
+    let (user, restart) = (user.as_str(), or_empty(&restart));
     let zones = ctx.tx.dns_domains(user)?;
     for (domain, mut z) in zones.clone() {
         if update_serial {
@@ -287,6 +290,7 @@ pub fn restart_dns(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthE
     if system.is_empty() || system == "remote" || system == "no" {
         return Ok(String::new());
     }
+    // RESTART has no format check here: only `no` holds the reload back.
     reload(ctx, args.s(0))?;
     Ok(String::new())
 }

@@ -1,29 +1,29 @@
 //! Suspension: zones (one, or all of a user's, also for `v-suspend-user`) and single records.
 
 use super::checks::{
-    bump_serial, dns_system, format_domain, record_of, save_zone, stored_id, sync_counters, zone, zone_active,
+    bump_serial, dns_system, domain_arg, record_of, save_zone, sync_counters, user_of, zone_active, zone_of,
 };
 use super::publish::publish;
 use crate::cmd::common;
 use crate::engine::{Args, Ctx};
-use hearth_domain::record::Record;
-use hearth_domain::validate::{Kind, check};
+use hearth_domain::object::{DnsZone, dns_record, dns_zone};
+use hearth_domain::validate::{DnsRecordId, Restart, UserName, or_empty};
 use hearth_domain::{HearthError, ReturnCode};
 
-/// Set `SUSPENDED` on a zone and on all its records.
+/// Set `SUSPENDED` to `value` (`yes` or `no`) on a zone and on all its records.
 fn set_zone_suspended(
     ctx: &Ctx<'_, '_>,
     user: &str,
     domain: &str,
-    zone: &mut Record,
+    zone: &mut DnsZone,
     value: &str,
 ) -> Result<(), HearthError> {
-    zone.set("SUSPENDED", value);
+    zone.set(dns_zone::SUSPENDED, value);
     for r in ctx.tx.dns_records(domain)? {
-        let Some(id) = stored_id(&r) else { continue };
-        if r.get("SUSPENDED") != value {
+        let Some(id) = r.id() else { continue };
+        if r.get(dns_record::SUSPENDED) != value {
             let mut r = r;
-            r.set("SUSPENDED", value);
+            r.set(dns_record::SUSPENDED, value);
             ctx.tx.put_dns_record(domain, id, &r)?;
         }
     }
@@ -32,18 +32,16 @@ fn set_zone_suspended(
 
 /// `v-suspend-dns-domain USER DOMAIN [RESTART]`
 pub fn suspend_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
-    let domain = format_domain(args.s(1));
-    let restart = args.s(2);
-    check(Kind::User, user)?;
-    check(Kind::Domain, &domain)?;
-    check(Kind::Restart, restart)?;
+    let user: Option<UserName> = args.opt(0)?;
+    let domain = domain_arg(args, 1)?;
+    let restart: Option<Restart> = args.opt(2)?;
     dns_system(ctx)?;
-    common::user(ctx, user)?;
-    let mut z = zone(ctx, user, &domain)?;
+    let (user, _) = user_of(ctx, user)?;
+    let (domain, mut z) = zone_of(ctx, &user, domain)?;
     zone_active(&domain, &z)?;
     common::demo_mode(ctx)?;
-    set_zone_suspended(ctx, user, &domain, &mut z, "yes")?;
+    let (user, domain) = (user.as_str(), domain.as_str());
+    set_zone_suspended(ctx, user, domain, &mut z, "yes")?;
     sync_counters(ctx, user)?;
     ctx.history(
         "system",
@@ -51,21 +49,20 @@ pub fn suspend_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, 
         "DNS",
         &format!("Suspended DNS zone (User: {user}, Domain: {domain})"),
     )?;
-    publish(ctx, user, &[&domain], restart)?;
+    publish(ctx, user, &[domain], or_empty(&restart))?;
     Ok(String::new())
 }
 
 /// `v-unsuspend-dns-domain USER DOMAIN`
 pub fn unsuspend_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
-    let domain = format_domain(args.s(1));
     common::demo_mode(ctx)?;
-    check(Kind::User, user)?;
-    check(Kind::Domain, &domain)?;
+    let user: Option<UserName> = args.opt(0)?;
+    let domain = domain_arg(args, 1)?;
     dns_system(ctx)?;
-    common::user(ctx, user)?;
-    let mut z = zone(ctx, user, &domain)?;
-    if z.get("SUSPENDED") != "yes" {
+    let (user, _) = user_of(ctx, user)?;
+    let (domain, mut z) = zone_of(ctx, &user, domain)?;
+    let (user, domain) = (user.as_str(), domain.as_str());
+    if !z.yes(dns_zone::SUSPENDED) {
         return Err(HearthError::new(
             ReturnCode::Unsuspended,
             format!("dns {domain} is not suspended"),
@@ -73,7 +70,7 @@ pub fn unsuspend_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String
     }
     // deviation: the serial moves on (the zone comes back, possibly with other records).
     bump_serial(ctx, &mut z);
-    set_zone_suspended(ctx, user, &domain, &mut z, "no")?;
+    set_zone_suspended(ctx, user, domain, &mut z, "no")?;
     sync_counters(ctx, user)?;
     ctx.history(
         "system",
@@ -81,7 +78,7 @@ pub fn unsuspend_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String
         "DNS",
         &format!("Unsuspended DNS zone (User: {user}, Domain: {domain})."),
     )?;
-    publish(ctx, user, &[&domain], "")?;
+    publish(ctx, user, &[domain], "")?;
     Ok(String::new())
 }
 
@@ -100,7 +97,7 @@ pub fn set_user_zones_suspended(
     let value = if suspend { "yes" } else { "no" };
     let mut changed = Vec::new();
     for (domain, mut z) in ctx.tx.dns_domains(user)? {
-        if z.get("SUSPENDED") == value {
+        if z.get(dns_zone::SUSPENDED) == value {
             continue;
         }
         if !suspend {
@@ -135,54 +132,51 @@ pub fn unsuspend_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Strin
 }
 
 fn user_zones_command(ctx: &mut Ctx<'_, '_>, args: &Args, suspend: bool) -> Result<String, HearthError> {
-    let (user, restart) = (args.s(0), args.s(1));
-    check(Kind::User, user)?;
-    check(Kind::Restart, restart)?;
+    let user: Option<UserName> = args.opt(0)?;
+    let restart: Option<Restart> = args.opt(1)?;
     dns_system(ctx)?;
-    common::user(ctx, user)?;
+    let (user, _) = user_of(ctx, user)?;
     common::demo_mode(ctx)?;
-    set_user_zones_suspended(ctx, user, suspend, restart)?;
+    set_user_zones_suspended(ctx, user.as_str(), suspend, or_empty(&restart))?;
     Ok(String::new())
 }
 
 /// `v-suspend-dns-record` / `v-unsuspend-dns-record USER DOMAIN ID [RESTART]`
 fn suspend_record(ctx: &mut Ctx<'_, '_>, args: &Args, suspend: bool) -> Result<String, HearthError> {
-    let user = args.s(0);
-    let domain = format_domain(args.s(1));
-    let (id_arg, restart) = (args.s(2), args.s(3));
     if !suspend {
         common::demo_mode(ctx)?;
     }
-    check(Kind::User, user)?;
-    check(Kind::Domain, &domain)?;
-    check(Kind::Id, id_arg)?;
-    check(Kind::Restart, restart)?;
+    let user: Option<UserName> = args.opt(0)?;
+    let domain = domain_arg(args, 1)?;
+    let id: Option<DnsRecordId> = args.opt(2)?;
+    let restart: Option<Restart> = args.opt(3)?;
     dns_system(ctx)?;
-    common::user(ctx, user)?;
-    let mut z = zone(ctx, user, &domain)?;
+    let (user, _) = user_of(ctx, user)?;
+    let (domain, mut z) = zone_of(ctx, &user, domain)?;
     zone_active(&domain, &z)?;
-    let (id, mut rec) = record_of(ctx, &domain, id_arg)?;
+    let (n, mut rec) = record_of(ctx, &domain, id.as_ref())?;
+    let (user, domain) = (user.as_str(), domain.as_str());
     if suspend {
-        if rec.get("SUSPENDED") == "yes" {
+        if rec.yes(dns_record::SUSPENDED) {
             return Err(HearthError::new(
                 ReturnCode::Suspended,
-                format!("{domain} {id_arg} is suspended"),
+                format!("{domain} {n} is suspended"),
             ));
         }
         common::demo_mode(ctx)?;
     }
-    rec.set("SUSPENDED", if suspend { "yes" } else { "no" });
-    ctx.tx.put_dns_record(&domain, id, &rec)?;
+    rec.set_yes(dns_record::SUSPENDED, suspend);
+    ctx.tx.put_dns_record(domain, n, &rec)?;
     bump_serial(ctx, &mut z);
-    save_zone(ctx, user, &domain, &mut z)?;
+    save_zone(ctx, user, domain, &mut z)?;
     let what = if suspend { "Suspended" } else { "Unsuspended" };
     ctx.history(
         "system",
         "Info",
         "DNS",
-        &format!("{what} DNS record (User: {user}, Domain: {domain}, Record: {id_arg})."),
+        &format!("{what} DNS record (User: {user}, Domain: {domain}, Record: {n})."),
     )?;
-    publish(ctx, user, &[&domain], restart)?;
+    publish(ctx, user, &[domain], or_empty(&restart))?;
     Ok(String::new())
 }
 

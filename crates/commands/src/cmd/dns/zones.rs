@@ -2,51 +2,44 @@
 //! `v-change-dns-domain-*` commands (ip, template, ttl, expiry, SOA).
 
 use super::checks::{
-    bump_serial, dns_system, format_domain, new_record, next_year, ns_arg, parent_zones_owner, save_zone, stored_id,
-    sync_counters, template_exists, template_store_records, user_ns, zone, zone_active, zone_name_allowed,
+    bump_serial, dns_system, domain_arg, new_record, next_year, ns_arg, parent_zones_owner, save_zone, sync_counters,
+    template_exists, template_store_records, user_ns, user_of, zone_active, zone_name_allowed, zone_of,
 };
 use super::publish::publish;
 use crate::cmd::cluster;
 use crate::cmd::common;
 use crate::engine::{Args, Ctx};
 use hearth_domain::dns::{add_draft, idn_to_ascii, idn_to_unicode};
-use hearth_domain::object::user;
-use hearth_domain::record::Record;
-use hearth_domain::validate::{Kind, check, is_valid};
+use hearth_domain::object::{DnsZone, dns_record, dns_zone, user};
+use hearth_domain::validate::{
+    Date, DomainName, IpAddr4, Kind, Restart, TemplateName, Ttl, UserName, is_valid, or_empty,
+};
 use hearth_domain::{HearthError, ReturnCode};
 
 /// `v-add-dns-domain USER DOMAIN IP [NS1] … [NS8] [RESTART] [DNSSEC]`
 pub fn add_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
-    let domain = format_domain(args.s(1));
-    let ip = args.s(2);
-    let restart = args.s(11);
-    let dnssec = args.s(12);
-    check(Kind::User, user)?;
-    check(Kind::Domain, &domain)?;
-    check(Kind::Ip, ip)?;
+    let user: Option<UserName> = args.opt(0)?;
+    let domain = domain_arg(args, 1)?;
+    let ip: Option<IpAddr4> = args.opt(2)?;
     // deviation: Hestia adds a zone without name or address when the argument is empty.
-    if domain.is_empty() {
-        return Err(HearthError::invalid("invalid domain format :: "));
-    }
-    zone_name_allowed(&domain)?;
-    if ip.is_empty() {
-        return Err(HearthError::invalid("invalid ip :: "));
-    }
+    let domain = domain.ok_or_else(|| HearthError::invalid("invalid domain format :: "))?;
+    zone_name_allowed(domain.as_str())?;
+    let ip = ip.ok_or_else(|| HearthError::invalid("invalid ip :: "))?;
     dns_system(ctx)?;
-    let user_rec = common::user(ctx, user)?;
-    common::unsuspended(user, &user_rec)?;
-    check(Kind::Restart, restart)?;
+    let (user, user_rec) = user_of(ctx, user)?;
+    common::unsuspended(user.as_str(), &user_rec)?;
+    let restart: Option<Restart> = args.opt(11)?;
+    let dnssec = args.s(12);
+    let (user, domain, ip) = (user.as_str(), domain.as_str(), ip.as_str());
     // deviation: a name idn2 cannot convert is refused (Hestia goes on with an empty IDN form).
-    let idn =
-        idn_to_ascii(&domain).ok_or_else(|| HearthError::invalid(format!("invalid domain format :: {domain}")))?;
-    let utf = idn_to_unicode(&idn).unwrap_or_else(|| domain.clone());
+    let idn = idn_to_ascii(domain).ok_or_else(|| HearthError::invalid(format!("invalid domain format :: {domain}")))?;
+    let utf = idn_to_unicode(&idn).unwrap_or_else(|| domain.to_string());
     for name in [&utf, &idn] {
         if ctx.tx.dns_domain(name)?.is_some() {
             return Err(HearthError::exists(format!("DNS domain {name} exists")));
         }
     }
-    if is_valid(Kind::Ip, &domain) {
+    if is_valid(Kind::Ip, domain) {
         return Err(HearthError::new(
             ReturnCode::Args,
             "Invalid domain format. IP address detected as input.",
@@ -66,12 +59,12 @@ pub fn add_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
     common::package_room(&user_rec, user::DNS_DOMAINS, u64::try_from(zones).unwrap_or(0))?;
     let template = user_rec.get(user::DNS_TEMPLATE).to_string();
     template_exists(&template)?;
-    parent_zones_owner(ctx, user, &domain)?;
+    parent_zones_owner(ctx, user, domain)?;
     let mut ns: Vec<String> = Vec::with_capacity(8);
     for (i, name) in NS_NAMES.iter().enumerate() {
-        let v = ns_arg(args.s(3 + i));
-        check(Kind::DomainAs(name), &v)?;
-        ns.push(v);
+        // The domain rule under the argument's name, on the value cleaned of its dots.
+        let v = DomainName::parse_as(name, &ns_arg(args.s(3 + i)))?;
+        ns.push(v.map(DomainName::into_string).unwrap_or_default());
     }
     common::demo_mode(ctx)?;
 
@@ -81,31 +74,31 @@ pub fn add_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
         }
     }
     let (time, date) = (ctx.now.time.clone(), ctx.now.date.clone());
-    let records = template_store_records(&template, &domain, ip, &ns, &time, &date)?;
-    let mut zone = Record::new();
-    zone.set("IP", ip);
-    zone.set("TPL", template.as_str());
-    zone.set("TTL", "14400");
-    zone.set("EXP", next_year(&date));
-    zone.set("SOA", ns[0].as_str());
-    zone.set("SERIAL", "");
-    zone.set("SRC", "");
-    zone.set("RECORDS", records.len().to_string());
-    zone.set("DNSSEC", "no");
-    zone.set("KEY", "");
-    zone.set("SLAVE", "no");
-    zone.set("MASTER", "");
-    zone.set("SUSPENDED", "no");
-    zone.set("TIME", time.as_str());
-    zone.set("DATE", date.as_str());
+    let records = template_store_records(&template, domain, ip, &ns, &time, &date)?;
+    let mut zone = DnsZone::new();
+    zone.set(dns_zone::IP, ip);
+    zone.set(dns_zone::TPL, template.as_str());
+    zone.set(dns_zone::TTL, "14400");
+    zone.set(dns_zone::EXP, next_year(&date));
+    zone.set(dns_zone::SOA, ns[0].as_str());
+    zone.set(dns_zone::SERIAL, "");
+    zone.set(dns_zone::SRC, "");
+    zone.set_num(dns_zone::RECORDS, records.len() as u64);
+    zone.set_yes(dns_zone::DNSSEC, false);
+    zone.set(dns_zone::KEY, "");
+    zone.set_yes(dns_zone::SLAVE, false);
+    zone.set(dns_zone::MASTER, "");
+    zone.set_yes(dns_zone::SUSPENDED, false);
+    zone.set(dns_zone::TIME, time.as_str());
+    zone.set(dns_zone::DATE, date.as_str());
     bump_serial(ctx, &mut zone);
-    ctx.tx.put_dns_domain(user, &domain, &zone)?;
+    ctx.tx.put_dns_domain(user, domain, &zone)?;
     for (id, r) in &records {
-        ctx.tx.put_dns_record(&domain, *id, r)?;
+        ctx.tx.put_dns_record(domain, *id, r)?;
     }
     sync_counters(ctx, user)?;
     ctx.history(user, "Info", "DNS", &format!("Added new DNS domain (Name: {domain})."))?;
-    publish(ctx, user, &[&domain], restart)?;
+    publish(ctx, user, &[domain], or_empty(&restart))?;
     Ok(String::new())
 }
 
@@ -121,127 +114,138 @@ fn delete_zone(ctx: &mut Ctx<'_, '_>, user: &str, domain: &str) -> Result<(), He
 
 /// `v-delete-dns-domain USER DOMAIN [RESTART]`
 pub fn delete_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
-    let domain = format_domain(args.s(1));
-    let restart = args.s(2);
-    check(Kind::User, user)?;
-    check(Kind::Domain, &domain)?;
-    check(Kind::Restart, restart)?;
+    let user: Option<UserName> = args.opt(0)?;
+    let domain = domain_arg(args, 1)?;
+    let restart: Option<Restart> = args.opt(2)?;
     dns_system(ctx)?;
-    common::user(ctx, user)?;
-    zone(ctx, user, &domain)?;
+    let (user, _) = user_of(ctx, user)?;
+    let (domain, _) = zone_of(ctx, &user, domain)?;
     common::demo_mode(ctx)?;
-    delete_zone(ctx, user, &domain)?;
-    publish(ctx, user, &[&domain], restart)?;
+    let (user, domain) = (user.as_str(), domain.as_str());
+    delete_zone(ctx, user, domain)?;
+    publish(ctx, user, &[domain], or_empty(&restart))?;
     Ok(String::new())
 }
 
 /// `v-delete-dns-domains USER [RESTART]`: every active zone of the user (suspended ones stay).
 pub fn delete_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
-    let restart = args.s(1);
-    check(Kind::User, user)?;
-    check(Kind::Restart, restart)?;
+    let user: Option<UserName> = args.opt(0)?;
+    let restart: Option<Restart> = args.opt(1)?;
     dns_system(ctx)?;
-    common::user(ctx, user)?;
+    let (user, _) = user_of(ctx, user)?;
     common::demo_mode(ctx)?;
+    let user = user.as_str();
     let doomed: Vec<String> = ctx
         .tx
         .dns_domains(user)?
         .into_iter()
-        .filter(|(_, z)| z.get("SUSPENDED") == "no")
+        .filter(|(_, z)| z.get(dns_zone::SUSPENDED) == "no")
         .map(|(d, _)| d)
         .collect();
     for d in &doomed {
         delete_zone(ctx, user, d)?;
     }
     let names: Vec<&str> = doomed.iter().map(String::as_str).collect();
-    publish(ctx, user, &names, restart)?;
+    publish(ctx, user, &names, or_empty(&restart))?;
     Ok(String::new())
 }
 
 /// `v-delete-dns-domains-src USER SRC [RESTART]`: every zone that came from cluster master SRC.
 pub fn delete_dns_domains_src(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
+    let user: Option<UserName> = args.opt(0)?;
+    // SRC has no format check: it is only compared with the zones' SRC.
     let src = args.s(1);
-    let restart = args.s(2);
-    check(Kind::User, user)?;
-    check(Kind::Restart, restart)?;
+    let restart: Option<Restart> = args.opt(2)?;
     dns_system(ctx)?;
-    common::user(ctx, user)?;
+    let (user, _) = user_of(ctx, user)?;
     // deviation: an empty SRC would select (and delete) every local zone of the user.
     if src.is_empty() {
         return Err(HearthError::invalid("invalid src format :: "));
     }
     common::demo_mode(ctx)?;
+    let user = user.as_str();
     let doomed: Vec<String> = ctx
         .tx
         .dns_domains(user)?
         .into_iter()
-        .filter(|(_, z)| z.get("SRC") == src)
+        .filter(|(_, z)| z.get(dns_zone::SRC) == src)
         .map(|(d, _)| d)
         .collect();
     for d in &doomed {
         delete_zone(ctx, user, d)?;
     }
     let names: Vec<&str> = doomed.iter().map(String::as_str).collect();
-    publish(ctx, user, &names, restart)?;
+    publish(ctx, user, &names, or_empty(&restart))?;
     Ok(String::new())
 }
 
-/// The checks shared by the `v-change-dns-domain-*` commands: user, domain, restart formats,
-/// DNS_SYSTEM, an active user and an active zone. `extra` checks the command's own argument
-/// (Hestia checks it with the formats).
-fn change_zone_checks(
+/// What the `v-change-dns-domain-*` checks give: the user, the active zone, the command's own
+/// argument and the restart flag.
+struct ZoneChange<T> {
+    user: UserName,
+    domain: DomainName,
+    zone: DnsZone,
+    value: Option<T>,
+    restart: Option<Restart>,
+}
+
+/// The checks shared by the `v-change-dns-domain-*` commands (`USER DOMAIN VALUE [RESTART]`):
+/// the formats of user, domain, the command's own argument (`value`, which Hestia checks with
+/// the formats; `None` when empty) and restart (when the command takes one), then DNS_SYSTEM,
+/// an active user and an active zone.
+fn change_zone_checks<T>(
     ctx: &Ctx<'_, '_>,
-    user: &str,
-    domain: &str,
-    extra: impl FnOnce() -> Result<(), HearthError>,
-    restart: &str,
-) -> Result<Record, HearthError> {
-    check(Kind::User, user)?;
-    check(Kind::Domain, domain)?;
-    extra()?;
-    check(Kind::Restart, restart)?;
+    args: &Args,
+    value: impl FnOnce() -> Result<Option<T>, HearthError>,
+    takes_restart: bool,
+) -> Result<ZoneChange<T>, HearthError> {
+    let user: Option<UserName> = args.opt(0)?;
+    let domain = domain_arg(args, 1)?;
+    let value = value()?;
+    let restart: Option<Restart> = if takes_restart { args.opt(3)? } else { None };
     dns_system(ctx)?;
-    let user_rec = common::user(ctx, user)?;
-    common::unsuspended(user, &user_rec)?;
-    let z = zone(ctx, user, domain)?;
-    zone_active(domain, &z)?;
-    Ok(z)
+    let (user, user_rec) = user_of(ctx, user)?;
+    common::unsuspended(user.as_str(), &user_rec)?;
+    let (domain, zone) = zone_of(ctx, &user, domain)?;
+    zone_active(&domain, &zone)?;
+    Ok(ZoneChange {
+        user,
+        domain,
+        zone,
+        value,
+        restart,
+    })
 }
 
 /// `v-change-dns-domain-ip USER DOMAIN IP [RESTART]`
 pub fn change_dns_domain_ip(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let (user, domain, ip, restart) = (args.s(0), format_domain(args.s(1)), args.s(2), args.s(3));
-    let mut z = change_zone_checks(ctx, user, &domain, || check(Kind::Ip, ip), restart)?;
+    let c = change_zone_checks(ctx, args, || args.opt::<IpAddr4>(2), true)?;
     // deviation: Hestia stores an empty address.
-    if ip.is_empty() {
-        return Err(HearthError::invalid("invalid ip :: "));
-    }
+    let ip = c.value.ok_or_else(|| HearthError::invalid("invalid ip :: "))?;
+    let (user, domain, ip, mut z) = (c.user.as_str(), c.domain.as_str(), ip.as_str(), c.zone);
     common::demo_mode(ctx)?;
-    let old = z.get("IP").to_string();
-    z.set("IP", ip);
+    let old = z.get(dns_zone::IP).to_string();
+    z.set(dns_zone::IP, ip);
     if !old.is_empty() {
-        for mut r in ctx.tx.dns_records(&domain)? {
-            let value = replace_address(r.get("VALUE"), &old, ip);
-            if value != r.get("VALUE")
-                && let Some(id) = stored_id(&r)
+        for mut r in ctx.tx.dns_records(domain)? {
+            let value = replace_address(r.get(dns_record::VALUE), &old, ip);
+            if value != r.get(dns_record::VALUE)
+                && let Some(id) = r.id()
             {
-                r.set("VALUE", value);
-                ctx.tx.put_dns_record(&domain, id, &r)?;
+                r.set(dns_record::VALUE, value);
+                ctx.tx.put_dns_record(domain, id, &r)?;
             }
         }
     }
     bump_serial(ctx, &mut z);
-    save_zone(ctx, user, &domain, &mut z)?;
+    save_zone(ctx, user, domain, &mut z)?;
     ctx.history(
         user,
         "Info",
         "DNS",
         &format!("IP address for DNS domain changed (IP: {ip}, Domain: {domain})."),
     )?;
-    publish(ctx, user, &[&domain], restart)?;
+    publish(ctx, user, &[domain], or_empty(&c.restart))?;
     Ok(String::new())
 }
 
@@ -268,29 +272,36 @@ fn replace_address(value: &str, old: &str, new: &str) -> String {
 
 /// `v-change-dns-domain-tpl USER DOMAIN TEMPLATE [RESTART]`
 pub fn change_dns_domain_tpl(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let (user, domain, template, restart) = (args.s(0), format_domain(args.s(1)), args.s(2), args.s(3));
-    let mut z = change_zone_checks(ctx, user, &domain, || check(Kind::Template, template), restart)?;
+    let c = change_zone_checks(ctx, args, || args.opt::<TemplateName>(2), true)?;
+    let (user, domain, template, mut z) = (c.user.as_str(), c.domain.as_str(), or_empty(&c.value), c.zone);
     template_exists(template)?;
     common::demo_mode(ctx)?;
     let user_rec = common::user(ctx, user)?;
     let mut ns = user_ns(&user_rec);
     ns.truncate(8);
-    let records = template_store_records(template, &domain, z.get("IP"), &ns, z.get("TIME"), z.get("DATE"))?;
-    ctx.tx.clear_dns_records(&domain)?;
+    let records = template_store_records(
+        template,
+        domain,
+        z.get(dns_zone::IP),
+        &ns,
+        z.get(dns_zone::TIME),
+        z.get(dns_zone::DATE),
+    )?;
+    ctx.tx.clear_dns_records(domain)?;
     for (id, r) in &records {
-        ctx.tx.put_dns_record(&domain, *id, r)?;
+        ctx.tx.put_dns_record(domain, *id, r)?;
     }
     if template == "office365" {
         // As Hestia: the tenant's MX record, added like v-add-dns-record would (skipped when the
         // package has no room for it).
         let value = format!("{}.mail.protection.outlook.com.", domain.replace('.', "-"));
-        let count = u64::try_from(ctx.tx.dns_record_count(&domain)?).unwrap_or(0);
+        let count = u64::try_from(ctx.tx.dns_record_count(domain)?).unwrap_or(0);
         if let Ok(checked) = add_draft("@", "MX", &value, "0").and_then(|d| d.check_format())
             && common::package_room(&user_rec, user::DNS_RECORDS, count).is_ok()
         {
-            let id = ctx.tx.dns_max_record_id(&domain)? + 1;
+            let id = ctx.tx.dns_max_record_id(domain)? + 1;
             let r = new_record(ctx, id, &checked, "");
-            ctx.tx.put_dns_record(&domain, id, &r)?;
+            ctx.tx.put_dns_record(domain, id, &r)?;
             ctx.history(
                 user,
                 "Info",
@@ -299,9 +310,9 @@ pub fn change_dns_domain_tpl(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Strin
             )?;
         }
     }
-    z.set("TPL", template);
+    z.set(dns_zone::TPL, template);
     bump_serial(ctx, &mut z);
-    save_zone(ctx, user, &domain, &mut z)?;
+    save_zone(ctx, user, domain, &mut z)?;
     sync_counters(ctx, user)?;
     ctx.history(
         "system",
@@ -309,40 +320,42 @@ pub fn change_dns_domain_tpl(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Strin
         "DNS",
         &format!("Template for DNS domain changed (Template: {template}, Domain: {domain})."),
     )?;
-    publish(ctx, user, &[&domain], restart)?;
+    publish(ctx, user, &[domain], or_empty(&c.restart))?;
     Ok(String::new())
 }
 
 /// `v-change-dns-domain-ttl USER DOMAIN TTL [RESTART]`
 pub fn change_dns_domain_ttl(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let (user, domain, ttl, restart) = (args.s(0), format_domain(args.s(1)), args.s(2), args.s(3));
-    let mut z = change_zone_checks(ctx, user, &domain, || check(Kind::Int("ttl"), ttl), restart)?;
+    let c = change_zone_checks(ctx, args, || args.opt::<Ttl>(2), true)?;
     // deviation: Hestia stores an empty (or a 33-bit) TTL and writes a zone BIND refuses.
-    if ttl.parse::<u32>().is_err() {
-        return Err(HearthError::invalid(format!("invalid ttl format :: {ttl}")));
-    }
+    let ttl = c
+        .value
+        .filter(|t| t.seconds().is_some())
+        .ok_or_else(|| HearthError::invalid(format!("invalid ttl format :: {}", args.s(2))))?;
+    let (user, domain, ttl, mut z) = (c.user.as_str(), c.domain.as_str(), ttl.as_str(), c.zone);
     common::demo_mode(ctx)?;
-    z.set("TTL", ttl);
+    z.set(dns_zone::TTL, ttl);
     bump_serial(ctx, &mut z);
-    save_zone(ctx, user, &domain, &mut z)?;
+    save_zone(ctx, user, domain, &mut z)?;
     ctx.history(
         user,
         "Info",
         "DNS",
         &format!("TTL for DNS domain changed (TTL: {ttl}, Domain: {domain})."),
     )?;
-    publish(ctx, user, &[&domain], restart)?;
+    publish(ctx, user, &[domain], or_empty(&c.restart))?;
     Ok(String::new())
 }
 
 /// `v-change-dns-domain-exp USER DOMAIN EXP`
 pub fn change_dns_domain_exp(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let (user, domain, exp) = (args.s(0), format_domain(args.s(1)), args.s(2));
-    let mut z = change_zone_checks(ctx, user, &domain, || check(Kind::Exp, exp), "")?;
+    let c = change_zone_checks(ctx, args, || args.opt::<Date>(2), false)?;
+    // As Hestia, an empty EXP is stored empty.
+    let (user, domain, exp, mut z) = (c.user.as_str(), c.domain.as_str(), or_empty(&c.value), c.zone);
     common::demo_mode(ctx)?;
-    z.set("EXP", exp);
-    save_zone(ctx, user, &domain, &mut z)?;
-    cluster::zone_changed(ctx.tx, &domain)?;
+    z.set(dns_zone::EXP, exp);
+    save_zone(ctx, user, domain, &mut z)?;
+    cluster::zone_changed(ctx.tx, domain)?;
     ctx.history(
         user,
         "Info",
@@ -354,23 +367,21 @@ pub fn change_dns_domain_exp(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Strin
 
 /// `v-change-dns-domain-soa USER DOMAIN SOA [RESTART]`
 pub fn change_dns_domain_soa(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let (user, domain, restart) = (args.s(0), format_domain(args.s(1)), args.s(3));
-    let soa = ns_arg(args.s(2));
-    let mut z = change_zone_checks(ctx, user, &domain, || check(Kind::DomainAs("SOA"), &soa), restart)?;
+    // The domain rule under the name `SOA`, on the argument cleaned of its dots.
+    let c = change_zone_checks(ctx, args, || DomainName::parse_as("SOA", &ns_arg(args.s(2))), true)?;
     // deviation: Hestia stores an empty SOA and writes a zone BIND refuses.
-    if soa.is_empty() {
-        return Err(HearthError::invalid("invalid SOA format :: "));
-    }
+    let soa = c.value.ok_or_else(|| HearthError::invalid("invalid SOA format :: "))?;
+    let (user, domain, soa, mut z) = (c.user.as_str(), c.domain.as_str(), soa.as_str(), c.zone);
     common::demo_mode(ctx)?;
-    z.set("SOA", soa.as_str());
+    z.set(dns_zone::SOA, soa);
     bump_serial(ctx, &mut z);
-    save_zone(ctx, user, &domain, &mut z)?;
+    save_zone(ctx, user, domain, &mut z)?;
     ctx.history(
         user,
         "Info",
         "DNS",
         &format!("SOA record for DNS domain changed (SOA: {soa}, Domain: {domain})."),
     )?;
-    publish(ctx, user, &[&domain], restart)?;
+    publish(ctx, user, &[domain], or_empty(&c.restart))?;
     Ok(String::new())
 }
