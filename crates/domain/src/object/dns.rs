@@ -2,6 +2,7 @@
 //! `dns/DOMAIN.conf`).
 
 use super::Obj;
+use crate::dns::StoredRecord;
 
 /// A DNS zone (`dns.conf`, `bin/v-add-dns-domain`'s line). `DOMAIN` is the zone's name: it is
 /// a key of Hestia's line (and of a cluster's `v-insert-dns-domain` data), but the store keeps
@@ -28,6 +29,19 @@ impl DnsRecord {
     /// The record's id (`ID`), when it is a number the store can key it by.
     pub fn id(&self) -> Option<i64> {
         self.get(dns_record::ID).parse().ok()
+    }
+
+    /// The fields `change_draft` and `check_changed` compare with (see [`StoredRecord`]).
+    pub fn stored(&self) -> StoredRecord {
+        let text = |k| self.get(k).to_string();
+        StoredRecord {
+            record: text(dns_record::RECORD),
+            rtype: text(dns_record::TYPE),
+            priority: text(dns_record::PRIORITY),
+            value: text(dns_record::VALUE),
+            suspended: text(dns_record::SUSPENDED),
+            ttl: text(dns_record::TTL),
+        }
     }
 }
 
@@ -92,6 +106,11 @@ mod tests {
         ]);
         let mut r: DnsRecord = rec.into();
         assert_eq!(r.id(), Some(7));
+        let st = r.stored();
+        assert_eq!(
+            (st.record.as_str(), st.rtype.as_str(), st.ttl.as_str()),
+            ("www", "A", "")
+        );
         r.set(dns_record::VALUE, "192.0.2.2");
         r.set(dns_record::TTL, "600");
         r.set(dns_record::ID, "x");

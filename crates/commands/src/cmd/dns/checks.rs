@@ -3,9 +3,7 @@
 
 use crate::cmd::common;
 use crate::engine::{Args, Ctx};
-use hearth_domain::dns::{
-    CheckedRecord, StoredRecord, idn_to_ascii, idn_to_unicode, next_serial, template_names, template_records,
-};
+use hearth_domain::dns::{CheckedRecord, idn_to_ascii, idn_to_unicode, next_serial, template_names, template_records};
 use hearth_domain::object::{DnsRecord, DnsZone, User, dns_record, dns_zone, user};
 use hearth_domain::validate::{DnsRecordId, DomainName, UserName, or_empty};
 use hearth_domain::{HearthError, ReturnCode};
@@ -101,18 +99,6 @@ pub(super) fn record_of(
     let n = id.and_then(DnsRecordId::number).ok_or_else(missing)?;
     let rec = ctx.tx.dns_record(domain.as_str(), n)?.ok_or_else(missing)?;
     Ok((n, rec))
-}
-
-/// The fields `change_draft`/`check_changed` read from a stored record.
-pub(super) fn stored(rec: &DnsRecord) -> StoredRecord {
-    StoredRecord {
-        record: rec.get(dns_record::RECORD).to_string(),
-        rtype: rec.get(dns_record::TYPE).to_string(),
-        priority: rec.get(dns_record::PRIORITY).to_string(),
-        value: rec.get(dns_record::VALUE).to_string(),
-        suspended: rec.get(dns_record::SUSPENDED).to_string(),
-        ttl: rec.get(dns_record::TTL).to_string(),
-    }
 }
 
 /// A record line as Hestia writes it: `ID RECORD TYPE PRIORITY VALUE SUSPENDED TIME DATE [TTL]`.

@@ -2,8 +2,8 @@
 //! `v-delete-dns-record`.
 
 use super::checks::{
-    a_record_names, bump_serial, dns_system, domain_arg, new_record, record_of, save_zone, stored, sync_counters,
-    user_of, zone_active, zone_of,
+    a_record_names, bump_serial, dns_system, domain_arg, new_record, record_of, save_zone, sync_counters, user_of,
+    zone_active, zone_of,
 };
 use super::publish::publish;
 use crate::cmd::common;
@@ -87,7 +87,7 @@ pub fn change_dns_record(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, H
     common::demo_mode(ctx)?;
 
     let (user, domain, ttl) = (user.as_str(), domain.as_str(), or_empty(&ttl));
-    let current_fields = stored(&current);
+    let current_fields = current.stored();
     let draft = change_draft(or_empty(&record), rtype, value, priority, &current_fields)?;
     let checked = draft.check_format()?;
     let records = ctx.tx.dns_records(domain)?;
