@@ -1033,6 +1033,14 @@ macro_rules! validated {
             }
         }
 
+        /// A validated value reads as its text (`&user` where a `&str` is expected).
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)
@@ -1076,6 +1084,26 @@ validated!(
 validated!(
     /// An IPv4 or IPv6 address as PHP's `FILTER_VALIDATE_IP` accepts it; the text is kept.
     IpAddr46 => Kind::Ip46
+);
+validated!(
+    /// The `RESTART` argument (`yes`, `no`, …).
+    Restart => Kind::Restart
+);
+validated!(
+    /// A user role (`admin`, `user`, …).
+    Role => Kind::Role
+);
+validated!(
+    /// A host name or address (the `host` rule: a DNS cluster host, a database host).
+    HostName => Kind::Host
+);
+validated!(
+    /// A TCP port number (the `port` rule: digits).
+    Port => Kind::Int("port")
+);
+validated!(
+    /// An API hash (`ACCESS_KEY_ID:SECRET_KEY` or a legacy key).
+    ApiHash => Kind::Hash
 );
 
 impl IpAddr46 {

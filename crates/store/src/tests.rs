@@ -298,8 +298,8 @@ fn cluster_queue_is_durable_and_ordered() {
     let (dir, mut store) = open();
     store
         .write(|tx| {
-            tx.put_cluster_host("ns2.example.net", &Record::from_pairs([("PORT", "8083")]))?;
-            tx.put_cluster_host("ns3.example.net", &Record::from_pairs([("PORT", "8083")]))?;
+            tx.put_cluster_host("ns2.example.net", &Record::from_pairs([("PORT", "8083")]).into())?;
+            tx.put_cluster_host("ns3.example.net", &Record::from_pairs([("PORT", "8083")]).into())?;
             tx.enqueue_cluster_op("ns2.example.net", "a")?;
             tx.enqueue_cluster_op("ns3.example.net", "b")?;
             tx.enqueue_cluster_op("ns2.example.net", "c")
@@ -332,7 +332,7 @@ fn a_new_change_replaces_the_queued_row_of_the_same_operation() {
     let host = "ns2.example.net";
     let (a, b) = store
         .write(|tx| {
-            tx.put_cluster_host(host, &Record::from_pairs([("PORT", "8083")]))?;
+            tx.put_cluster_host(host, &Record::from_pairs([("PORT", "8083")]).into())?;
             let a = tx.enqueue_cluster_op(host, "zone a.test")?;
             let b = tx.enqueue_cluster_op(host, "zone b.test")?;
             tx.retry_cluster_op(a, 99, "refused")?;
@@ -368,8 +368,8 @@ fn a_host_that_does_not_answer_is_recorded_and_cleared() {
     let (_dir, mut store) = open();
     store
         .write(|tx| {
-            tx.put_cluster_host("ns2.example.net", &Record::from_pairs([("PORT", "8083")]))?;
-            tx.put_cluster_host("ns3.example.net", &Record::from_pairs([("PORT", "8083")]))
+            tx.put_cluster_host("ns2.example.net", &Record::from_pairs([("PORT", "8083")]).into())?;
+            tx.put_cluster_host("ns3.example.net", &Record::from_pairs([("PORT", "8083")]).into())
         })
         .expect("hosts");
     assert!(store.read(|tx| tx.cluster_host_states()).expect("s").is_empty());
@@ -391,7 +391,7 @@ fn a_host_that_does_not_answer_is_recorded_and_cleared() {
     );
     // Replacing the host's record (suspend, unsuspend) keeps the state.
     store
-        .write(|tx| tx.put_cluster_host("ns2.example.net", &Record::from_pairs([("PORT", "8084")])))
+        .write(|tx| tx.put_cluster_host("ns2.example.net", &Record::from_pairs([("PORT", "8084")]).into()))
         .expect("put");
     assert_eq!(store.read(|tx| tx.cluster_host_states()).expect("s").len(), 1);
     store
@@ -423,7 +423,7 @@ fn migrating_to_v6_keeps_the_cluster_and_merges_duplicate_operations() {
     assert_eq!(store.schema_version().expect("v"), SCHEMA_VERSION);
     let hosts = store.read(|tx| tx.cluster_hosts()).expect("hosts");
     assert_eq!(hosts.len(), 1);
-    assert_eq!(hosts[0].1.get("PORT"), "8083");
+    assert_eq!(hosts[0].1.get(hearth_domain::object::cluster::PORT), "8083");
     assert!(store.read(|tx| tx.cluster_host_states()).expect("s").is_empty());
     let q = store.read(|tx| tx.cluster_queue(None)).expect("q");
     let rows: Vec<_> = q

@@ -16,8 +16,9 @@ use crate::cmd::common::{demo_mode, format_arg};
 use crate::engine::{Args, Ctx};
 use hearth_cluster::sequence::{self, Step};
 use hearth_cluster::{Client, Peer, PeerAuth, RunError, SendError, TlsTrust};
+use hearth_domain::object::{ClusterHost, cluster};
 use hearth_domain::record::Record;
-use hearth_domain::validate::{Kind, check};
+use hearth_domain::validate::{ApiHash, HostName, Port, UserName};
 use hearth_domain::{HearthError, ReturnCode, kv};
 use hearth_output::{self as out, Format, column_t, json_str, plain_field, split_blank};
 use hearth_store::{QueuedOp, Tx};
@@ -52,20 +53,20 @@ fn remote_err(host: &str, why: impl std::fmt::Display) -> HearthError {
 }
 
 /// A stored host as a transport peer.
-pub fn peer(host: &str, rec: &Record) -> Result<Peer, HearthError> {
+pub fn peer(host: &str, rec: &ClusterHost) -> Result<Peer, HearthError> {
     let port: u16 = rec
-        .get("PORT")
+        .get(cluster::PORT)
         .parse()
-        .map_err(|_| HearthError::invalid(format!("invalid port format :: {}", rec.get("PORT"))))?;
-    let auth = if rec.get("PASSWORD").is_empty() {
-        PeerAuth::Hash(rec.get("HASH").to_string())
+        .map_err(|_| HearthError::invalid(format!("invalid port format :: {}", rec.get(cluster::PORT))))?;
+    let auth = if rec.get(cluster::PASSWORD).is_empty() {
+        PeerAuth::Hash(rec.get(cluster::HASH).to_string())
     } else {
         PeerAuth::Password {
-            user: rec.get("USER").to_string(),
-            password: rec.get("PASSWORD").to_string(),
+            user: rec.get(cluster::USER).to_string(),
+            password: rec.get(cluster::PASSWORD).to_string(),
         }
     };
-    let tls = match rec.get("FINGERPRINT") {
+    let tls = match rec.get(cluster::FINGERPRINT) {
         "" => TlsTrust::System,
         fp => TlsTrust::Fingerprint(
             hearth_cluster::parse_fingerprint(fp)
@@ -76,7 +77,7 @@ pub fn peer(host: &str, rec: &Record) -> Result<Peer, HearthError> {
         host: host.to_string(),
         port,
         auth,
-        dns_user: rec.get("DNS_USER").to_string(),
+        dns_user: rec.get(cluster::DNS_USER).to_string(),
         tls,
     })
 }
@@ -156,7 +157,7 @@ fn run_steps(peer: &Peer, steps: &[Step]) -> Result<(), HearthError> {
 /// FINGERPRINT (hearth's extension): the SHA-256 of the slave's certificate (`AA:BB:…`), to
 /// trust a self-signed slave; without it the certificate must verify for HOST.
 pub fn add_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let (host, port, user_or_hash) = (args.s(0), args.s(1), args.s(2));
+    let user_or_hash = args.s(2);
     let password = &crate::tmpfile::password_arg(ctx, args.s(3));
     let kind = match args.s(4) {
         "" => "api",
@@ -167,13 +168,15 @@ pub fn add_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
         u => u,
     };
     let fingerprint = args.s(6);
-    check(Kind::Host, host)?;
-    check(Kind::Int("port"), port)?;
-    check(Kind::User, dns_user)?;
+    let host: HostName = args.req(0)?;
+    let host = &*host;
+    let port: Port = args.req(1)?;
+    let port = &*port;
+    dns_user.parse::<UserName>()?;
     if password.is_empty() {
-        check(Kind::Hash, user_or_hash)?;
+        args.opt::<ApiHash>(2)?;
     } else {
-        check(Kind::User, user_or_hash)?;
+        args.opt::<UserName>(2)?;
     }
     if kind != "api" {
         // Hestia's `ssh` type copies files with scp as root; hearth speaks the API only.
@@ -196,20 +199,20 @@ pub fn add_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
             "invalid fingerprint format :: {fingerprint}"
         )));
     }
-    let mut rec = Record::new();
-    rec.set("PORT", port);
+    let mut rec = ClusterHost::new();
+    rec.set(cluster::PORT, port);
     if password.is_empty() {
-        rec.set("HASH", user_or_hash);
+        rec.set(cluster::HASH, user_or_hash);
     } else {
-        rec.set("USER", user_or_hash);
-        rec.set("PASSWORD", password.as_str());
+        rec.set(cluster::USER, user_or_hash);
+        rec.set(cluster::PASSWORD, password.as_str());
     }
-    rec.set("DNS_USER", dns_user);
-    rec.set("TYPE", kind);
-    rec.set("SUSPENDED", "no");
-    rec.set("FINGERPRINT", fingerprint);
-    rec.set("TIME", ctx.now.time.as_str());
-    rec.set("DATE", ctx.now.date.as_str());
+    rec.set(cluster::DNS_USER, dns_user);
+    rec.set(cluster::TYPE, kind);
+    rec.set(cluster::SUSPENDED, "no");
+    rec.set(cluster::FINGERPRINT, fingerprint);
+    rec.set(cluster::TIME, ctx.now.time.as_str());
+    rec.set(cluster::DATE, ctx.now.date.as_str());
     let p = peer(host, &rec)?;
     // The alive check: the slave answers, and has the DNS user.
     run_steps(&p, &sequence::alive_check(dns_user))?;
@@ -230,8 +233,8 @@ pub fn add_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
 /// `v-delete-remote-dns-host HOST`: the slave drops this master's zones (best effort), the host
 /// and what was queued for it go.
 pub fn delete_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let host = args.s(0);
-    check(Kind::Host, host)?;
+    let host: HostName = args.req(0)?;
+    let host = &*host;
     let Some(rec) = ctx.tx.cluster_host(host)? else {
         return Err(HearthError::not_exist(format!("remote dns host {host} doesn't exist")));
     };
@@ -254,12 +257,12 @@ pub fn delete_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Stri
 }
 
 fn set_suspended(ctx: &mut Ctx<'_, '_>, args: &Args, value: &str) -> Result<String, HearthError> {
-    let host = args.s(0);
-    check(Kind::Host, host)?;
+    let host: HostName = args.req(0)?;
+    let host = &*host;
     let Some(mut rec) = ctx.tx.cluster_host(host)? else {
         return Err(HearthError::not_exist(format!("remote dns host {host} doesn't exist")));
     };
-    if rec.get("SUSPENDED") == value {
+    if rec.get(cluster::SUSPENDED) == value {
         let state = if value == "yes" { "suspended" } else { "unsuspended" };
         let code = if value == "yes" {
             ReturnCode::Suspended
@@ -272,7 +275,7 @@ fn set_suspended(ctx: &mut Ctx<'_, '_>, args: &Args, value: &str) -> Result<Stri
         ));
     }
     demo_mode(ctx)?;
-    rec.set("SUSPENDED", value);
+    rec.set(cluster::SUSPENDED, value);
     ctx.tx.put_cluster_host(host, &rec)?;
     Ok(String::new())
 }
@@ -289,7 +292,12 @@ pub fn unsuspend_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<S
 
 /// `v-list-remote-dns-hosts [FORMAT]` (credentials are never listed).
 pub fn list_remote_dns_hosts(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let hosts = ctx.tx.cluster_hosts()?;
+    let hosts: Vec<(String, Record)> = ctx
+        .tx
+        .cluster_hosts()?
+        .into_iter()
+        .map(|(h, r)| (h, r.into_record()))
+        .collect();
     let queue = ctx.tx.cluster_queue(None)?;
     let pending = |h: &str| queue.iter().filter(|o| o.host == h).count().to_string();
     const KEYS: [&str; 8] = ["PORT", "TYPE", "USER", "DNS_USER", "SUSPENDED", "QUEUE", "TIME", "DATE"];
@@ -356,18 +364,16 @@ pub fn list_remote_dns_hosts(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Strin
 /// `v-sync-dns-cluster [HOST]`: replace what each (or the named) active slave holds of this
 /// master with the master's zones now; what was queued for it is then redundant.
 pub fn sync_dns_cluster(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let only = args.get(0).filter(|h| !h.is_empty());
-    if let Some(h) = only {
-        check(Kind::Host, h)?;
-    }
+    let only: Option<HostName> = args.opt(0)?;
+    let only = only.as_deref();
     if ctx.tx.setting("DNS_CLUSTER")?.as_deref() != Some("yes") {
         return Err(HearthError::new(ReturnCode::Disabled, "DNS_CLUSTER is not enabled"));
     }
-    let hosts: Vec<(String, Record)> = ctx
+    let hosts: Vec<(String, ClusterHost)> = ctx
         .tx
         .cluster_hosts()?
         .into_iter()
-        .filter(|(h, r)| only.is_none_or(|o| o == h) && r.get("SUSPENDED") != "yes")
+        .filter(|(h, r)| only.is_none_or(|o| o == h) && !r.yes(cluster::SUSPENDED))
         .collect();
     if let Some(h) = only
         && hosts.is_empty()
@@ -503,7 +509,7 @@ fn drain_with(store: &mut hearth_store::Store, now: i64, send: &mut Send<'_>) ->
     for (host, rec) in hosts {
         let state = states.get(&host).cloned().unwrap_or_default();
         let ops: Vec<&QueuedOp> = queue.iter().filter(|o| o.host == host && o.next_at <= now).collect();
-        if ops.is_empty() || rec.get("SUSPENDED") == "yes" || state.retry_at > now {
+        if ops.is_empty() || rec.yes(cluster::SUSPENDED) || state.retry_at > now {
             continue;
         }
         let p = match peer(&host, &rec) {
@@ -731,7 +737,7 @@ mod tests {
                 for host in [NS2, NS3] {
                     tx.put_cluster_host(
                         host,
-                        &Record::from_pairs([("PORT", "8083"), ("HASH", "k:s"), ("DNS_USER", "dns-cluster")]),
+                        &Record::from_pairs([("PORT", "8083"), ("HASH", "k:s"), ("DNS_USER", "dns-cluster")]).into(),
                     )?;
                 }
                 for (user, domain) in [("bob", "bob.test"), ("alice", "alice.test")] {
@@ -969,7 +975,7 @@ mod tests {
     fn failures_are_told_apart() {
         let p = peer(
             NS2,
-            &Record::from_pairs([("PORT", "8083"), ("HASH", "k:s"), ("DNS_USER", "dns-cluster")]),
+            &Record::from_pairs([("PORT", "8083"), ("HASH", "k:s"), ("DNS_USER", "dns-cluster")]).into(),
         )
         .expect("peer");
         let host = |f: Failure| matches!(f, Failure::Host(_));

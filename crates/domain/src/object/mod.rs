@@ -199,6 +199,11 @@ impl<K: Key> Obj<K> {
     }
 }
 
+pub mod cluster;
+
+/// A DNS cluster host as stored.
+pub type ClusterHost = Obj<cluster::Key>;
+
 /// A user (`user.conf`).
 pub mod user {
     crate::object_keys!(
