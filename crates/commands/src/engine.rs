@@ -234,7 +234,7 @@ pub fn run_with(home: &Home, store: &mut Store, name: &str, args: &[String], sco
         let msg = if crate::catalogue::is_hestia_command(name) {
             format!("{name} is not implemented in hearth yet")
         } else {
-            format!("command {name} not found")
+            format!("Command {name} not found")
         };
         return failed(HearthError::new(ReturnCode::Disabled, msg));
     };

@@ -214,7 +214,7 @@ fn deviation(c: &Case) -> Option<(String, &'static str)> {
     match n {
         13 => Some(("Error: Invalid secret key for key 1aEivapzjb7Q8mAg1tRx".into(), "unknown key and bad secret answer alike")),
         14 => Some(("Error: Invalid secret key for key AAAAAAAAAAAAAAAAAAAA".into(), "unknown key and bad secret answer alike")),
-        32 => Some(("Error: command v-nosuch-command not found\n".into(), "a failed command is not reported as OK")),
+        32 => Some(("Error: Command v-nosuch-command not found\n".into(), "a failed command is not reported as OK")),
         52 | 53 => Some((
             "Error: IP is not allowed to connect with API (API_ALLOWED_IP is empty: add an address with v-add-sys-api-ip)"
                 .into(),
