@@ -199,7 +199,10 @@ fn every_subcommand_answers_help() {
     for sub in ["serve", "init", "import-hestia", "link-commands"] {
         for flag in ["--help", "-h"] {
             let out = env.ok(&[sub, flag]);
-            assert!(out.contains("hearth serve [--listen ADDR:PORT]"), "hearth {sub} {flag}: {out}");
+            assert!(
+                out.contains("hearth serve [--listen ADDR:PORT]"),
+                "hearth {sub} {flag}: {out}"
+            );
         }
     }
 }

@@ -351,6 +351,28 @@ fn http_layer_paths_limits_and_protocols() {
     );
     assert_eq!((r.status, r.body.as_str()), (413, "length limit exceeded"));
     assert_eq!(env.hearth(&["v-list-user", "huge"]).code, 3, "the command ran");
+    // The same over HTTP/2 (declared length, with and without Expect: 100-continue; a body of
+    // unknown length): the client reads its 413, the stream is not reset under it.
+    let file = format!("@{}", huge.display());
+    for args in [
+        vec!["--http2", "-H", "Expect: 100-continue", "--data-binary", &file],
+        vec!["--http2", "--data-binary", &file],
+        vec![
+            "--http2",
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/x-www-form-urlencoded",
+            "-T",
+            &file[1..],
+        ],
+    ] {
+        let mut a = s(&args);
+        a.push(url("/api/"));
+        let r = curl(&server, &a);
+        assert_eq!((r.status, r.body.as_str()), (413, "length limit exceeded"), "{args:?}");
+    }
+    assert_eq!(env.hearth(&["v-list-user", "huge"]).code, 3, "the command ran");
 
     // A GET is Hestia's 405; health and unknown paths.
     let r = curl(&server, &s(&[&url("/api/")]));
