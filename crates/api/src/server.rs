@@ -57,7 +57,7 @@ struct Conn {
 
 impl Conn {
     /// `r`, which leaves a request body unread: an HTTP/1.1 connection then closes.
-    /// HTTP/2: the rest of a request body refused unread. Dropping it now would reset the
+    /// HTTP/2: the rest of a request body refused (or not wanted) unread. Dropping it now would reset the
     /// stream before the client has read the answer (curl then reports no status at all), so
     /// it is read and discarded after the answer went out: at most [`DRAIN_LIMIT`] bytes
     /// within [`limits::BODY_TIMEOUT`], then the stream is reset. HTTP/1 closes the
@@ -197,13 +197,18 @@ async fn route(conn: Arc<Conn>, req: Request<Incoming>) -> Response<Body> {
     match req.uri().path() {
         "/api/" | "/api" | "/api/index.php" => {}
         "/healthz" => {
-            return if matches!(*req.method(), Method::GET | Method::HEAD) {
+            let ok = matches!(*req.method(), Method::GET | Method::HEAD);
+            conn.drain_later(req.into_body());
+            return if ok {
                 plain(StatusCode::OK, "ok\n")
             } else {
                 plain(StatusCode::METHOD_NOT_ALLOWED, "")
             };
         }
-        _ => return plain(StatusCode::NOT_FOUND, ""),
+        _ => {
+            conn.drain_later(req.into_body());
+            return plain(StatusCode::NOT_FOUND, "");
+        }
     }
     let _active = Active::new(&conn.active);
     let (parts, mut body) = req.into_parts();

@@ -368,7 +368,7 @@ fn http_layer_paths_limits_and_protocols() {
         ],
     ] {
         let mut a = s(&args);
-        a.push(url("/api/"));
+        a.push(url("/api/index.php"));
         let r = curl(&server, &a);
         assert_eq!((r.status, r.body.as_str()), (413, "length limit exceeded"), "{args:?}");
     }
@@ -386,4 +386,7 @@ fn http_layer_paths_limits_and_protocols() {
     assert_eq!((r.status, r.body.as_str()), (200, "ok\n"));
     assert_eq!(curl(&server, &s(&["-X", "POST", &url("/healthz")])).status, 405);
     assert_eq!(curl(&server, &s(&[&url("/nothing")])).status, 404);
+    // A body sent where none is read (an unknown path) does not cost the client its answer.
+    let r = curl(&server, &s(&["--http2", "--data-binary", &file, &url("/nothing")]));
+    assert_eq!(r.status, 404);
 }
