@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 pub mod view;
-pub use view::{Cell, Fields, JsonFrame, ListView, Shell, render};
+pub use view::{BLANKS, Cell, Fields, JsonFrame, ListView, Num, Shell, Split, insert_after, key_first, render};
 
 /// The output format of a list command: one type, defined with its parsing in the domain crate
 /// (`hearth_domain::validate::Format`).

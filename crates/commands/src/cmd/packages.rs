@@ -8,7 +8,7 @@ use hearth_domain::kv;
 use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, check};
 use hearth_domain::{HearthError, ReturnCode};
-use hearth_output::{self as out, Cell, Fields, JsonFrame, ListView, Shell};
+use hearth_output::{self as out, BLANKS, Cell, Fields, JsonFrame, ListView, Shell};
 
 fn package(ctx: &Ctx<'_, '_>, name: &str) -> Result<Record, HearthError> {
     ctx.tx
@@ -252,7 +252,7 @@ pub const LIST_PACKAGE: ListView = ListView {
     key: "PACKAGE",
     json: ONE_JSON,
     json_tight: TIGHT,
-    json_frame: JsonFrame {
+    json_frame: JsonFrame::Objects {
         close: "    }",
         last: "\n",
     },
@@ -344,6 +344,7 @@ pub const LIST_PACKAGE: ListView = ListView {
             ("DATE:             ", Cell::Field("DATE")),
         ],
     },
+    ..ListView::BASE
 };
 
 pub fn list_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
@@ -417,7 +418,7 @@ pub const LIST_PACKAGES: ListView = ListView {
     key: "PACKAGE",
     json: MANY_KEYS,
     json_tight: TIGHT,
-    json_frame: JsonFrame {
+    json_frame: JsonFrame::Objects {
         close: "    }",
         last: "\n",
     },
@@ -444,7 +445,9 @@ pub const LIST_PACKAGES: ListView = ListView {
             Cell::Unlim("SWAP_LIMIT"),
             Cell::Unlim("BANDWIDTH"),
         ],
+        split: BLANKS,
     },
+    ..ListView::BASE
 };
 
 pub fn list_packages(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {

@@ -7,7 +7,8 @@ use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, check};
 use hearth_domain::{HearthError, ReturnCode};
 use hearth_output::{
-    self as out, Cell, Format, JsonFrame, ListView, Shell, column_t, csv_quoted, json_str, plain_field, split_sep,
+    self as out, BLANKS, Cell, Format, JsonFrame, ListView, Shell, column_t, csv_quoted, json_str, plain_field,
+    split_sep,
 };
 use std::fmt::Write as _;
 

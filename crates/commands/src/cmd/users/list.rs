@@ -197,7 +197,7 @@ pub const LIST_USER: ListView = ListView {
     key: "USER",
     json: LIST_USER_JSON,
     json_tight: &[],
-    json_frame: JsonFrame {
+    json_frame: JsonFrame::Objects {
         close: "        }",
         last: "\n",
     },
@@ -233,6 +233,7 @@ pub const LIST_USER: ListView = ListView {
             ("DATE:", Cell::Field("DATE")),
         ],
     },
+    ..ListView::BASE
 };
 
 /// A user as the list commands show it: `USER` and `HOME` are derived; the root user's
@@ -561,7 +562,7 @@ pub const LIST_USERS: ListView = ListView {
     key: "USER",
     json: LIST_USERS_JSON,
     json_tight: &[],
-    json_frame: JsonFrame {
+    json_frame: JsonFrame::Objects {
         close: "        }",
         last: "",
     },
@@ -586,7 +587,9 @@ pub const LIST_USERS: ListView = ListView {
             Cell::Field("SUSPENDED"),
             Cell::Field("DATE"),
         ],
+        split: BLANKS,
     },
+    ..ListView::BASE
 };
 
 pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
