@@ -18,6 +18,7 @@ use hearth_output::ListView;
 pub static LIST_VIEWS: &[&ListView] = &[
     &users::LIST_USER,
     &users::LIST_USERS,
+    &users::LIST_USER_LOG,
     &packages::LIST_PACKAGE,
     &packages::LIST_PACKAGES,
 ];

@@ -1,6 +1,8 @@
 //! The user lists: `v-list-user`, `v-list-users` (declared views) and `v-list-user-log`.
 
 use super::*;
+use hearth_output::{Num, Split, key_first};
+use hearth_store::HistoryEntry;
 
 const LIST_USER_JSON: &[&str] = &[
     "NAME",
@@ -625,6 +627,61 @@ pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthEr
     Ok(o)
 }
 
+const LOG_JSON: &[&str] = &["DATE", "TIME", "LEVEL", "CATEGORY", "MESSAGE"];
+const LOG_COLUMNS: [&str; LOG_JSON.len() + 1] = key_first("ID", LOG_JSON);
+
+/// `v-list-user-log USER [FORMAT]` (the history: not memoised).
+pub const LIST_USER_LOG: ListView = ListView {
+    command: "v-list-user-log",
+    memo: false,
+    key: "ID",
+    json: LOG_JSON,
+    json_frame: JsonFrame::Objects {
+        close: "    }",
+        last: "\n",
+    },
+    plain: &LOG_COLUMNS,
+    // compat: Hestia's header (ID,MESSAGE,TIME,DATE) does not match its rows, whose quoting is
+    // broken; hearth prints the six columns it has.
+    csv: &LOG_COLUMNS,
+    csv_quoted: LOG_JSON,
+    shell: Shell::Table {
+        header: "ID DATE TIME LEVEL CATEGORY MESSAGE",
+        dashes: "---- ---- ---- ----- -------- -------",
+        cells: &[
+            Cell::Field("ID"),
+            Cell::Field("DATE"),
+            Cell::Field("TIME"),
+            Cell::Field("LEVEL"),
+            Cell::Field("CATEGORY"),
+            Cell::Field("MESSAGE"),
+        ],
+        split: Split::On(&['~']),
+    },
+    ..ListView::BASE
+};
+
+/// A history line as the log lists it.
+struct LogRow<'a> {
+    id: Num,
+    entry: &'a HistoryEntry,
+}
+
+impl out::Fields for LogRow<'_> {
+    fn field(&self, key: &str, _hint: &mut usize) -> &str {
+        let e = self.entry;
+        match key {
+            "ID" => self.id.as_str(),
+            "DATE" => &e.date,
+            "TIME" => &e.time,
+            "LEVEL" => &e.level,
+            "CATEGORY" => &e.category,
+            "MESSAGE" => &e.message,
+            _ => "",
+        }
+    }
+}
+
 pub fn list_user_log(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     let user = args.s(0);
     check(Kind::User, user)?;
@@ -633,70 +690,15 @@ pub fn list_user_log(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Heart
     }
     let entries = ctx.tx.history(user)?;
     let mut o = String::new();
-    match format_arg(args, 1) {
-        None => {}
-        Some(Format::Json) => {
-            o.push_str("{\n");
-            for (i, e) in entries.iter().enumerate() {
-                let _ = write!(
-                    o,
-                    "    {}: {{\n        {},\n        {},\n        {},\n        {},\n        {}\n    }}",
-                    json_str(&e.id.to_string()),
-                    out::json_member("DATE", &e.date),
-                    out::json_member("TIME", &e.time),
-                    out::json_member("LEVEL", &e.level),
-                    out::json_member("CATEGORY", &e.category),
-                    out::json_member("MESSAGE", &e.message),
-                );
-                o.push_str(if i + 1 < entries.len() { ",\n" } else { "\n" });
-            }
-            o.push_str("}\n");
-        }
-        Some(Format::Plain) => {
-            for e in &entries {
-                let _ = writeln!(
-                    o,
-                    "{}\t{}\t{}\t{}\t{}\t{}",
-                    e.id,
-                    e.date,
-                    e.time,
-                    e.level,
-                    e.category,
-                    plain_field(&e.message)
-                );
-            }
-        }
-        Some(Format::Csv) => {
-            // compat: Hestia's header (ID,MESSAGE,TIME,DATE) does not match its rows, whose
-            // quoting is broken; hearth prints the six columns it has.
-            o.push_str("ID,DATE,TIME,LEVEL,CATEGORY,MESSAGE\n");
-            for e in &entries {
-                let _ = writeln!(
-                    o,
-                    "{},{},{},{},{},{}",
-                    e.id,
-                    csv_quoted(&e.date),
-                    csv_quoted(&e.time),
-                    csv_quoted(&e.level),
-                    csv_quoted(&e.category),
-                    csv_quoted(&e.message)
-                );
-            }
-        }
-        Some(Format::Shell) => {
-            let mut rows = vec![
-                split_sep("ID~DATE~TIME~LEVEL~CATEGORY~MESSAGE", '~'),
-                split_sep("----~----~----~-----~--------~-------", '~'),
-            ];
-            for e in &entries {
-                let line = format!(
-                    "{}~{}~{}~{}~{}~{}",
-                    e.id, e.date, e.time, e.level, e.category, e.message
-                );
-                rows.push(split_sep(&line, '~'));
-            }
-            o.push_str(&column_t(&rows));
-        }
+    if let Some(format) = format_arg(args, 1) {
+        let rows: Vec<LogRow<'_>> = entries
+            .iter()
+            .map(|entry| LogRow {
+                id: Num::new(entry.id),
+                entry,
+            })
+            .collect();
+        out::render(&LIST_USER_LOG, format, &rows, &mut o);
     }
     Ok(o)
 }
