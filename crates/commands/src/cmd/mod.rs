@@ -21,6 +21,11 @@ pub static LIST_VIEWS: &[&ListView] = &[
     &users::LIST_USER_LOG,
     &packages::LIST_PACKAGE,
     &packages::LIST_PACKAGES,
+    &keys::LIST_ACCESS_KEY,
+    &keys::LIST_ACCESS_KEYS,
+    &keys::CHECK_ACCESS_KEY,
+    &keys::LIST_APIS,
+    &keys::LIST_API,
 ];
 
 const fn spec(name: &'static str, options: &'static str, min_args: usize, mode: Mode, handler: Handler) -> Spec {
