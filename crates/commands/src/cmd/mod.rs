@@ -26,6 +26,7 @@ pub static LIST_VIEWS: &[&ListView] = &[
     &keys::CHECK_ACCESS_KEY,
     &keys::LIST_APIS,
     &keys::LIST_API,
+    &settings::LIST_SYS_CONFIG,
 ];
 
 const fn spec(name: &'static str, options: &'static str, min_args: usize, mode: Mode, handler: Handler) -> Spec {
