@@ -27,6 +27,7 @@ pub static LIST_VIEWS: &[&ListView] = &[
     &keys::LIST_APIS,
     &keys::LIST_API,
     &settings::LIST_SYS_CONFIG,
+    &cluster::LIST_REMOTE_DNS_HOSTS,
 ];
 
 const fn spec(name: &'static str, options: &'static str, min_args: usize, mode: Mode, handler: Handler) -> Spec {
