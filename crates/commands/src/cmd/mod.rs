@@ -28,6 +28,10 @@ pub static LIST_VIEWS: &[&ListView] = &[
     &keys::LIST_API,
     &settings::LIST_SYS_CONFIG,
     &cluster::LIST_REMOTE_DNS_HOSTS,
+    &dns::LIST_DNS_DOMAINS,
+    &dns::LIST_DNS_DOMAIN,
+    &dns::LIST_DNS_RECORDS,
+    &dns::LIST_DNS_TEMPLATES,
 ];
 
 const fn spec(name: &'static str, options: &'static str, min_args: usize, mode: Mode, handler: Handler) -> Spec {
