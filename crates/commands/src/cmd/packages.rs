@@ -385,31 +385,7 @@ const MANY_KEYS: &[&str] = &[
 
 /// `PACKAGE` and the JSON members (plain and CSV columns of `v-list-user-packages`).
 /// compat: Hestia prints variables left over from its environment in the CSV rows.
-const MANY_COLUMNS: &[&str] = &[
-    "PACKAGE",
-    "WEB_TEMPLATE",
-    "PROXY_TEMPLATE",
-    "DNS_TEMPLATE",
-    "WEB_DOMAINS",
-    "WEB_ALIASES",
-    "DNS_DOMAINS",
-    "DNS_RECORDS",
-    "MAIL_DOMAINS",
-    "MAIL_ACCOUNTS",
-    "DATABASES",
-    "CRON_JOBS",
-    "DISK_QUOTA",
-    "CPU_QUOTA",
-    "CPU_QUOTA_PERIOD",
-    "MEMORY_LIMIT",
-    "SWAP_LIMIT",
-    "BANDWIDTH",
-    "NS",
-    "SHELL",
-    "BACKUPS",
-    "TIME",
-    "DATE",
-];
+const MANY_COLUMNS: [&str; MANY_KEYS.len() + 1] = out::key_first("PACKAGE", MANY_KEYS);
 
 /// `v-list-user-packages [FORMAT]`.
 pub const LIST_PACKAGES: ListView = ListView {
@@ -422,9 +398,9 @@ pub const LIST_PACKAGES: ListView = ListView {
         close: "    }",
         last: "\n",
     },
-    plain: MANY_COLUMNS,
+    plain: &MANY_COLUMNS,
     plain_trailing_tab: false,
-    csv: MANY_COLUMNS,
+    csv: &MANY_COLUMNS,
     csv_quoted: &["NS"],
     csv_header_glued: None,
     shell: Shell::Table {
