@@ -300,7 +300,7 @@ fn render_json<R: Fields>(view: &ListView, rows: &[R], out: &mut String) {
 /// The JSON frames other than [`JsonFrame::Objects`].
 fn render_json_framed<R: Fields>(view: &ListView, rows: &[R], out: &mut String) {
     match view.json_frame {
-        JsonFrame::Objects { .. } => {}
+        JsonFrame::Objects { .. } => {} // written by `render_json`
         JsonFrame::ObjectLines { empty } => {
             if rows.is_empty() {
                 out.push_str(empty);
