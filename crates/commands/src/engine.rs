@@ -301,10 +301,10 @@ pub fn run_with(home: &Home, store: &mut Store, name: &str, args: &[String], sco
 
 /// Read-only commands whose output depends only on the stored settings, packages, users and
 /// keys (not on history, the clock or the host), so it can be kept until the next write: the
-/// list views declared `memo`, and v-list-sys-config (not yet a list view).
+/// list views declared `memo`.
 static MEMOIZED: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
-    let views = crate::cmd::LIST_VIEWS.iter().filter(|v| v.memo).map(|v| v.command);
-    views.chain(["v-list-sys-config"]).collect()
+    let views = crate::cmd::LIST_VIEWS.iter().filter(|v| v.memo);
+    views.map(|v| v.command).collect()
 });
 
 /// Run a read-only command (see [`read_command`]) inside an open read transaction. History

@@ -20,9 +20,8 @@ use hearth_domain::object::{ClusterHost, cluster};
 use hearth_domain::record::Record;
 use hearth_domain::validate::{ApiHash, HostName, Port, UserName};
 use hearth_domain::{HearthError, ReturnCode, kv};
-use hearth_output::{self as out, Format, column_t, json_str, plain_field, split_blank};
+use hearth_output::{self as out, Cell, JsonFrame, ListView, Shell, Split};
 use hearth_store::{QueuedOp, Tx};
-use std::fmt::Write as _;
 
 /// Queue a push of `domain` to every remote host (call in the transaction of the change).
 pub fn zone_changed(tx: &Tx<'_>, domain: &str) -> Result<(), HearthError> {
@@ -290,7 +289,61 @@ pub fn unsuspend_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<S
     set_suspended(ctx, args, "no")
 }
 
-/// `v-list-remote-dns-hosts [FORMAT]` (credentials are never listed).
+const HOST_JSON: &[&str] = &["PORT", "TYPE", "USER", "DNS_USER", "SUSPENDED", "QUEUE", "TIME", "DATE"];
+const HOST_COLUMNS: [&str; HOST_JSON.len() + 1] = out::key_first("HOST", HOST_JSON);
+
+/// `v-list-remote-dns-hosts [FORMAT]`: credentials are never listed; `QUEUE` is the number of
+/// operations waiting for the host (drained in the background: not memoised).
+pub const LIST_REMOTE_DNS_HOSTS: ListView = ListView {
+    command: "v-list-remote-dns-hosts",
+    memo: false,
+    key: "HOST",
+    json: HOST_JSON,
+    json_frame: JsonFrame::Objects {
+        close: "    }",
+        last: "\n",
+    },
+    plain: &HOST_COLUMNS,
+    csv: &HOST_COLUMNS,
+    shell: Shell::Table {
+        header: "HOST PORT TYPE USER DNS_USER SPND QUEUE DATE",
+        dashes: "---- ---- ---- ---- -------- ---- ----- ----",
+        cells: &[
+            Cell::Field("HOST"),
+            Cell::Field("PORT"),
+            Cell::Field("TYPE"),
+            Cell::OrDash("USER"),
+            Cell::Field("DNS_USER"),
+            Cell::Field("SUSPENDED"),
+            Cell::Field("QUEUE"),
+            Cell::Field("DATE"),
+        ],
+        split: Split::Whole {
+            blank: &[],
+            keep_empty: true,
+        },
+    },
+    ..ListView::BASE
+};
+
+/// A remote DNS host as listed.
+struct HostRow<'a> {
+    host: &'a str,
+    rec: &'a Record,
+    queue: out::Num,
+}
+
+impl out::Fields for HostRow<'_> {
+    fn field(&self, key: &str, hint: &mut usize) -> &str {
+        match key {
+            "HOST" => self.host,
+            "QUEUE" => self.queue.as_str(),
+            k => self.rec.get_near(k, hint),
+        }
+    }
+}
+
+/// `v-list-remote-dns-hosts [FORMAT]`.
 pub fn list_remote_dns_hosts(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     let hosts: Vec<(String, Record)> = ctx
         .tx
@@ -299,62 +352,17 @@ pub fn list_remote_dns_hosts(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Strin
         .map(|(h, r)| (h, r.into_record()))
         .collect();
     let queue = ctx.tx.cluster_queue(None)?;
-    let pending = |h: &str| queue.iter().filter(|o| o.host == h).count().to_string();
-    const KEYS: [&str; 8] = ["PORT", "TYPE", "USER", "DNS_USER", "SUSPENDED", "QUEUE", "TIME", "DATE"];
-    let get = |h: &str, r: &Record, k: &str| if k == "QUEUE" { pending(h) } else { r.get(k).to_string() };
     let mut o = String::new();
-    match format_arg(args, 0) {
-        None => {}
-        Some(Format::Json) => {
-            o.push_str("{\n");
-            for (i, (h, r)) in hosts.iter().enumerate() {
-                let _ = writeln!(o, "    {}: {{", json_str(h));
-                for (j, k) in KEYS.iter().enumerate() {
-                    o.push_str("        ");
-                    out::push_json_member(&mut o, k, &get(h, r, k));
-                    o.push_str(if j + 1 < KEYS.len() { ",\n" } else { "\n" });
-                }
-                o.push_str(if i + 1 < hosts.len() { "    },\n" } else { "    }\n" });
-            }
-            o.push_str("}\n");
-        }
-        Some(Format::Plain) => {
-            for (h, r) in &hosts {
-                let cells: Vec<String> = std::iter::once(plain_field(h))
-                    .chain(KEYS.iter().map(|k| plain_field(&get(h, r, k))))
-                    .collect();
-                let _ = writeln!(o, "{}", cells.join("\t"));
-            }
-        }
-        Some(Format::Csv) => {
-            let _ = writeln!(o, "HOST,{}", KEYS.join(","));
-            for (h, r) in &hosts {
-                let cells: Vec<String> = std::iter::once(out::csv_field(h))
-                    .chain(KEYS.iter().map(|k| out::csv_field(&get(h, r, k))))
-                    .collect();
-                let _ = writeln!(o, "{}", cells.join(","));
-            }
-        }
-        Some(Format::Shell) => {
-            let mut rows = vec![
-                split_blank("HOST PORT TYPE USER DNS_USER SPND QUEUE DATE"),
-                split_blank("---- ---- ---- ---- -------- ---- ----- ----"),
-            ];
-            for (h, r) in &hosts {
-                let user = if r.get("USER").is_empty() { "-" } else { r.get("USER") };
-                rows.push(vec![
-                    h.clone(),
-                    r.get("PORT").into(),
-                    r.get("TYPE").into(),
-                    user.into(),
-                    r.get("DNS_USER").into(),
-                    r.get("SUSPENDED").into(),
-                    pending(h),
-                    r.get("DATE").into(),
-                ]);
-            }
-            o.push_str(&column_t(&rows));
-        }
+    if let Some(format) = format_arg(args, 0) {
+        let rows: Vec<HostRow<'_>> = hosts
+            .iter()
+            .map(|(host, rec)| HostRow {
+                host,
+                rec,
+                queue: out::Num::new(queue.iter().filter(|op| op.host == *host).count() as i64),
+            })
+            .collect();
+        out::render(&LIST_REMOTE_DNS_HOSTS, format, &rows, &mut o);
     }
     Ok(o)
 }

@@ -9,7 +9,7 @@ use hearth_domain::object::{Package, package, user};
 use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, PackageName, UserName, check};
 use hearth_domain::{HearthError, ReturnCode};
-use hearth_output::{self as out, Cell, Fields, JsonFrame, ListView, Shell};
+use hearth_output::{self as out, BLANKS, Cell, Fields, JsonFrame, ListView, Shell};
 
 fn package(ctx: &Ctx<'_, '_>, name: &str) -> Result<Package, HearthError> {
     ctx.tx
@@ -271,7 +271,7 @@ pub const LIST_PACKAGE: ListView = ListView {
     key: "PACKAGE",
     json: ONE_JSON,
     json_tight: TIGHT,
-    json_frame: JsonFrame {
+    json_frame: JsonFrame::Objects {
         close: "    }",
         last: "\n",
     },
@@ -363,6 +363,7 @@ pub const LIST_PACKAGE: ListView = ListView {
             ("DATE:             ", Cell::Field("DATE")),
         ],
     },
+    ..ListView::BASE
 };
 
 pub fn list_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
@@ -403,31 +404,7 @@ const MANY_KEYS: &[&str] = &[
 
 /// `PACKAGE` and the JSON members (plain and CSV columns of `v-list-user-packages`).
 /// compat: Hestia prints variables left over from its environment in the CSV rows.
-const MANY_COLUMNS: &[&str] = &[
-    "PACKAGE",
-    "WEB_TEMPLATE",
-    "PROXY_TEMPLATE",
-    "DNS_TEMPLATE",
-    "WEB_DOMAINS",
-    "WEB_ALIASES",
-    "DNS_DOMAINS",
-    "DNS_RECORDS",
-    "MAIL_DOMAINS",
-    "MAIL_ACCOUNTS",
-    "DATABASES",
-    "CRON_JOBS",
-    "DISK_QUOTA",
-    "CPU_QUOTA",
-    "CPU_QUOTA_PERIOD",
-    "MEMORY_LIMIT",
-    "SWAP_LIMIT",
-    "BANDWIDTH",
-    "NS",
-    "SHELL",
-    "BACKUPS",
-    "TIME",
-    "DATE",
-];
+const MANY_COLUMNS: [&str; MANY_KEYS.len() + 1] = out::key_first("PACKAGE", MANY_KEYS);
 
 /// `v-list-user-packages [FORMAT]`.
 pub const LIST_PACKAGES: ListView = ListView {
@@ -436,13 +413,13 @@ pub const LIST_PACKAGES: ListView = ListView {
     key: "PACKAGE",
     json: MANY_KEYS,
     json_tight: TIGHT,
-    json_frame: JsonFrame {
+    json_frame: JsonFrame::Objects {
         close: "    }",
         last: "\n",
     },
-    plain: MANY_COLUMNS,
+    plain: &MANY_COLUMNS,
     plain_trailing_tab: false,
-    csv: MANY_COLUMNS,
+    csv: &MANY_COLUMNS,
     csv_quoted: &["NS"],
     csv_header_glued: None,
     shell: Shell::Table {
@@ -463,7 +440,9 @@ pub const LIST_PACKAGES: ListView = ListView {
             Cell::Unlim("SWAP_LIMIT"),
             Cell::Unlim("BANDWIDTH"),
         ],
+        split: BLANKS,
     },
+    ..ListView::BASE
 };
 
 pub fn list_packages(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {

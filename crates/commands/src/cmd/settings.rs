@@ -6,8 +6,7 @@ use crate::engine::{Args, Ctx};
 use hearth_domain::HearthError;
 use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, check};
-use hearth_output::{Format, csv_field, json_str};
-use std::fmt::Write as _;
+use hearth_output::{self as out, Cell, Fields, JsonFrame, ListView, Shell};
 
 const JSON_KEYS: &[&str] = &[
     "ANTISPAM_SYSTEM",
@@ -171,184 +170,260 @@ fn effective(ctx: &Ctx<'_, '_>) -> Result<Record, HearthError> {
     Ok(s)
 }
 
+/// The shell lines of `v-list-sys-config` (also its plain format). Lower-case fields are the
+/// values [`SysConfig`] joins from several settings.
+const SHELL_LINES: &[(&str, Cell)] = &[
+    (
+        "Web Server:                       ",
+        Cell::When("WEB_SYSTEM", &Cell::Field("web")),
+    ),
+    (
+        "SSL Support:                      ",
+        Cell::When("WEB_SYSTEM", &Cell::Field("web ssl")),
+    ),
+    (
+        "PHP Intepreter:                   ",
+        Cell::When("WEB_BACKEND", &Cell::Field("WEB_BACKEND")),
+    ),
+    (
+        "Proxy Server:                     ",
+        Cell::When("PROXY_SYSTEM", &Cell::Field("proxy")),
+    ),
+    (
+        "Proxy SSL:                        ",
+        Cell::When("PROXY_SYSTEM", &Cell::Field("proxy ssl")),
+    ),
+    (
+        "Statistics Engine:                ",
+        Cell::When("STATS_SYSTEM", &Cell::Field("stats")),
+    ),
+    (
+        "FTP Server:                       ",
+        Cell::When("FTP_SYSTEM", &Cell::Field("FTP_SYSTEM")),
+    ),
+    (
+        "Mail Server:                      ",
+        Cell::When("MAIL_SYSTEM", &Cell::Field("mail")),
+    ),
+    (
+        "Webmail alias:                    ",
+        Cell::When(
+            "MAIL_SYSTEM",
+            &Cell::When("WEBMAIL_ALIAS", &Cell::Field("WEBMAIL_ALIAS")),
+        ),
+    ),
+    (
+        "Database:                         ",
+        Cell::When("DB_SYSTEM", &Cell::Field("db")),
+    ),
+    (
+        "phpMyAdmin Alias:                 ",
+        Cell::When("DB_SYSTEM", &Cell::When("DB_PMA_ALIAS", &Cell::Field("DB_PMA_ALIAS"))),
+    ),
+    (
+        "phpPgAdmin Alias:                 ",
+        Cell::When("DB_SYSTEM", &Cell::When("DB_PGA_ALIAS", &Cell::Field("DB_PGA_ALIAS"))),
+    ),
+    (
+        "DNS Server:                       ",
+        Cell::When("DNS_SYSTEM", &Cell::Field("dns")),
+    ),
+    (
+        "CRON daemon:                      ",
+        Cell::When("CRON_SYSTEM", &Cell::Field("CRON_SYSTEM")),
+    ),
+    (
+        "Firewall:                         ",
+        Cell::When("FIREWALL_SYSTEM", &Cell::Field("firewall")),
+    ),
+    (
+        "Backups:                          ",
+        Cell::When("BACKUP_SYSTEM", &Cell::Field("backups")),
+    ),
+    (
+        "Backup Directory:                 ",
+        Cell::When("BACKUP_SYSTEM", &Cell::Field("BACKUP")),
+    ),
+    (
+        "Disk Quota enabled:               ",
+        Cell::When("DISK_QUOTA", &Cell::Field("DISK_QUOTA")),
+    ),
+    (
+        "Resource limit with cgroup enabled:               ",
+        Cell::When("RESOURCES_LIMIT", &Cell::Field("RESOURCES_LIMIT")),
+    ),
+    (
+        "System Language:                  ",
+        Cell::WhenNot("LANGUAGE", "en", &Cell::Field("LANGUAGE")),
+    ),
+    ("Version:                          ", Cell::Field("VERSION")),
+    (
+        "Demo Mode:                        ",
+        Cell::When("DEMO_MODE", &Cell::Field("DEMO_MODE")),
+    ),
+    (
+        "File Manager enabled:             ",
+        Cell::When("FILE_MANAGER", &Cell::Field("FILE_MANAGER")),
+    ),
+    ("API enabled:             ", Cell::When("API", &Cell::Field("API"))),
+    (
+        "API allowed IP's:             ",
+        Cell::When("API", &Cell::Field("API_ALLOWED_IP")),
+    ),
+    (
+        "SMTP Relay enabled:                ",
+        Cell::WhenNot("SMTP_RELAY", "false", &Cell::Field("SMTP_RELAY")),
+    ),
+    (
+        "SMTP Relay Server:                 ",
+        Cell::WhenNot("SMTP_RELAY", "false", &Cell::Field("SMTP_RELAY_HOST")),
+    ),
+    (
+        "SMTP Relay Port:                   ",
+        Cell::WhenNot("SMTP_RELAY", "false", &Cell::Field("SMTP_RELAY_PORT")),
+    ),
+    (
+        "SMTP Relay User:                   ",
+        Cell::WhenNot("SMTP_RELAY", "false", &Cell::Field("SMTP_RELAY_USER")),
+    ),
+    ("SMTP Server Account enabled:       ", Cell::Field("USE_SERVER_SMTP")),
+    (
+        "SMTP Server Account Host:          ",
+        Cell::WhenNot("USE_SERVER_SMTP", "false", &Cell::Field("SERVER_SMTP_HOST")),
+    ),
+    (
+        "SMTP Server Account Port:          ",
+        Cell::WhenNot("USE_SERVER_SMTP", "false", &Cell::Field("SERVER_SMTP_PORT")),
+    ),
+    (
+        "SMTP Server Account Security:      ",
+        Cell::WhenNot("USE_SERVER_SMTP", "false", &Cell::Field("SERVER_SMTP_SECURITY")),
+    ),
+    (
+        "SMTP Server Account Username:      ",
+        Cell::WhenNot("USE_SERVER_SMTP", "false", &Cell::Field("SERVER_SMTP_USER")),
+    ),
+    // compat: Hestia prints the SMTP password here.
+    (
+        "SMTP Server Account Password:      ",
+        Cell::WhenNot("USE_SERVER_SMTP", "false", &Cell::Text("******")),
+    ),
+    (
+        "SMTP Server Account Address:       ",
+        Cell::WhenNot("USE_SERVER_SMTP", "false", &Cell::Field("SERVER_SMTP_ADDR")),
+    ),
+    ("Release Branch:                   ", Cell::Field("RELEASE_BRANCH")),
+    ("Debug Mode:                       ", Cell::Field("DEBUG_MODE")),
+    ("Theme:                            ", Cell::Field("THEME")),
+    (
+        "Restricted Admin Access:          ",
+        Cell::Field("POLICY_SYSTEM_PROTECTED_ADMIN"),
+    ),
+    (
+        "Hide System Administator:         ",
+        Cell::Field("POLICY_SYSTEM_HIDE_ADMIN"),
+    ),
+    ("Updates: Notify by email:         ", Cell::Field("UPGRADE_SEND_EMAIL")),
+    (
+        "Updates: Email install log:       ",
+        Cell::Field("UPGRADE_SEND_EMAIL_LOG"),
+    ),
+];
+
+/// `v-list-sys-config [FORMAT]`: a function of the settings only (memoised). Plain is the
+/// shell format.
+pub const LIST_SYS_CONFIG: ListView = ListView {
+    command: "v-list-sys-config",
+    memo: true,
+    json: JSON_KEYS,
+    json_frame: JsonFrame::Named("config"),
+    plain_shell: true,
+    // compat: Hestia's header and row are malformed (stray quotes, misaligned cells).
+    csv: CSV_KEYS,
+    shell: Shell::Lines {
+        width: 0,
+        lines: SHELL_LINES,
+    },
+    ..ListView::BASE
+};
+
+/// The settings as the list shows them ([`effective`]), and the values its shell lines join
+/// from several settings (lower-case names).
+struct SysConfig {
+    rec: Record,
+    web: String,
+    web_ssl: String,
+    proxy: String,
+    proxy_ssl: String,
+    stats: String,
+    mail: String,
+    db: String,
+    dns: String,
+    firewall: String,
+    backups: String,
+}
+
+impl SysConfig {
+    fn new(rec: Record) -> SysConfig {
+        let g = |k: &str| rec.get(k);
+        let set = |k: &str| !rec.get(k).is_empty();
+        let mut mail = g("MAIL_SYSTEM").to_string();
+        for k in ["IMAP_SYSTEM", "ANTIVIRUS_SYSTEM", "ANTISPAM_SYSTEM"] {
+            if set(k) {
+                mail.push_str(" + ");
+                mail.push_str(g(k));
+            }
+        }
+        let mut dns = g("DNS_SYSTEM").to_string();
+        if set("DNS_CLUSTER") {
+            dns.push_str(" (cluster)");
+        }
+        let mut firewall = g("FIREWALL_SYSTEM").to_string();
+        if set("FIREWALL_EXTENSION") {
+            firewall.push_str("+ ");
+            firewall.push_str(g("FIREWALL_EXTENSION"));
+        }
+        SysConfig {
+            web: format!("{}:{} ({})", g("WEB_SYSTEM"), g("WEB_PORT"), g("WEB_RGROUPS")),
+            web_ssl: format!("{}:{}", g("WEB_SSL"), g("WEB_SSL_PORT")),
+            proxy: format!("{}:{}", g("PROXY_SYSTEM"), g("PROXY_PORT")),
+            proxy_ssl: format!("{}:{}", g("PROXY_SYSTEM"), g("PROXY_SSL_PORT")),
+            stats: g("STATS_SYSTEM").replace(',', ", "),
+            mail,
+            db: g("DB_SYSTEM").replace(',', ", "),
+            dns,
+            firewall,
+            backups: g("BACKUP_SYSTEM").replace(',', ", "),
+            rec,
+        }
+    }
+}
+
+impl Fields for SysConfig {
+    fn field(&self, key: &str, hint: &mut usize) -> &str {
+        match key {
+            "web" => &self.web,
+            "web ssl" => &self.web_ssl,
+            "proxy" => &self.proxy,
+            "proxy ssl" => &self.proxy_ssl,
+            "stats" => &self.stats,
+            "mail" => &self.mail,
+            "db" => &self.db,
+            "dns" => &self.dns,
+            "firewall" => &self.firewall,
+            "backups" => &self.backups,
+            k => self.rec.get_near(k, hint),
+        }
+    }
+}
+
 pub fn list_sys_config(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     let s = effective(ctx)?;
     let mut o = String::new();
-    match format_arg(args, 0) {
-        None => {}
-        Some(Format::Json) => {
-            o.push_str("{\n\t\"config\": {\n");
-            for (i, k) in JSON_KEYS.iter().enumerate() {
-                let comma = if i + 1 < JSON_KEYS.len() { "," } else { "" };
-                let _ = writeln!(o, "\t\t{}: {}{comma}", json_str(k), json_str(s.get(k)));
-            }
-            o.push_str("\t}\n}\n");
-        }
-        Some(Format::Csv) => {
-            // compat: Hestia's header and row are malformed (stray quotes, misaligned cells).
-            let _ = writeln!(o, "{}", CSV_KEYS.join(","));
-            let cells: Vec<String> = CSV_KEYS.iter().map(|k| csv_field(s.get(k))).collect();
-            let _ = writeln!(o, "{}", cells.join(","));
-        }
-        Some(Format::Plain) | Some(Format::Shell) => shell_list(&s, &mut o),
+    if let Some(format) = format_arg(args, 0) {
+        out::render(&LIST_SYS_CONFIG, format, &[SysConfig::new(s)], &mut o);
     }
     Ok(o)
-}
-
-fn shell_list(s: &Record, o: &mut String) {
-    let g = |k: &str| s.get(k);
-    let set = |k: &str| !s.get(k).is_empty();
-    let mut line = |text: String| {
-        o.push_str(&text);
-        o.push('\n');
-    };
-    if set("WEB_SYSTEM") {
-        line(format!(
-            "Web Server:                       {}:{} ({})",
-            g("WEB_SYSTEM"),
-            g("WEB_PORT"),
-            g("WEB_RGROUPS")
-        ));
-        line(format!(
-            "SSL Support:                      {}:{}",
-            g("WEB_SSL"),
-            g("WEB_SSL_PORT")
-        ));
-    }
-    if set("WEB_BACKEND") {
-        line(format!("PHP Intepreter:                   {}", g("WEB_BACKEND")));
-    }
-    if set("PROXY_SYSTEM") {
-        line(format!(
-            "Proxy Server:                     {}:{}",
-            g("PROXY_SYSTEM"),
-            g("PROXY_PORT")
-        ));
-        line(format!(
-            "Proxy SSL:                        {}:{}",
-            g("PROXY_SYSTEM"),
-            g("PROXY_SSL_PORT")
-        ));
-    }
-    if set("STATS_SYSTEM") {
-        line(format!(
-            "Statistics Engine:                {}",
-            g("STATS_SYSTEM").replace(',', ", ")
-        ));
-    }
-    if set("FTP_SYSTEM") {
-        line(format!("FTP Server:                       {}", g("FTP_SYSTEM")));
-    }
-    if set("MAIL_SYSTEM") {
-        let mut m = format!("Mail Server:                      {}", g("MAIL_SYSTEM"));
-        for k in ["IMAP_SYSTEM", "ANTIVIRUS_SYSTEM", "ANTISPAM_SYSTEM"] {
-            if set(k) {
-                m.push_str(&format!(" + {}", g(k)));
-            }
-        }
-        line(m);
-        if set("WEBMAIL_ALIAS") {
-            line(format!("Webmail alias:                    {}", g("WEBMAIL_ALIAS")));
-        }
-    }
-    if set("DB_SYSTEM") {
-        line(format!(
-            "Database:                         {}",
-            g("DB_SYSTEM").replace(',', ", ")
-        ));
-        if set("DB_PMA_ALIAS") {
-            line(format!("phpMyAdmin Alias:                 {}", g("DB_PMA_ALIAS")));
-        }
-        if set("DB_PGA_ALIAS") {
-            line(format!("phpPgAdmin Alias:                 {}", g("DB_PGA_ALIAS")));
-        }
-    }
-    if set("DNS_SYSTEM") {
-        let cluster = if set("DNS_CLUSTER") { " (cluster)" } else { "" };
-        line(format!(
-            "DNS Server:                       {}{cluster}",
-            g("DNS_SYSTEM")
-        ));
-    }
-    if set("CRON_SYSTEM") {
-        line(format!("CRON daemon:                      {}", g("CRON_SYSTEM")));
-    }
-    if set("FIREWALL_SYSTEM") {
-        let ext = if set("FIREWALL_EXTENSION") {
-            format!("+ {}", g("FIREWALL_EXTENSION"))
-        } else {
-            String::new()
-        };
-        line(format!(
-            "Firewall:                         {}{ext}",
-            g("FIREWALL_SYSTEM")
-        ));
-    }
-    if set("BACKUP_SYSTEM") {
-        line(format!(
-            "Backups:                          {}",
-            g("BACKUP_SYSTEM").replace(',', ", ")
-        ));
-        line(format!("Backup Directory:                 {}", g("BACKUP")));
-    }
-    if set("DISK_QUOTA") {
-        line(format!("Disk Quota enabled:               {}", g("DISK_QUOTA")));
-    }
-    if set("RESOURCES_LIMIT") {
-        line(format!(
-            "Resource limit with cgroup enabled:               {}",
-            g("RESOURCES_LIMIT")
-        ));
-    }
-    if set("LANGUAGE") && g("LANGUAGE") != "en" {
-        line(format!("System Language:                  {}", g("LANGUAGE")));
-    }
-    line(format!("Version:                          {}", g("VERSION")));
-    if set("DEMO_MODE") {
-        line(format!("Demo Mode:                        {}", g("DEMO_MODE")));
-    }
-    if set("FILE_MANAGER") {
-        line(format!("File Manager enabled:             {}", g("FILE_MANAGER")));
-    }
-    if set("API") {
-        line(format!("API enabled:             {}", g("API")));
-        line(format!("API allowed IP's:             {}", g("API_ALLOWED_IP")));
-    }
-    if set("SMTP_RELAY") && g("SMTP_RELAY") != "false" {
-        line(format!("SMTP Relay enabled:                {}", g("SMTP_RELAY")));
-        line(format!("SMTP Relay Server:                 {}", g("SMTP_RELAY_HOST")));
-        line(format!("SMTP Relay Port:                   {}", g("SMTP_RELAY_PORT")));
-        line(format!("SMTP Relay User:                   {}", g("SMTP_RELAY_USER")));
-    }
-    line(format!("SMTP Server Account enabled:       {}", g("USE_SERVER_SMTP")));
-    if set("USE_SERVER_SMTP") && g("USE_SERVER_SMTP") != "false" {
-        line(format!("SMTP Server Account Host:          {}", g("SERVER_SMTP_HOST")));
-        line(format!("SMTP Server Account Port:          {}", g("SERVER_SMTP_PORT")));
-        line(format!(
-            "SMTP Server Account Security:      {}",
-            g("SERVER_SMTP_SECURITY")
-        ));
-        line(format!("SMTP Server Account Username:      {}", g("SERVER_SMTP_USER")));
-        // compat: Hestia prints the SMTP password here.
-        line("SMTP Server Account Password:      ******".to_string());
-        line(format!("SMTP Server Account Address:       {}", g("SERVER_SMTP_ADDR")));
-    }
-    line(format!("Release Branch:                   {}", g("RELEASE_BRANCH")));
-    line(format!("Debug Mode:                       {}", g("DEBUG_MODE")));
-    line(format!("Theme:                            {}", g("THEME")));
-    line(format!(
-        "Restricted Admin Access:          {}",
-        g("POLICY_SYSTEM_PROTECTED_ADMIN")
-    ));
-    line(format!(
-        "Hide System Administator:         {}",
-        g("POLICY_SYSTEM_HIDE_ADMIN")
-    ));
-    line(format!("Updates: Notify by email:         {}", g("UPGRADE_SEND_EMAIL")));
-    line(format!(
-        "Updates: Email install log:       {}",
-        g("UPGRADE_SEND_EMAIL_LOG")
-    ));
 }
 
 /// Set one setting with the checks of `v-change-sys-config-value` and its log line.

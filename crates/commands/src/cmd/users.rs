@@ -9,10 +9,7 @@ use hearth_domain::validate::{
     ConfigKey, Email, FullName, Kind, NewUserName, PackageName, Restart, Role, UserName, check,
 };
 use hearth_domain::{HearthError, ReturnCode};
-use hearth_output::{
-    self as out, Cell, Format, JsonFrame, ListView, Shell, column_t, csv_quoted, json_str, plain_field, split_sep,
-};
-use std::fmt::Write as _;
+use hearth_output::{self as out, BLANKS, Cell, Format, JsonFrame, ListView, Shell};
 
 /// Keys of a package copied into a user's record, in package order.
 pub const PACKAGE_KEYS: [package::Key; 23] = [
