@@ -17,7 +17,6 @@ use crate::engine::{Args, Ctx};
 use hearth_cluster::sequence::{self, Step};
 use hearth_cluster::{Client, Peer, PeerAuth, RunError, SendError, TlsTrust};
 use hearth_domain::object::{ClusterHost, cluster};
-use hearth_domain::record::Record;
 use hearth_domain::validate::{ApiHash, HostName, Port, UserName};
 use hearth_domain::{HearthError, ReturnCode, kv};
 use hearth_output::{self as out, Cell, JsonFrame, ListView, Shell, Split};
@@ -329,7 +328,7 @@ pub const LIST_REMOTE_DNS_HOSTS: ListView = ListView {
 /// A remote DNS host as listed.
 struct HostRow<'a> {
     host: &'a str,
-    rec: &'a Record,
+    rec: &'a ClusterHost,
     queue: out::Num,
 }
 
@@ -338,19 +337,14 @@ impl out::Fields for HostRow<'_> {
         match key {
             "HOST" => self.host,
             "QUEUE" => self.queue.as_str(),
-            k => self.rec.get_near(k, hint),
+            k => self.rec.record().get_near(k, hint),
         }
     }
 }
 
 /// `v-list-remote-dns-hosts [FORMAT]`.
 pub fn list_remote_dns_hosts(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let hosts: Vec<(String, Record)> = ctx
-        .tx
-        .cluster_hosts()?
-        .into_iter()
-        .map(|(h, r)| (h, r.into_record()))
-        .collect();
+    let hosts = ctx.tx.cluster_hosts()?;
     let queue = ctx.tx.cluster_queue(None)?;
     let mut o = String::new();
     if let Some(format) = format_arg(args, 0) {
@@ -731,6 +725,7 @@ pub fn add_cron_restart_job(_ctx: &mut Ctx<'_, '_>, _args: &Args) -> Result<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hearth_domain::record::Record;
     use hearth_store::Store;
 
     const NS2: &str = "ns2.example.net";
