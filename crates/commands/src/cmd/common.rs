@@ -33,7 +33,7 @@ pub fn unsuspended(name: &str, rec: &User) -> Result<(), HearthError> {
 
 /// `check_hestia_demo_mode`: in demo mode every change is refused (exit 1).
 pub fn demo_mode(ctx: &Ctx<'_, '_>) -> Result<(), HearthError> {
-    if ctx.tx.setting("DEMO_MODE")?.as_deref() == Some("yes") {
+    if ctx.tx.settings()?.demo_mode() {
         return Err(HearthError::raw(
             ReturnCode::Args,
             "ERROR: Unable to perform operation due to security restrictions that are in place.",
