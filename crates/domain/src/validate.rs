@@ -989,6 +989,15 @@ fn require(kind: Kind, v: &str) -> Result<(), HearthError> {
     check(kind, v)
 }
 
+/// `value` parsed when it is not empty, `None` when it is (Hestia's `is_format_valid` skips an
+/// empty value; the command then fails, or not, on what the empty value means to it).
+pub fn optional<T: FromStr>(value: &str) -> Result<Option<T>, T::Err> {
+    match value {
+        "" => Ok(None),
+        v => v.parse().map(Some),
+    }
+}
+
 macro_rules! validated {
     ($(#[$doc:meta])* $name:ident => $kind:expr) => {
         $(#[$doc])*

@@ -2,7 +2,6 @@
 
 use crate::engine::{Args, Ctx};
 use hearth_domain::object::{User, user};
-use hearth_domain::validate::{Kind, check};
 use hearth_domain::{HearthError, ReturnCode};
 use hearth_output::Format;
 
@@ -40,11 +39,6 @@ pub fn demo_mode(ctx: &Ctx<'_, '_>) -> Result<(), HearthError> {
         ));
     }
     Ok(())
-}
-
-/// Validate a FORMAT argument with `is_format_valid format` (used by the few commands that do).
-pub fn strict_format(value: &str) -> Result<(), HearthError> {
-    check(Kind::Format, value)
 }
 
 /// The output format of argument `i` with Hestia's `${N-shell}`.

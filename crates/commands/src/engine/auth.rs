@@ -299,7 +299,7 @@ pub fn verify_login(home: &Home, store: &mut Store, user: &str, password: &str, 
 pub fn log_key_id(id: &str) -> &str {
     if id.is_empty() {
         "api"
-    } else if hearth_domain::validate::is_valid(hearth_domain::validate::Kind::AccessKeyId, id) {
+    } else if id.parse::<hearth_domain::validate::AccessKeyId>().is_ok() {
         id
     } else {
         INVALID_KEY_ID
