@@ -402,7 +402,7 @@ fn json_truthy(s: &str) -> bool {
 /// Whether the address list `list` (`API_ALLOWED_IP`, a trusted proxy) allows `addr` (see
 /// [`AllowList`]); `zero_wildcard`: `0.0.0.0` allows everyone (the access-key flow, as Hestia).
 pub fn allowed(list: &str, addr: IpAddr, zero_wildcard: bool) -> bool {
-    AllowList::parse(list).allows(addr, zero_wildcard)
+    AllowList::text_allows(list, addr, zero_wildcard)
 }
 
 /// An address as text: IPv4 written directly (every API call needs it for its log lines;

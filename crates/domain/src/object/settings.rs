@@ -215,24 +215,36 @@ enum Allowed {
     Net(Net),
 }
 
+impl Allowed {
+    /// One entry, trimmed; `None` for an empty entry or one that is none of the forms.
+    fn parse(e: &str) -> Option<Allowed> {
+        match e {
+            "" => None,
+            "allow-all" => Some(Allowed::All),
+            "0.0.0.0" => Some(Allowed::Zero),
+            e => match e.parse::<IpAddr>() {
+                Ok(a) => Some(Allowed::Addr(fold(a))),
+                Err(_) => e.parse::<Net>().ok().map(Allowed::Net),
+            },
+        }
+    }
+
+    /// Whether the entry allows `addr` (folded).
+    fn allows(&self, addr: IpAddr, zero_wildcard: bool) -> bool {
+        match self {
+            Allowed::All => true,
+            Allowed::Zero => zero_wildcard || addr == IpAddr::from([0, 0, 0, 0]),
+            Allowed::Addr(a) => *a == addr,
+            Allowed::Net(n) => n.contains(addr),
+        }
+    }
+}
+
 impl AllowList {
     /// A comma list; blanks around entries and empty entries are ignored.
     pub fn parse(list: &str) -> AllowList {
-        let entries = list
-            .split(',')
-            .map(str::trim)
-            .filter_map(|e| match e {
-                "" => None,
-                "allow-all" => Some(Allowed::All),
-                "0.0.0.0" => Some(Allowed::Zero),
-                e => match e.parse::<IpAddr>() {
-                    Ok(a) => Some(Allowed::Addr(fold(a))),
-                    Err(_) => e.parse::<Net>().ok().map(Allowed::Net),
-                },
-            })
-            .collect();
         AllowList {
-            entries,
+            entries: list.split(',').map(str::trim).filter_map(Allowed::parse).collect(),
             blank: list.trim().is_empty(),
         }
     }
@@ -240,12 +252,16 @@ impl AllowList {
     /// Whether `addr` is allowed; `zero_wildcard`: `0.0.0.0` allows every address.
     pub fn allows(&self, addr: IpAddr, zero_wildcard: bool) -> bool {
         let addr = fold(addr);
-        self.entries.iter().any(|e| match e {
-            Allowed::All => true,
-            Allowed::Zero => zero_wildcard || addr == IpAddr::from([0, 0, 0, 0]),
-            Allowed::Addr(a) => *a == addr,
-            Allowed::Net(n) => n.contains(addr),
-        })
+        self.entries.iter().any(|e| e.allows(addr, zero_wildcard))
+    }
+
+    /// [`AllowList::allows`] for a list read once (no list is built).
+    pub fn text_allows(list: &str, addr: IpAddr, zero_wildcard: bool) -> bool {
+        let addr = fold(addr);
+        list.split(',')
+            .map(str::trim)
+            .filter_map(Allowed::parse)
+            .any(|e| e.allows(addr, zero_wildcard))
     }
 
     /// Whether the list was blank.
@@ -521,7 +537,11 @@ mod tests {
     #[test]
     fn allow_lists() {
         let ip = |s: &str| s.parse::<IpAddr>().expect("address");
-        let allowed = |list: &str, a: &str, zero: bool| AllowList::parse(list).allows(ip(a), zero);
+        let allowed = |list: &str, a: &str, zero: bool| {
+            let parsed = AllowList::parse(list).allows(ip(a), zero);
+            assert_eq!(parsed, AllowList::text_allows(list, ip(a), zero), "{list} {a}");
+            parsed
+        };
         assert!(allowed("allow-all", "1.2.3.4", false));
         assert!(allowed("10.0.0.0/8,192.0.2.1", "10.9.8.7", false));
         assert!(allowed("192.0.2.1", "::ffff:192.0.2.1", false));
