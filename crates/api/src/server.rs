@@ -698,9 +698,7 @@ fn cluster_worker(home: hearth_commands::Home) -> ClusterWorker {
                 }
                 let Some(s) = store.as_mut() else { continue };
                 let busy = s
-                    .read(|tx| {
-                        Ok(tx.setting("DNS_CLUSTER")?.as_deref() == Some("yes") && !tx.cluster_queue(None)?.is_empty())
-                    })
+                    .read(|tx| Ok(tx.settings()?.dns_cluster() && !tx.cluster_queue(None)?.is_empty()))
                     .unwrap_or(false);
                 if !busy {
                     continue;
@@ -773,8 +771,7 @@ pub fn serve(home: hearth_commands::Home, opts: ServeOptions) -> Result<(), Stri
         let port: u16 = home
             .store()
             .ok()
-            .and_then(|mut s| s.read(|tx| tx.setting("BACKEND_PORT")).ok().flatten())
-            .and_then(|p| p.parse().ok())
+            .and_then(|mut s| s.read(|tx| Ok(tx.settings()?.backend_port())).ok().flatten())
             .unwrap_or(8083);
         listen.push(SocketAddr::from(([0, 0, 0, 0], port)));
     }

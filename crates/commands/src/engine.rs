@@ -186,7 +186,7 @@ impl Ctx<'_, '_> {
 
     /// The ROOT_USER setting.
     pub fn root_user(&self) -> Result<String, HearthError> {
-        Ok(self.tx.setting("ROOT_USER")?.unwrap_or_default())
+        Ok(self.tx.settings()?.root_user().to_string())
     }
 }
 

@@ -31,7 +31,7 @@ use crate::profiles;
 use crate::util::{Now, sha256};
 use hearth_domain::dns::{StoredRecord, change_draft};
 use hearth_domain::kv;
-use hearth_domain::object::{Package, User, package, user};
+use hearth_domain::object::{Package, Settings, User, package, user};
 use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, check};
 use hearth_domain::{HearthError, ReturnCode};
@@ -251,7 +251,7 @@ fn passwd_order(src: &Path) -> Vec<String> {
 type ZonePlan = (String, String, Record, Vec<(i64, Record)>);
 
 struct Plan {
-    settings: Record,
+    settings: Settings,
     packages: Vec<(String, Package, i64)>,
     users: Vec<(String, User, Vec<HistoryEntry>)>,
     keys: Vec<AccessKey>,
@@ -320,7 +320,7 @@ fn plan_dns(dir: &Path, user: &str, out: &mut Vec<ZonePlan>, seen: &mut HashSet<
 
 fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
     let mut plan = Plan {
-        settings: Record::new(),
+        settings: Settings::default(),
         packages: Vec::new(),
         users: Vec::new(),
         keys: Vec::new(),
@@ -331,7 +331,7 @@ fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
     let conf_path = src.join("conf/hestia.conf");
     if conf_path.is_file() {
         if let Some(r) = conf(&conf_path, &SETTINGS, p) {
-            plan.settings = r;
+            plan.settings = r.into();
         }
     } else {
         p.push(
@@ -428,7 +428,7 @@ fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
         }
         plan.users.push((name, rec.into(), history));
     }
-    let root = plan.settings.get("ROOT_USER").to_string();
+    let root = plan.settings.root_user().to_string();
     let user_names: HashSet<&str> = plan.users.iter().map(|(n, _, _)| n.as_str()).collect();
     let mut tree_profiles: HashMap<String, String> = HashMap::new();
     for path in entries(&src.join("data/api")) {
@@ -694,7 +694,7 @@ pub fn import_hestia(home_dir: &Path, src: &Path, opts: &ImportOptions) -> Resul
         return Ok(report);
     }
     if !Home::is_initialised(home_dir) {
-        let root = plan.settings.get("ROOT_USER");
+        let root = plan.settings.root_user();
         let init_opts = InitOptions {
             root_user: Some(root.to_string()),
             skip_root_user: true,
@@ -728,11 +728,7 @@ pub fn import_hestia(home_dir: &Path, src: &Path, opts: &ImportOptions) -> Resul
     let mut created: Vec<String> = Vec::new();
     let mut replaced_profiles: Vec<(PathBuf, Option<Vec<u8>>)> = Vec::new();
     let applied = store.write(|tx| {
-        tx.clear_settings()?;
-        for (k, v) in plan.settings.iter() {
-            tx.set_setting(k, v)?;
-            report.settings += 1;
-        }
+        report.settings += tx.replace_settings(plan.settings.record())?;
         for (name, rec, mtime) in &plan.packages {
             tx.put_package(name, rec, *mtime)?;
             report.packages += 1;

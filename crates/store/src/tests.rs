@@ -1,5 +1,10 @@
 use super::*;
+use hearth_domain::object::setting;
 use hearth_domain::record::Record;
+
+fn root_user(tx: &Tx<'_>) -> Result<Option<String>> {
+    Ok(tx.settings()?.get_opt(setting::ROOT_USER).map(str::to_string))
+}
 
 fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -20,7 +25,7 @@ fn migrates_to_current_version_and_reopens() {
 fn the_store_is_readable_by_its_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     let (dir, mut store) = open();
-    store.write(|tx| tx.set_setting("X", "1")).expect("write");
+    store.write(|tx| tx.set_setting(setting::THEME, "1")).expect("write");
     for f in ["hearth.db", "hearth.db-wal", "hearth.db-shm", "hearth.db-gen"] {
         let mode = std::fs::metadata(dir.path().join(f)).expect(f).permissions().mode() & 0o777;
         assert_eq!(mode & 0o077, 0, "{f} is {mode:o}");
@@ -131,13 +136,13 @@ fn read_cache_follows_commits_of_this_and_other_connections() {
         "A"
     );
     assert!(a.read(|tx| tx.user("bob")).expect("r").is_none());
-    assert_eq!(a.read(|tx| tx.setting("ROOT_USER")).expect("r"), None);
+    assert_eq!(a.read(|tx| root_user(tx)).expect("r"), None);
     assert_eq!(a.read(|tx| tx.user_counts()).expect("r"), (1, 0));
     // Another connection commits: a's next read sees it.
     b.write(|tx| {
         tx.update_user("alice", &Record::from_pairs([("NAME", "B")]).into())?;
         tx.insert_user("bob", &Record::from_pairs([("NAME", "Bob")]).into())?;
-        tx.set_setting("ROOT_USER", "admin")
+        tx.set_setting(setting::ROOT_USER, "admin")
     })
     .expect("b writes");
     assert_eq!(
@@ -148,10 +153,7 @@ fn read_cache_follows_commits_of_this_and_other_connections() {
         "B"
     );
     assert!(a.read(|tx| tx.user_exists("bob")).expect("r"));
-    assert_eq!(
-        a.read(|tx| tx.setting("ROOT_USER")).expect("r").as_deref(),
-        Some("admin")
-    );
+    assert_eq!(a.read(|tx| root_user(tx)).expect("r").as_deref(), Some("admin"));
     assert_eq!(a.read(|tx| tx.user_counts()).expect("r"), (2, 0));
     // This connection's own commit (which does not move its data_version) is seen too.
     a.write(|tx| tx.delete_user("bob")).expect("delete");
@@ -277,7 +279,7 @@ fn an_unfinished_write_elsewhere_stops_caching() {
         "Z"
     );
     // The next complete write makes the counter even again; caching resumes from the tables.
-    a.write(|tx| tx.set_setting("X", "1")).expect("write");
+    a.write(|tx| tx.set_setting(setting::THEME, "1")).expect("write");
     assert_eq!(
         a.read(|tx| tx.user("alice"))
             .expect("r")
@@ -504,4 +506,37 @@ fn suspended_users_are_counted_through_their_partial_index() {
         })
         .expect("plan");
     assert!(plan.iter().any(|l| l.contains("users_suspended")), "{plan:?}");
+}
+
+#[test]
+fn settings_are_parsed_once_per_generation_and_per_write() {
+    let (_dir, mut store) = open();
+    store
+        .write(|tx| {
+            tx.set_setting(setting::DEMO_MODE, "yes")?;
+            // The write reads what it wrote, parsed once until the next change.
+            let first = tx.settings()?;
+            assert!(first.demo_mode());
+            assert!(Arc::ptr_eq(&first, &tx.settings()?));
+            tx.set_setting(setting::DEMO_MODE, "no")?;
+            assert!(!tx.settings()?.demo_mode());
+            tx.replace_settings(&Record::from_pairs([("LOCAL_KEY", "1"), ("ROOT_USER", "admin")]))?;
+            let now = tx.settings()?;
+            assert_eq!(now.get_opt(setting::DEMO_MODE), None);
+            assert_eq!(
+                now.iter().collect::<Vec<_>>(),
+                [("LOCAL_KEY", "1"), ("ROOT_USER", "admin")]
+            );
+            Ok(())
+        })
+        .expect("write");
+    // Reads share one parsed value until a write.
+    let a = store.read(|tx| tx.settings()).expect("read");
+    let b = store.read(|tx| tx.settings()).expect("read");
+    assert!(Arc::ptr_eq(&a, &b));
+    assert_eq!(a.root_user(), "admin");
+    store
+        .write(|tx| tx.set_setting(setting::ROOT_USER, "root2"))
+        .expect("write");
+    assert_eq!(store.read(|tx| tx.settings()).expect("read").root_user(), "root2");
 }

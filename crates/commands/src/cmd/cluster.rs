@@ -16,7 +16,7 @@ use crate::cmd::common::{demo_mode, format_arg};
 use crate::engine::{Args, Ctx};
 use hearth_cluster::sequence::{self, Step};
 use hearth_cluster::{Client, Peer, PeerAuth, RunError, SendError, TlsTrust};
-use hearth_domain::object::{ClusterHost, cluster};
+use hearth_domain::object::{ClusterHost, cluster, setting};
 use hearth_domain::validate::{ApiHash, HostName, Port, UserName};
 use hearth_domain::{HearthError, ReturnCode, kv};
 use hearth_output::{self as out, Cell, JsonFrame, ListView, Shell, Split};
@@ -24,7 +24,7 @@ use hearth_store::{QueuedOp, Tx};
 
 /// Queue a push of `domain` to every remote host (call in the transaction of the change).
 pub fn zone_changed(tx: &Tx<'_>, domain: &str) -> Result<(), HearthError> {
-    if tx.setting("DNS_CLUSTER")?.as_deref() != Some("yes") {
+    if !tx.settings()?.dns_cluster() {
         return Ok(());
     }
     // A zone this server holds for another master (SRC set) is not passed on.
@@ -180,11 +180,8 @@ pub fn add_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
         // Hestia's `ssh` type copies files with scp as root; hearth speaks the API only.
         return Err(HearthError::invalid(format!("invalid type format :: {kind}")));
     }
-    match ctx.tx.setting("DNS_SYSTEM")?.as_deref() {
-        None | Some("") | Some("no") => {
-            return Err(HearthError::new(ReturnCode::Disabled, "DNS_SYSTEM is not enabled"));
-        }
-        _ => {}
+    if !ctx.tx.settings()?.dns_system().enabled() {
+        return Err(HearthError::new(ReturnCode::Disabled, "DNS_SYSTEM is not enabled"));
     }
     if ctx.tx.cluster_host(host)?.is_some() {
         return Err(HearthError::new(
@@ -217,7 +214,7 @@ pub fn add_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
     demo_mode(ctx)?;
     run_steps(&p, &sequence::join(dns_user))?;
     ctx.tx.put_cluster_host(host, &rec)?;
-    ctx.tx.set_setting("DNS_CLUSTER", "yes")?;
+    ctx.tx.set_setting(setting::DNS_CLUSTER, "yes")?;
     ctx.tx.enqueue_cluster_op(host, "sync")?;
     ctx.history(
         &ctx.root_user()?,
@@ -243,7 +240,7 @@ pub fn delete_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Stri
     }
     ctx.tx.delete_cluster_host(host)?;
     if ctx.tx.cluster_hosts()?.is_empty() {
-        ctx.tx.set_setting("DNS_CLUSTER", "")?;
+        ctx.tx.set_setting(setting::DNS_CLUSTER, "")?;
     }
     ctx.history(
         &ctx.root_user()?,
@@ -368,7 +365,7 @@ pub fn list_remote_dns_hosts(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Strin
 pub fn sync_dns_cluster(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     let only: Option<HostName> = args.opt(0)?;
     let only = only.as_deref();
-    if ctx.tx.setting("DNS_CLUSTER")?.as_deref() != Some("yes") {
+    if !ctx.tx.settings()?.dns_cluster() {
         return Err(HearthError::new(ReturnCode::Disabled, "DNS_CLUSTER is not enabled"));
     }
     let hosts: Vec<(String, ClusterHost)> = ctx

@@ -5,11 +5,11 @@
 //! Secrets come from the OS generator, are printed once at creation and are stored only as
 //! SHA-256 digests; checks compare digests in constant time.
 
-use super::common::{self, demo_mode, strict_format};
+use super::common::{self, demo_mode};
 use crate::engine::{Args, Caller, Ctx};
 use crate::profiles::{self, cleanup};
 use crate::util::{self, KEY_ID_ALPHABET, LEGACY_ALPHABET, SECRET_ALPHABET, ct_eq, sha256};
-use hearth_domain::validate::{Kind, check};
+use hearth_domain::validate::{AccessKeyId, ApiKeyHash, Comment, IpAddr46, SecretAccessKey, UserName, optional};
 use hearth_domain::{HearthError, ReturnCode};
 use hearth_output::Format;
 use hearth_store::AccessKey;
@@ -114,7 +114,7 @@ pub fn key_allows(home: &crate::home::Home, key: &AccessKey, root: &str, command
         return is_root;
     }
     perms.iter().any(|p| match profiles::load(home, p) {
-        Some(prof) => (is_root || prof.role == "user") && prof.commands.iter().any(|c| c == command),
+        Some(prof) => (is_root || prof.for_users()) && prof.commands.iter().any(|c| c == command),
         None => false,
     })
 }
@@ -236,20 +236,16 @@ pub fn within_creator(
 // ------------------------------------------------------------------------------------ add
 
 pub fn add_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
-    let comment = args.s(2);
-    // `${4-shell}` then, in Hestia, an empty value also prints the shell form.
-    let format = match args.s(3) {
-        "" => "shell",
-        f => f,
-    };
     demo_mode(ctx)?;
     let perms = cleanup(args.s(1));
-    check(Kind::User, user)?;
-    check(Kind::Comment, comment)?;
-    strict_format(format)?;
+    let user: Option<UserName> = args.opt(0)?;
+    let comment: Option<Comment> = args.opt(2)?;
+    // `${4-shell}` then, in Hestia, an empty value also prints the shell form.
+    let format: Format = args.opt(3)?.unwrap_or(Format::Shell);
     let expires_at = parse_expiry(args.s(4), ctx.now.unix)?;
     let ips = parse_ips(args.s(5))?;
+    // An empty USER passes the format check (as in Hestia) and is then no user.
+    let user = user.as_ref().map_or("", UserName::as_str);
     common::user(ctx, user)?;
     let root = ctx.root_user()?;
     if perms.is_empty() && user != root {
@@ -264,7 +260,7 @@ pub fn add_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
         }
         let prof =
             profiles::load(ctx.home, p).ok_or_else(|| HearthError::not_exist(format!("API {p} doesn't exist")))?;
-        if prof.role != "user" && user != root {
+        if !prof.for_users() && user != root {
             return Err(HearthError::invalid("Only the admin can run this API"));
         }
     }
@@ -283,7 +279,7 @@ pub fn add_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
         user: user.to_string(),
         secret_sha256: sha256(secret.as_bytes()),
         permissions: perms.join(","),
-        comment: comment.to_string(),
+        comment: comment.map(Comment::into_string).unwrap_or_default(),
         time: ctx.now.time.clone(),
         date: ctx.now.date.clone(),
         expires_at,
@@ -291,25 +287,23 @@ pub fn add_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
     };
     ctx.tx.insert_access_key(&key)?;
     ctx.history(user, "Warning", "API", &format!("Access key {id} generated"))?;
-    Ok(list::render_key(&key, Some(&secret), Format::parse(format)))
+    Ok(list::render_key(&key, Some(&secret), Some(format)))
 }
 
 // ------------------------------------------------------------------------------------ list
 
-fn key_of(ctx: &Ctx<'_, '_>, id: &str) -> Result<AccessKey, HearthError> {
-    check(Kind::AccessKeyId, id)?;
-    if id.is_empty() {
-        return Err(HearthError::invalid(format!("invalid access_key_id format :: {id}")));
-    }
+/// `is_object_valid key`: the stored key `id`, or `key X doesn't exist` (E_NOTEXIST).
+fn key_of(ctx: &Ctx<'_, '_>, id: &AccessKeyId) -> Result<AccessKey, HearthError> {
     ctx.tx
-        .access_key(id)?
+        .access_key(id.as_str())?
         .ok_or_else(|| HearthError::not_exist(format!("key {id} doesn't exist")))
 }
 
 // ------------------------------------------------------------------------------------ delete
 
 pub fn delete_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let key = key_of(ctx, args.s(0))?;
+    let id: AccessKeyId = args.req(0)?;
+    let key = key_of(ctx, &id)?;
     demo_mode(ctx)?;
     ctx.tx.delete_access_key(&key.id)?;
     ctx.history(&key.user, "Info", "API", &format!("Access key {} deleted", key.id))?;
@@ -432,20 +426,22 @@ pub fn authenticate(
 ) -> Result<KeyGrant, AuthFailure> {
     let refuse = |reason: AuthReason| AuthFailure::new(reason, id, command, ip);
     let other = |e: HearthError| refuse(AuthReason::Other(Box::new(e)));
-    if id.is_empty() || check(Kind::AccessKeyId, id).is_err() {
+    // The refusals name the values as given; the checks read them parsed.
+    let Ok(key_id) = id.parse::<AccessKeyId>() else {
         return Err(refuse(AuthReason::MalformedId));
-    }
-    check(Kind::Ip46, ip).map_err(other)?;
-    let key = ctx.tx.access_key_shared(id).map_err(other)?;
+    };
+    // An empty address passes (and is then allowed only by a key without an address list).
+    optional::<IpAddr46>(ip).map_err(other)?;
+    let key = ctx.tx.access_key_shared(key_id.as_str()).map_err(other)?;
     // Hash the secret even for an unknown key, so both paths cost the same.
     let digest = sha256(secret.as_bytes());
     let Some(key) = key else {
         return Err(refuse(AuthReason::UnknownKey));
     };
-    if check(Kind::SecretAccessKey, secret).is_err() {
+    let Ok(given) = optional::<SecretAccessKey>(secret) else {
         return Err(refuse(AuthReason::MalformedSecret));
-    }
-    if secret.is_empty() {
+    };
+    if given.is_none() {
         return Err(refuse(AuthReason::MissingSecret));
     }
     if !ct_eq(&digest, &key.secret_sha256) {
@@ -479,7 +475,7 @@ pub fn authenticate(
     } else {
         crate::engine::user_position(options)
     };
-    check(Kind::User, &key.user).map_err(other)?;
+    optional::<UserName>(&key.user).map_err(other)?;
     let owner = common::user_shared(ctx, &key.user).map_err(other)?;
     common::unsuspended(&key.user, &owner).map_err(other)?;
     Ok(KeyGrant {
@@ -569,9 +565,10 @@ pub fn check_api_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Heart
 }
 
 pub fn revoke_api_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let key = args.s(0);
-    check(Kind::Hash, key)?;
+    let key: Option<ApiKeyHash> = args.opt(0)?;
     demo_mode(ctx)?;
+    // An empty HASH passes the format check and is then no key.
+    let key = key.as_ref().map_or("", ApiKeyHash::as_str);
     if !ctx.tx.delete_legacy_key(&sha256(key.as_bytes()))? {
         return Err(HearthError::silent(ReturnCode::NotExist));
     }

@@ -4,8 +4,10 @@
 use super::common::{demo_mode, format_arg};
 use crate::engine::{Args, Ctx};
 use hearth_domain::HearthError;
+use hearth_domain::object::settings::SettingName;
+use hearth_domain::object::{Obj, setting};
 use hearth_domain::record::Record;
-use hearth_domain::validate::{Kind, check};
+use hearth_domain::validate::{ConfigKey, ConfigValue};
 use hearth_output::{self as out, Cell, Fields, JsonFrame, ListView, Shell};
 
 const JSON_KEYS: &[&str] = &[
@@ -161,13 +163,17 @@ pub fn secret_setting(key: &str) -> bool {
 
 /// The settings as the list shows them: stored values plus the derived ones.
 fn effective(ctx: &Ctx<'_, '_>) -> Result<Record, HearthError> {
-    let mut s = ctx.tx.settings()?;
-    if !s.contains("BACKUP") {
-        s.set("BACKUP", "/backup");
+    let mut s: Obj<setting::Key> = ctx.tx.settings()?.record().clone().into();
+    if !s.contains(setting::BACKUP) {
+        s.set(setting::BACKUP, "/backup");
     }
-    let dnssec = if s.get("DNS_SYSTEM").is_empty() { "" } else { "yes" };
-    s.set("SUPPORT_DNSSEC", dnssec);
-    Ok(s)
+    let dnssec = if s.get(setting::DNS_SYSTEM).is_empty() {
+        ""
+    } else {
+        "yes"
+    };
+    s.set(setting::SUPPORT_DNSSEC, dnssec);
+    Ok(s.into_record())
 }
 
 /// The shell lines of `v-list-sys-config` (also its plain format). Lower-case fields are the
@@ -426,99 +432,140 @@ pub fn list_sys_config(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hea
     Ok(o)
 }
 
-/// Set one setting with the checks of `v-change-sys-config-value` and its log line.
-pub fn set_value(ctx: &mut Ctx<'_, '_>, key: &str, value: &str) -> Result<(), HearthError> {
-    if value.contains(['\'', '"', '|']) {
-        return Err(HearthError::invalid(format!(
-            "Invalid value contains qoutes (\" or ' or | ) :: {value}"
-        )));
-    }
-    // A line break, and (deviation) any other control character.
-    if hearth_domain::text::has_control(value) {
-        return Err(HearthError::invalid(format!("invalid value format :: {value}")));
-    }
-    if key == "ROOT_USER" && !ctx.tx.user_exists(value)? {
+/// Set one setting, with its log line. `value` is a [`ConfigValue`] or one of this file's fixed
+/// values. Setting `ROOT_USER` to a user that does not exist is refused.
+fn set_value(ctx: &mut Ctx<'_, '_>, key: impl SettingName, value: &str) -> Result<(), HearthError> {
+    let name = key.setting_name();
+    if name == setting::ROOT_USER.name() && !ctx.tx.user_exists(value)? {
         // compat: Hestia accepts any value and the panel loses its root user.
         return Err(HearthError::not_exist(format!("user {value} doesn't exist")));
     }
-    ctx.tx.set_setting(key, value)?;
-    let shown = if secret_setting(key) { "******" } else { value };
+    ctx.tx.set_setting(&key, value)?;
+    let shown = if secret_setting(name) { "******" } else { value };
     ctx.history(
         "system",
         "Info",
         "System",
-        &format!("System configuration value changed (Key: {key}, Value: {shown})."),
+        &format!("System configuration value changed (Key: {name}, Value: {shown})."),
     )
 }
 
 pub fn change_sys_config_value(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    // Hestia upper-cases the key, and checks it after the demo mode.
     let key = args.s(0).to_uppercase();
     demo_mode(ctx)?;
-    check(Kind::Key, &key)?;
-    if key.is_empty() {
-        return Err(HearthError::invalid(format!("invalid key format :: {key}")));
-    }
-    set_value(ctx, &key, args.s(1))?;
+    let key: ConfigKey = key.parse()?;
+    let value: ConfigValue = args.req(1)?;
+    set_value(ctx, &key, value.as_str())?;
     Ok(String::new())
 }
 
-pub fn change_sys_api(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let status = args.s(0);
-    let version = args.s(1);
-    if !matches!(status, "enable" | "disable" | "remove") {
-        return Err(HearthError::invalid(format!("{status} type is invalid")));
+/// `v-change-sys-api`'s STATUS.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ApiStatus {
+    Enable,
+    Disable,
+    /// `remove` cannot delete an endpoint file in hearth: it switches the API off like
+    /// `disable`.
+    Remove,
+}
+
+impl std::str::FromStr for ApiStatus {
+    type Err = HearthError;
+    fn from_str(s: &str) -> Result<Self, HearthError> {
+        match s {
+            "enable" => Ok(ApiStatus::Enable),
+            "disable" => Ok(ApiStatus::Disable),
+            "remove" => Ok(ApiStatus::Remove),
+            _ => Err(HearthError::invalid(format!("{s} type is invalid"))),
+        }
     }
+}
+
+/// `v-change-sys-api enable`'s VERSION: which API to switch on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ApiVersion {
+    /// The password and legacy-key API (`API`).
+    Legacy,
+    /// The access-key API (`API_SYSTEM`).
+    Api,
+    All,
+}
+
+impl std::str::FromStr for ApiVersion {
+    type Err = HearthError;
+    fn from_str(s: &str) -> Result<Self, HearthError> {
+        match s {
+            "legacy" => Ok(ApiVersion::Legacy),
+            "api" => Ok(ApiVersion::Api),
+            "all" => Ok(ApiVersion::All),
+            _ => Err(HearthError::invalid(format!("{s} type is invalid"))),
+        }
+    }
+}
+
+pub fn change_sys_api(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    let status: ApiStatus = args.req(0)?;
     demo_mode(ctx)?;
     match status {
-        "enable" => {
-            if matches!(version, "legacy" | "all") {
-                set_value(ctx, "API", "yes")?;
+        ApiStatus::Enable => {
+            // An empty VERSION switches nothing on (and still logs).
+            let version: Option<ApiVersion> = args.opt(1)?;
+            if matches!(version, Some(ApiVersion::Legacy | ApiVersion::All)) {
+                set_value(ctx, setting::API, "yes")?;
             }
-            if matches!(version, "api" | "all") {
-                set_value(ctx, "API_SYSTEM", "1")?;
-            }
-            if !matches!(version, "" | "legacy" | "api" | "all") {
-                return Err(HearthError::invalid(format!("{version} type is invalid")));
+            if matches!(version, Some(ApiVersion::Api | ApiVersion::All)) {
+                set_value(ctx, setting::API_SYSTEM, "1")?;
             }
             ctx.history("system", "Warning", "System", "System API access enabled.")?;
         }
-        _ => {
-            // `remove` cannot delete an endpoint file in hearth: it switches the API off like
-            // `disable`.
-            set_value(ctx, "API", "no")?;
-            set_value(ctx, "API_ALLOWED_IP", "")?;
-            set_value(ctx, "API_SYSTEM", "0")?;
+        ApiStatus::Disable | ApiStatus::Remove => {
+            set_value(ctx, setting::API, "no")?;
+            set_value(ctx, setting::API_ALLOWED_IP, "")?;
+            set_value(ctx, setting::API_SYSTEM, "0")?;
             ctx.history("system", "Info", "System", "System API access disabled.")?;
         }
     }
     Ok(String::new())
 }
 
-/// An entry of `API_ALLOWED_IP`: an address, a CIDR range, or `allow-all`.
-fn allowed_entry(raw: &str) -> Result<String, HearthError> {
-    let v: String = raw.chars().filter(|c| *c != ' ').collect();
-    if v == "allow-all" || v.parse::<std::net::IpAddr>().is_ok() || v.parse::<ipnet::IpNet>().is_ok() {
-        Ok(v)
-    } else {
-        Err(HearthError::invalid(format!("invalid IP format :: {v}")))
+/// An entry of `API_ALLOWED_IP` as `v-add-sys-api-ip` and `v-delete-sys-api-ip` take it: an
+/// address, a CIDR range, or `allow-all` (blanks removed).
+struct AllowedEntry(String);
+
+impl std::str::FromStr for AllowedEntry {
+    type Err = HearthError;
+    fn from_str(raw: &str) -> Result<Self, HearthError> {
+        let v: String = raw.chars().filter(|c| *c != ' ').collect();
+        if v == "allow-all" || v.parse::<std::net::IpAddr>().is_ok() || v.parse::<ipnet::IpNet>().is_ok() {
+            Ok(AllowedEntry(v))
+        } else {
+            Err(HearthError::invalid(format!("invalid IP format :: {v}")))
+        }
     }
 }
 
+/// `API_ALLOWED_IP` rewritten with `entries`.
+fn set_allowed_ips(ctx: &mut Ctx<'_, '_>, entries: &[&str]) -> Result<(), HearthError> {
+    let list: ConfigValue = entries.join(",").parse()?;
+    set_value(ctx, setting::API_ALLOWED_IP, list.as_str())
+}
+
 pub fn add_sys_api_ip(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let ip = allowed_entry(args.s(0))?;
+    let AllowedEntry(ip) = args.req(0)?;
     demo_mode(ctx)?;
-    let current = ctx.tx.setting("API_ALLOWED_IP")?.unwrap_or_default();
-    let mut list: Vec<String> = current
+    let settings = ctx.tx.settings()?;
+    let mut list: Vec<&str> = settings
+        .get(setting::API_ALLOWED_IP)
         .split(',')
         .filter(|s| !s.is_empty())
-        .map(str::to_string)
         .collect();
     // compat: Hestia appends duplicates, and turns `allow-all` into "only this address"; hearth
     // keeps `allow-all` in the list (it still allows everyone) and adds each entry once.
-    if !list.contains(&ip) {
-        list.push(ip.clone());
+    if !list.contains(&ip.as_str()) {
+        list.push(&ip);
     }
-    set_value(ctx, "API_ALLOWED_IP", &list.join(","))?;
+    set_allowed_ips(ctx, &list)?;
     ctx.history(
         "system",
         "Warning",
@@ -529,11 +576,15 @@ pub fn add_sys_api_ip(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
 }
 
 pub fn delete_sys_api_ip(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let ip = allowed_entry(args.s(0))?;
+    let AllowedEntry(ip) = args.req(0)?;
     demo_mode(ctx)?;
-    let current = ctx.tx.setting("API_ALLOWED_IP")?.unwrap_or_default();
-    let list: Vec<&str> = current.split(',').filter(|s| !s.is_empty() && *s != ip).collect();
-    set_value(ctx, "API_ALLOWED_IP", &list.join(","))?;
+    let settings = ctx.tx.settings()?;
+    let list: Vec<&str> = settings
+        .get(setting::API_ALLOWED_IP)
+        .split(',')
+        .filter(|s| !s.is_empty() && *s != ip)
+        .collect();
+    set_allowed_ips(ctx, &list)?;
     ctx.history(
         "system",
         "Warning",

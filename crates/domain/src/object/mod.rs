@@ -9,6 +9,10 @@
 use crate::record::Record;
 use std::marker::PhantomData;
 
+pub mod settings;
+
+pub use settings::{Settings, setting};
+
 /// A key of one object kind (`user::Key`, `package::Key`, …).
 pub trait Key: Copy + 'static {
     /// Every key of the kind, in Hestia's order.
@@ -316,6 +320,14 @@ pub mod package {
 
 /// A package as stored.
 pub type Package = Obj<package::Key>;
+
+/// An API profile (`data/api/NAME`): the role whose keys may hold it and its commands.
+pub mod api_profile {
+    crate::object_keys!(ROLE, COMMANDS);
+}
+
+/// An API profile as stored.
+pub type ApiProfile = Obj<api_profile::Key>;
 
 #[cfg(test)]
 mod tests {

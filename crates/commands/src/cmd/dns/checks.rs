@@ -6,6 +6,7 @@ use crate::engine::Ctx;
 use hearth_domain::dns::{
     CheckedRecord, StoredRecord, idn_to_ascii, idn_to_unicode, next_serial, template_names, template_records,
 };
+use hearth_domain::object::settings::DnsSystem;
 use hearth_domain::object::{User, user};
 use hearth_domain::record::Record;
 use hearth_domain::{HearthError, ReturnCode};
@@ -34,12 +35,12 @@ pub fn format_domain(arg: &str) -> String {
 }
 
 /// `is_system_enabled "$DNS_SYSTEM" 'DNS_SYSTEM'`: the configured DNS system.
-pub(super) fn dns_system(ctx: &Ctx<'_, '_>) -> Result<String, HearthError> {
-    let v = ctx.tx.setting("DNS_SYSTEM")?.unwrap_or_default();
-    if v.is_empty() || v == "no" {
+pub(super) fn dns_system(ctx: &Ctx<'_, '_>) -> Result<DnsSystem, HearthError> {
+    let system = ctx.tx.settings()?.dns_system();
+    if !system.enabled() {
         return Err(HearthError::new(ReturnCode::Disabled, "DNS_SYSTEM is not enabled"));
     }
-    Ok(v)
+    Ok(system)
 }
 
 /// `is_object_unsuspended 'dns' 'DOMAIN' D`.
@@ -218,7 +219,7 @@ pub fn zone_name_allowed(domain: &str) -> Result<(), HearthError> {
 /// (so `a.shop.example.com` is refused when another user holds the zone `shop.example.com`),
 /// in the name's ASCII and Unicode forms, with the shipped public-suffix list.
 pub fn parent_zones_owner(ctx: &Ctx<'_, '_>, user: &str, domain: &str) -> Result<(), HearthError> {
-    if ctx.tx.setting("ENFORCE_SUBDOMAIN_OWNERSHIP")?.as_deref() != Some("yes") {
+    if !ctx.tx.settings()?.enforce_subdomain_ownership() {
         return Ok(());
     }
     let mut forms = vec![domain.to_string()];

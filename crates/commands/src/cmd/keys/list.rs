@@ -139,7 +139,7 @@ pub(super) fn render_key(k: &AccessKey, secret: Option<&str>, format: Option<For
 }
 
 pub fn list_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let key = super::key_of(ctx, args.s(0))?;
+    let key = super::key_of(ctx, &args.req(0)?)?;
     Ok(render_key(&key, None, format_arg_or_shell(args, 1)))
 }
 
