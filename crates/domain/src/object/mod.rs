@@ -204,6 +204,7 @@ impl<K: Key> Obj<K> {
 }
 
 pub mod cluster;
+pub mod hestia;
 
 /// A DNS cluster host as stored.
 pub type ClusterHost = Obj<cluster::Key>;
