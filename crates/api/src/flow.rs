@@ -9,8 +9,9 @@ use bytes::Bytes;
 use hearth_commands::engine::{self, Credential, Refusal, Scope};
 use hearth_commands::home::Home;
 use hearth_commands::tmpfile;
+use hearth_domain::object::Settings;
+use hearth_domain::object::settings::{AllowList, ApiSystem};
 use hearth_store::{Store, Tx};
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
@@ -72,8 +73,8 @@ impl Endpoint {
         Ok(out)
     }
 
-    fn settings(&self) -> Result<ApiSettings, Answer> {
-        self.with_store(|s| s.read(|tx| ApiSettings::read(tx)))?
+    fn settings(&self) -> Result<Arc<Settings>, Answer> {
+        self.with_store(|s| s.read(|tx| tx.settings()))?
             .map_err(|e| api_error(e.code.exit_code(), &e.message, false))
     }
 
@@ -142,12 +143,13 @@ impl Endpoint {
         ip: &str,
         rc: bool,
     ) -> Result<Next, Answer> {
-        let settings = ApiSettings::read(tx).map_err(|e| api_error(e.code.exit_code(), &e.message, false))?;
-        let api_status: i64 = settings.get("API_SYSTEM").parse().unwrap_or(0);
-        if api_status == 0 {
+        let settings = tx
+            .settings()
+            .map_err(|e| api_error(e.code.exit_code(), &e.message, false))?;
+        if settings.api_system() == ApiSystem::Off {
             return Err(api_error(11, "API has been disabled", rc));
         }
-        check_allowed(settings.get("API_ALLOWED_IP"), addr, true, rc)?;
+        check_allowed(settings.api_allowed_ip(), addr, true, rc)?;
         drop(settings);
         let access_key = f.trimmed("access_key").unwrap_or_default();
         let secret_key = f.trimmed("secret_key").unwrap_or_default();
@@ -190,7 +192,7 @@ impl Endpoint {
     fn legacy_flow(&self, f: &Fields<'_>, addr: IpAddr, ip: &str) -> Result<Answer, Answer> {
         let rc = f.return_code();
         let settings = self.settings()?;
-        if settings.get("API") != "yes" {
+        if !settings.api() {
             let suffix = if rc {
                 "11".to_string()
             } else {
@@ -204,8 +206,8 @@ impl Endpoint {
                 retry_after: None,
             });
         }
-        check_allowed(settings.get("API_ALLOWED_IP"), addr, false, rc)?;
-        if settings.get("API_LEGACY_AUTH") == "no" {
+        check_allowed(settings.api_allowed_ip(), addr, false, rc)?;
+        if !settings.api_legacy_auth() {
             // hearth's switch: access keys only, even while the legacy API is on.
             return Err(api_error(
                 10,
@@ -264,21 +266,6 @@ impl Endpoint {
             body: body.into(),
             retry_after: None,
         })
-    }
-}
-
-/// The settings both flows read (`API`, `API_SYSTEM`, `API_ALLOWED_IP`, `ROOT_USER`,
-/// `API_LEGACY_AUTH`), shared with the connection's cache: no copy per request.
-struct ApiSettings(Arc<HashMap<String, String>>);
-
-impl ApiSettings {
-    fn read(tx: &Tx<'_>) -> hearth_store::Result<ApiSettings> {
-        tx.settings_shared().map(ApiSettings)
-    }
-
-    /// A setting's value; empty when unset.
-    fn get(&self, key: &str) -> &str {
-        self.0.get(key).map(String::as_str).unwrap_or("")
     }
 }
 
@@ -412,19 +399,10 @@ fn json_truthy(s: &str) -> bool {
     }
 }
 
-/// `API_ALLOWED_IP`: `allow-all`, exact addresses (IPv4-mapped IPv6 folded), CIDR ranges, and
-/// (access-key flow only, as in Hestia) `0.0.0.0` as a wildcard. An empty list allows no one.
+/// Whether the address list `list` (`API_ALLOWED_IP`, a trusted proxy) allows `addr` (see
+/// [`AllowList`]); `zero_wildcard`: `0.0.0.0` allows everyone (the access-key flow, as Hestia).
 pub fn allowed(list: &str, addr: IpAddr, zero_wildcard: bool) -> bool {
-    let addr = fold(addr);
-    list.split(',').map(str::trim).filter(|e| !e.is_empty()).any(|entry| {
-        if entry == "allow-all" || (zero_wildcard && entry == "0.0.0.0") {
-            return true;
-        }
-        if let Ok(a) = entry.parse::<IpAddr>() {
-            return fold(a) == addr;
-        }
-        entry.parse::<ipnet_lite::Net>().is_ok_and(|n| n.contains(addr))
-    })
+    AllowList::text_allows(list, addr, zero_wildcard)
 }
 
 /// An address as text: IPv4 written directly (every API call needs it for its log lines;
@@ -449,72 +427,17 @@ pub fn ip_text(addr: IpAddr) -> String {
     s
 }
 
-fn fold(a: IpAddr) -> IpAddr {
-    match a {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(a),
-        v4 => v4,
-    }
-}
-
-fn check_allowed(list: &str, addr: IpAddr, zero_wildcard: bool, rc: bool) -> Result<(), Answer> {
-    if list == "allow-all" || allowed(list, addr, zero_wildcard) {
+fn check_allowed(list: &AllowList, addr: IpAddr, zero_wildcard: bool, rc: bool) -> Result<(), Answer> {
+    if list.allows(addr, zero_wildcard) {
         return Ok(());
     }
-    let msg = if list.trim().is_empty() {
+    let msg = if list.is_blank() {
         "IP is not allowed to connect with API (API_ALLOWED_IP is empty: add an address with v-add-sys-api-ip)"
             .to_string()
     } else {
         "IP is not allowed to connect with API".to_string()
     };
     Err(api_error(10, &msg, rc))
-}
-
-/// A CIDR range without another dependency.
-mod ipnet_lite {
-    use std::net::IpAddr;
-
-    pub struct Net {
-        addr: IpAddr,
-        prefix: u8,
-    }
-
-    impl std::str::FromStr for Net {
-        type Err = ();
-        fn from_str(s: &str) -> Result<Net, ()> {
-            let (a, p) = s.split_once('/').ok_or(())?;
-            let addr: IpAddr = a.parse().map_err(|_| ())?;
-            let prefix: u8 = p.parse().map_err(|_| ())?;
-            let max = if addr.is_ipv4() { 32 } else { 128 };
-            if prefix > max {
-                return Err(());
-            }
-            Ok(Net { addr, prefix })
-        }
-    }
-
-    impl Net {
-        pub fn contains(&self, ip: IpAddr) -> bool {
-            match (self.addr, ip) {
-                (IpAddr::V4(n), IpAddr::V4(a)) => {
-                    let mask = if self.prefix == 0 {
-                        0
-                    } else {
-                        u32::MAX << (32 - self.prefix)
-                    };
-                    u32::from(n) & mask == u32::from(a) & mask
-                }
-                (IpAddr::V6(n), IpAddr::V6(a)) => {
-                    let mask = if self.prefix == 0 {
-                        0
-                    } else {
-                        u128::MAX << (128 - self.prefix)
-                    };
-                    u128::from(n) & mask == u128::from(a) & mask
-                }
-                _ => false,
-            }
-        }
-    }
 }
 
 #[cfg(test)]

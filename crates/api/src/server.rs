@@ -57,6 +57,29 @@ struct Conn {
 
 impl Conn {
     /// `r`, which leaves a request body unread: an HTTP/1.1 connection then closes.
+    /// HTTP/2: the rest of a request body refused (or not wanted) unread. Dropping it now would reset the
+    /// stream before the client has read the answer (curl then reports no status at all), so
+    /// it is read and discarded after the answer went out: at most [`DRAIN_LIMIT`] bytes
+    /// within [`limits::BODY_TIMEOUT`], then the stream is reset. HTTP/1 closes the
+    /// connection instead.
+    fn drain_later(&self, mut body: Incoming) {
+        if self.h1 || body.is_end_stream() || body.size_hint().lower() > DRAIN_LIMIT as u64 {
+            return;
+        }
+        tokio::spawn(async move {
+            let drain = async {
+                let mut n = 0usize;
+                while let Some(Ok(frame)) = body.frame().await {
+                    n += frame.data_ref().map_or(0, |d| d.len());
+                    if n > DRAIN_LIMIT {
+                        break;
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(limits::BODY_TIMEOUT, drain).await;
+        });
+    }
+
     fn closing(&self, mut r: Response<Body>) -> Response<Body> {
         if self.h1 {
             r.headers_mut()
@@ -125,6 +148,9 @@ type Body = Full<Bytes>;
 /// no API call needs more): past it, 413.
 const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
+/// What an HTTP/2 stream may still send, discarded, after its body was refused (413).
+const DRAIN_LIMIT: usize = 8 * 1024 * 1024;
+
 // One body of the largest accepted size always fits the buffered-body allowances (a request
 // waiting for more than the allowance would wait for ever).
 const _: () = assert!(BODY_LIMIT <= limits::BODY_BYTES_PER_CONNECTION);
@@ -171,18 +197,24 @@ async fn route(conn: Arc<Conn>, req: Request<Incoming>) -> Response<Body> {
     match req.uri().path() {
         "/api/" | "/api" | "/api/index.php" => {}
         "/healthz" => {
-            return if matches!(*req.method(), Method::GET | Method::HEAD) {
+            let ok = matches!(*req.method(), Method::GET | Method::HEAD);
+            conn.drain_later(req.into_body());
+            return if ok {
                 plain(StatusCode::OK, "ok\n")
             } else {
                 plain(StatusCode::METHOD_NOT_ALLOWED, "")
             };
         }
-        _ => return plain(StatusCode::NOT_FOUND, ""),
+        _ => {
+            conn.drain_later(req.into_body());
+            return plain(StatusCode::NOT_FOUND, "");
+        }
     }
     let _active = Active::new(&conn.active);
-    let (parts, body) = req.into_parts();
+    let (parts, mut body) = req.into_parts();
     // A declared length over the limit is refused before anything is read.
     if body.size_hint().lower() > BODY_LIMIT as u64 {
+        conn.drain_later(body);
         return conn.closing(plain(StatusCode::PAYLOAD_TOO_LARGE, "length limit exceeded"));
     }
     let mut held = BodyBytes::new(&conn.body_bytes, &conn.app.connections.body_bytes);
@@ -190,9 +222,10 @@ async fn route(conn: Arc<Conn>, req: Request<Incoming>) -> Response<Body> {
         Bytes::new()
     } else {
         // One deadline for the whole body, from its head.
-        match tokio::time::timeout(limits::BODY_TIMEOUT, read_body(body, &mut held)).await {
+        match tokio::time::timeout(limits::BODY_TIMEOUT, read_body(&mut body, &mut held)).await {
             Ok(Ok(b)) => b,
             Ok(Err(ReadFail::TooLarge)) => {
+                conn.drain_later(body);
                 return conn.closing(plain(StatusCode::PAYLOAD_TOO_LARGE, "length limit exceeded"));
             }
             Ok(Err(ReadFail::Broken)) => {
@@ -212,7 +245,7 @@ enum ReadFail {
 }
 
 /// The request body, at most [`BODY_LIMIT`] bytes, each counted in `held` before it is kept.
-async fn read_body(mut body: Incoming, held: &mut BodyBytes<'_>) -> Result<Bytes, ReadFail> {
+async fn read_body(body: &mut Incoming, held: &mut BodyBytes<'_>) -> Result<Bytes, ReadFail> {
     let declared = body.size_hint().exact();
     let mut first = Bytes::new();
     let mut joined: Option<BytesMut> = None;
@@ -665,9 +698,7 @@ fn cluster_worker(home: hearth_commands::Home) -> ClusterWorker {
                 }
                 let Some(s) = store.as_mut() else { continue };
                 let busy = s
-                    .read(|tx| {
-                        Ok(tx.setting("DNS_CLUSTER")?.as_deref() == Some("yes") && !tx.cluster_queue(None)?.is_empty())
-                    })
+                    .read(|tx| Ok(tx.settings()?.dns_cluster() && !tx.cluster_queue(None)?.is_empty()))
                     .unwrap_or(false);
                 if !busy {
                     continue;
@@ -740,8 +771,7 @@ pub fn serve(home: hearth_commands::Home, opts: ServeOptions) -> Result<(), Stri
         let port: u16 = home
             .store()
             .ok()
-            .and_then(|mut s| s.read(|tx| tx.setting("BACKEND_PORT")).ok().flatten())
-            .and_then(|p| p.parse().ok())
+            .and_then(|mut s| s.read(|tx| Ok(tx.settings()?.backend_port())).ok().flatten())
             .unwrap_or(8083);
         listen.push(SocketAddr::from(([0, 0, 0, 0], port)));
     }

@@ -186,7 +186,7 @@ impl Ctx<'_, '_> {
 
     /// The ROOT_USER setting.
     pub fn root_user(&self) -> Result<String, HearthError> {
-        Ok(self.tx.setting("ROOT_USER")?.unwrap_or_default())
+        Ok(self.tx.settings()?.root_user().to_string())
     }
 }
 
@@ -234,7 +234,7 @@ pub fn run_with(home: &Home, store: &mut Store, name: &str, args: &[String], sco
         let msg = if crate::catalogue::is_hestia_command(name) {
             format!("{name} is not implemented in hearth yet")
         } else {
-            format!("command {name} not found")
+            format!("Command {name} not found")
         };
         return failed(HearthError::new(ReturnCode::Disabled, msg));
     };
@@ -301,10 +301,10 @@ pub fn run_with(home: &Home, store: &mut Store, name: &str, args: &[String], sco
 
 /// Read-only commands whose output depends only on the stored settings, packages, users and
 /// keys (not on history, the clock or the host), so it can be kept until the next write: the
-/// list views declared `memo`, and v-list-sys-config (not yet a list view).
+/// list views declared `memo`.
 static MEMOIZED: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
-    let views = crate::cmd::LIST_VIEWS.iter().filter(|v| v.memo).map(|v| v.command);
-    views.chain(["v-list-sys-config"]).collect()
+    let views = crate::cmd::LIST_VIEWS.iter().filter(|v| v.memo);
+    views.map(|v| v.command).collect()
 });
 
 /// Run a read-only command (see [`read_command`]) inside an open read transaction. History

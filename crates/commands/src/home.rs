@@ -11,6 +11,7 @@
 
 use crate::engine;
 use hearth_domain::kv;
+use hearth_domain::object::setting;
 use hearth_domain::record::Record;
 use hearth_domain::{HearthError, ReturnCode};
 use hearth_host::Host;
@@ -162,69 +163,69 @@ pub const SYSTEM_PACKAGE: &str = include_str!("../data/packages/system.pkg");
 
 /// The settings of a fresh install (Hestia's installer and `syshealth` defaults, for the
 /// services hearth configures: nginx + php-fpm, BIND, exim + dovecot, MariaDB/PostgreSQL, cron).
-pub const DEFAULT_SETTINGS: [(&str, &str); 62] = [
-    ("ANTISPAM_SYSTEM", ""),
-    ("ANTIVIRUS_SYSTEM", ""),
-    ("API", "yes"),
-    ("API_ALLOWED_IP", ""),
-    ("API_SYSTEM", "1"),
-    ("APP_NAME", "Hestia Control Panel"),
-    ("BACKEND_PORT", "8083"),
-    ("BACKUP_GZIP", "4"),
-    ("BACKUP_INCREMENTAL", "no"),
-    ("BACKUP_MODE", "zstd"),
-    ("BACKUP_SYSTEM", "local"),
-    ("CRON_SYSTEM", "cron"),
-    ("DB_PGA_ALIAS", "phppgadmin"),
-    ("DB_PMA_ALIAS", "phpmyadmin"),
-    ("DB_SYSTEM", "mysql,pgsql"),
-    ("DEBUG_MODE", "false"),
-    ("DEMO_MODE", "no"),
-    ("DISABLE_IP_CHECK", "no"),
-    ("DISK_QUOTA", "no"),
-    ("DNS_SYSTEM", "bind9"),
-    ("ENFORCE_SUBDOMAIN_OWNERSHIP", "yes"),
-    ("FILE_MANAGER", "false"),
-    ("FROM_EMAIL", ""),
-    ("FROM_NAME", ""),
-    ("HIDE_DOCS", "no"),
-    ("IMAP_SYSTEM", "dovecot"),
-    ("INACTIVE_SESSION_TIMEOUT", "60"),
-    ("LANGUAGE", "en"),
-    ("LOGIN_STYLE", "default"),
-    ("MAIL_SYSTEM", "exim4"),
-    ("PHPMYADMIN_KEY", ""),
-    ("PLUGIN_APP_INSTALLER", "false"),
-    ("POLICY_BACKUP_SUSPENDED_USERS", "no"),
-    ("POLICY_CSRF_STRICTNESS", "1"),
-    ("POLICY_SYNC_ERROR_DOCUMENTS", "yes"),
-    ("POLICY_SYNC_SKELETON", "yes"),
-    ("POLICY_SYSTEM_ENABLE_BACON", "false"),
-    ("POLICY_SYSTEM_HIDE_SERVICES", "no"),
-    ("POLICY_SYSTEM_PASSWORD_RESET", "no"),
-    ("POLICY_SYSTEM_PROTECTED_ADMIN", "no"),
-    ("POLICY_USER_CHANGE_THEME", "yes"),
-    ("POLICY_USER_DELETE_LOGS", "yes"),
-    ("POLICY_USER_EDIT_DETAILS", "yes"),
-    ("POLICY_USER_EDIT_DNS_TEMPLATES", "yes"),
-    ("POLICY_USER_EDIT_WEB_TEMPLATES", "yes"),
-    ("POLICY_USER_VIEW_LOGS", "yes"),
-    ("POLICY_USER_VIEW_SUSPENDED", "no"),
-    ("PROXY_SYSTEM", ""),
-    ("RELEASE_BRANCH", "release"),
-    ("RESOURCES_LIMIT", "no"),
-    ("ROOT_USER", "admin"),
-    ("THEME", "dark"),
-    ("UPGRADE_SEND_EMAIL", "false"),
-    ("UPGRADE_SEND_EMAIL_LOG", "false"),
-    ("USE_SERVER_SMTP", "false"),
-    ("VERSION", "1.10.3"),
-    ("WEBMAIL_ALIAS", "webmail"),
-    ("WEB_BACKEND", "php-fpm"),
-    ("WEB_PORT", "80"),
-    ("WEB_SSL", "openssl"),
-    ("WEB_SSL_PORT", "443"),
-    ("WEB_SYSTEM", "nginx"),
+pub const DEFAULT_SETTINGS: [(setting::Key, &str); 62] = [
+    (setting::ANTISPAM_SYSTEM, ""),
+    (setting::ANTIVIRUS_SYSTEM, ""),
+    (setting::API, "yes"),
+    (setting::API_ALLOWED_IP, ""),
+    (setting::API_SYSTEM, "1"),
+    (setting::APP_NAME, "Hestia Control Panel"),
+    (setting::BACKEND_PORT, "8083"),
+    (setting::BACKUP_GZIP, "4"),
+    (setting::BACKUP_INCREMENTAL, "no"),
+    (setting::BACKUP_MODE, "zstd"),
+    (setting::BACKUP_SYSTEM, "local"),
+    (setting::CRON_SYSTEM, "cron"),
+    (setting::DB_PGA_ALIAS, "phppgadmin"),
+    (setting::DB_PMA_ALIAS, "phpmyadmin"),
+    (setting::DB_SYSTEM, "mysql,pgsql"),
+    (setting::DEBUG_MODE, "false"),
+    (setting::DEMO_MODE, "no"),
+    (setting::DISABLE_IP_CHECK, "no"),
+    (setting::DISK_QUOTA, "no"),
+    (setting::DNS_SYSTEM, "bind9"),
+    (setting::ENFORCE_SUBDOMAIN_OWNERSHIP, "yes"),
+    (setting::FILE_MANAGER, "false"),
+    (setting::FROM_EMAIL, ""),
+    (setting::FROM_NAME, ""),
+    (setting::HIDE_DOCS, "no"),
+    (setting::IMAP_SYSTEM, "dovecot"),
+    (setting::INACTIVE_SESSION_TIMEOUT, "60"),
+    (setting::LANGUAGE, "en"),
+    (setting::LOGIN_STYLE, "default"),
+    (setting::MAIL_SYSTEM, "exim4"),
+    (setting::PHPMYADMIN_KEY, ""),
+    (setting::PLUGIN_APP_INSTALLER, "false"),
+    (setting::POLICY_BACKUP_SUSPENDED_USERS, "no"),
+    (setting::POLICY_CSRF_STRICTNESS, "1"),
+    (setting::POLICY_SYNC_ERROR_DOCUMENTS, "yes"),
+    (setting::POLICY_SYNC_SKELETON, "yes"),
+    (setting::POLICY_SYSTEM_ENABLE_BACON, "false"),
+    (setting::POLICY_SYSTEM_HIDE_SERVICES, "no"),
+    (setting::POLICY_SYSTEM_PASSWORD_RESET, "no"),
+    (setting::POLICY_SYSTEM_PROTECTED_ADMIN, "no"),
+    (setting::POLICY_USER_CHANGE_THEME, "yes"),
+    (setting::POLICY_USER_DELETE_LOGS, "yes"),
+    (setting::POLICY_USER_EDIT_DETAILS, "yes"),
+    (setting::POLICY_USER_EDIT_DNS_TEMPLATES, "yes"),
+    (setting::POLICY_USER_EDIT_WEB_TEMPLATES, "yes"),
+    (setting::POLICY_USER_VIEW_LOGS, "yes"),
+    (setting::POLICY_USER_VIEW_SUSPENDED, "no"),
+    (setting::PROXY_SYSTEM, ""),
+    (setting::RELEASE_BRANCH, "release"),
+    (setting::RESOURCES_LIMIT, "no"),
+    (setting::ROOT_USER, "admin"),
+    (setting::THEME, "dark"),
+    (setting::UPGRADE_SEND_EMAIL, "false"),
+    (setting::UPGRADE_SEND_EMAIL_LOG, "false"),
+    (setting::USE_SERVER_SMTP, "false"),
+    (setting::VERSION, "1.10.3"),
+    (setting::WEBMAIL_ALIAS, "webmail"),
+    (setting::WEB_BACKEND, "php-fpm"),
+    (setting::WEB_PORT, "80"),
+    (setting::WEB_SSL, "openssl"),
+    (setting::WEB_SSL_PORT, "443"),
+    (setting::WEB_SYSTEM, "nginx"),
 ];
 
 /// Parse an embedded `KEY='value'` file.
@@ -286,12 +287,11 @@ pub fn init(dir: &Path, opts: &InitOptions) -> Result<InitReport, HearthError> {
     let mut store = home.store()?;
     let existing_root = store.write(|tx| {
         let now = crate::util::Now::current();
-        let mut settings = tx.settings()?;
+        let settings = tx.settings()?;
         for (k, v) in DEFAULT_SETTINGS {
             if !settings.contains(k) {
-                let v = if k == "ROOT_USER" { root_user.as_str() } else { v };
+                let v = if k == setting::ROOT_USER { root_user.as_str() } else { v };
                 tx.set_setting(k, v)?;
-                settings.set(k, v);
             }
         }
         for (name, text) in [("default", DEFAULT_PACKAGE), ("system", SYSTEM_PACKAGE)] {
@@ -299,7 +299,7 @@ pub fn init(dir: &Path, opts: &InitOptions) -> Result<InitReport, HearthError> {
                 tx.put_package(name, &parse_embedded(text).into(), now.unix * 1_000_000_000)?;
             }
         }
-        Ok(settings.get("ROOT_USER").to_string())
+        Ok(tx.settings()?.root_user().to_string())
     })?;
     let mut report = InitReport {
         created,

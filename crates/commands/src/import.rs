@@ -31,7 +31,8 @@ use crate::profiles;
 use crate::util::{Now, sha256};
 use hearth_domain::dns::{StoredRecord, change_draft};
 use hearth_domain::kv;
-use hearth_domain::object::{DnsRecord, DnsZone, Package, User, package, user};
+use hearth_domain::object::hestia::{AccessKeyFile, HistoryLine, access_key, history};
+use hearth_domain::object::{ApiProfile, DnsRecord, DnsZone, Package, Settings, User, api_profile, package, user};
 use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, check};
 use hearth_domain::{HearthError, ReturnCode};
@@ -251,7 +252,7 @@ fn passwd_order(src: &Path) -> Vec<String> {
 type ZonePlan = (String, String, DnsZone, Vec<(i64, DnsRecord)>);
 
 struct Plan {
-    settings: Record,
+    settings: Settings,
     packages: Vec<(String, Package, i64)>,
     users: Vec<(String, User, Vec<HistoryEntry>)>,
     keys: Vec<AccessKey>,
@@ -320,7 +321,7 @@ fn plan_dns(dir: &Path, user: &str, out: &mut Vec<ZonePlan>, seen: &mut HashSet<
 
 fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
     let mut plan = Plan {
-        settings: Record::new(),
+        settings: Settings::default(),
         packages: Vec::new(),
         users: Vec::new(),
         keys: Vec::new(),
@@ -331,7 +332,7 @@ fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
     let conf_path = src.join("conf/hestia.conf");
     if conf_path.is_file() {
         if let Some(r) = conf(&conf_path, &SETTINGS, p) {
-            plan.settings = r;
+            plan.settings = r.into();
         }
     } else {
         p.push(
@@ -399,17 +400,18 @@ fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
                         if !check_fields(&r, &HISTORY, at, None, p) {
                             continue;
                         }
-                        let Ok(id) = r.get("ID").parse::<i64>() else {
+                        let r = HistoryLine::from(r);
+                        let Ok(id) = r.get(history::ID).parse::<i64>() else {
                             p.invalid(format!("{at}: history line without a numeric ID"));
                             continue;
                         };
                         history.push(HistoryEntry {
                             id,
-                            date: r.get("DATE").into(),
-                            time: r.get("TIME").into(),
-                            level: r.get("LEVEL").into(),
-                            category: r.get("CATEGORY").into(),
-                            message: r.get("MESSAGE").into(),
+                            date: r.get(history::DATE).into(),
+                            time: r.get(history::TIME).into(),
+                            level: r.get(history::LEVEL).into(),
+                            category: r.get(history::CATEGORY).into(),
+                            message: r.get(history::MESSAGE).into(),
                         });
                     }
                     Err(e) => p.parse(format!("{at}: {e}")),
@@ -428,7 +430,7 @@ fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
         }
         plan.users.push((name, rec.into(), history));
     }
-    let root = plan.settings.get("ROOT_USER").to_string();
+    let root = plan.settings.root_user().to_string();
     let user_names: HashSet<&str> = plan.users.iter().map(|(n, _, _)| n.as_str()).collect();
     let mut tree_profiles: HashMap<String, String> = HashMap::new();
     for path in entries(&src.join("data/api")) {
@@ -446,11 +448,12 @@ fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
                         line: None,
                     };
                     check_fields(&r, &PROFILE, at, Some(&text), p);
-                    if !matches!(r.get("ROLE"), "admin" | "user") {
+                    let r = ApiProfile::from(r);
+                    if !matches!(r.get(api_profile::ROLE), "admin" | "user") {
                         p.invalid(format!("{}: ROLE must be admin or user", path.display()));
                         continue;
                     }
-                    tree_profiles.insert(n.clone(), r.get("ROLE").to_string());
+                    tree_profiles.insert(n.clone(), r.get(api_profile::ROLE).to_string());
                     plan.profiles.push((n, text));
                 }
                 Err(e) => p.parse(format!("{}: {e}", path.display())),
@@ -466,15 +469,15 @@ fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
             continue;
         }
         let Some(r) = conf(&path, &ACCESS_KEY, p) else { continue };
-        let secret = r.get("SECRET_ACCESS_KEY");
+        let r = AccessKeyFile::from(r);
+        let secret = r.get(access_key::SECRET_ACCESS_KEY);
         if secret.len() != 40 || check(Kind::SecretAccessKey, secret).is_err() {
             p.invalid(format!("{}: invalid SECRET_ACCESS_KEY", path.display()));
             continue;
         }
-        let user = if r.get("USER").is_empty() {
-            root.clone()
-        } else {
-            r.get("USER").to_string()
+        let user = match r.get(access_key::USER) {
+            "" => root.clone(),
+            u => u.to_string(),
         };
         if !user_names.contains(user.as_str()) {
             p.push(
@@ -485,7 +488,7 @@ fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
         }
         // v-add-access-key's rules: a profile list for other users than the root user, `*`
         // and admin profiles only for the root user.
-        let permissions = profiles::cleanup(r.get("PERMISSIONS"));
+        let permissions = profiles::cleanup(r.get(access_key::PERMISSIONS));
         let is_root = user == root;
         let bad_perm = permissions.iter().find(|perm| {
             if *perm == "*" {
@@ -508,14 +511,14 @@ fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
             ));
             continue;
         }
-        let expires_at = match parse_expiry(r.get("EXPIRES_IN"), now.unix) {
+        let expires_at = match parse_expiry(r.get(access_key::EXPIRES_IN), now.unix) {
             Ok(t) => t,
             Err(e) => {
                 p.invalid(format!("{}: EXPIRES_IN: {}", path.display(), e.message));
                 continue;
             }
         };
-        let ips = match parse_ips(r.get("IP")) {
+        let ips = match parse_ips(r.get(access_key::IP)) {
             Ok(i) => i,
             Err(e) => {
                 p.invalid(format!("{}: IP: {}", path.display(), e.message));
@@ -527,9 +530,9 @@ fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
             user,
             secret_sha256: sha256(secret.as_bytes()),
             permissions: permissions.join(","),
-            comment: r.get("COMMENT").into(),
-            time: r.get("TIME").into(),
-            date: r.get("DATE").into(),
+            comment: r.get(access_key::COMMENT).into(),
+            time: r.get(access_key::TIME).into(),
+            date: r.get(access_key::DATE).into(),
             expires_at,
             ips,
         });
@@ -694,7 +697,7 @@ pub fn import_hestia(home_dir: &Path, src: &Path, opts: &ImportOptions) -> Resul
         return Ok(report);
     }
     if !Home::is_initialised(home_dir) {
-        let root = plan.settings.get("ROOT_USER");
+        let root = plan.settings.root_user();
         let init_opts = InitOptions {
             root_user: Some(root.to_string()),
             skip_root_user: true,
@@ -728,11 +731,7 @@ pub fn import_hestia(home_dir: &Path, src: &Path, opts: &ImportOptions) -> Resul
     let mut created: Vec<String> = Vec::new();
     let mut replaced_profiles: Vec<(PathBuf, Option<Vec<u8>>)> = Vec::new();
     let applied = store.write(|tx| {
-        tx.clear_settings()?;
-        for (k, v) in plan.settings.iter() {
-            tx.set_setting(k, v)?;
-            report.settings += 1;
-        }
+        report.settings += tx.replace_settings(plan.settings.record())?;
         for (name, rec, mtime) in &plan.packages {
             tx.put_package(name, rec, *mtime)?;
             report.packages += 1;

@@ -4,6 +4,7 @@
 
 use crate::home::Home;
 use hearth_domain::kv;
+use hearth_domain::object::{ApiProfile, api_profile};
 use hearth_domain::record::Record;
 
 /// One profile.
@@ -13,6 +14,13 @@ pub struct Profile {
     pub role: String,
     /// Commands as written, duplicates kept (listing shows them as Hestia does).
     pub commands: Vec<String>,
+}
+
+impl Profile {
+    /// Whether keys of users other than the root user may hold it (`ROLE='user'`).
+    pub fn for_users(&self) -> bool {
+        self.role == "user"
+    }
 }
 
 /// Profile names are file names: no path separators, no dot files.
@@ -37,12 +45,12 @@ pub fn load(home: &Home, name: &str) -> Option<Profile> {
 /// A profile from its file's text (`ROLE='…'` and `COMMANDS='a,b'`); `None` when it does not
 /// parse.
 pub fn parse(name: &str, text: &str) -> Option<Profile> {
-    let rec = Record::from_pairs(kv::parse_conf(text).ok()?);
+    let p: ApiProfile = Record::from_pairs(kv::parse_conf(text).ok()?).into();
     Some(Profile {
         name: name.to_string(),
-        role: rec.get("ROLE").to_string(),
-        commands: rec
-            .get("COMMANDS")
+        role: p.get(api_profile::ROLE).to_string(),
+        commands: p
+            .get(api_profile::COMMANDS)
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())

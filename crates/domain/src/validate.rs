@@ -989,6 +989,15 @@ fn require(kind: Kind, v: &str) -> Result<(), HearthError> {
     check(kind, v)
 }
 
+/// `value` parsed when it is not empty, `None` when it is (Hestia's `is_format_valid` skips an
+/// empty value; the command then fails, or not, on what the empty value means to it).
+pub fn optional<T: FromStr>(value: &str) -> Result<Option<T>, T::Err> {
+    match value {
+        "" => Ok(None),
+        v => v.parse().map(Some),
+    }
+}
+
 macro_rules! validated {
     ($(#[$doc:meta])* $name:ident => $kind:expr) => {
         $(#[$doc])*
@@ -1029,6 +1038,14 @@ macro_rules! validated {
 
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        /// A validated value reads as its text (`&user` where a `&str` is expected).
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
                 &self.0
             }
         }
@@ -1077,6 +1094,89 @@ validated!(
     /// An IPv4 or IPv6 address as PHP's `FILTER_VALIDATE_IP` accepts it; the text is kept.
     IpAddr46 => Kind::Ip46
 );
+validated!(
+    /// The `RESTART` argument (`yes`, `no`, …).
+    Restart => Kind::Restart
+);
+validated!(
+    /// A user role (`admin`, `user`, …).
+    Role => Kind::Role
+);
+validated!(
+    /// A host name or address (the `host` rule: a DNS cluster host, a database host).
+    HostName => Kind::Host
+);
+validated!(
+    /// A TCP port number (the `port` rule: digits).
+    Port => Kind::Int("port")
+);
+validated!(
+    /// An API hash (`ACCESS_KEY_ID:SECRET_KEY` or a legacy key).
+    ApiHash => Kind::Hash
+);
+
+validated!(
+    /// A legacy API key as `v-revoke-api-key` takes it (the `hash` rule).
+    ApiKeyHash => Kind::Hash
+);
+
+/// The secret of an access key: 40 characters of the secret alphabet. Never printed: its
+/// `Debug` hides it and it has no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretAccessKey(String);
+
+impl SecretAccessKey {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretAccessKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretAccessKey(******)")
+    }
+}
+
+impl FromStr for SecretAccessKey {
+    type Err = HearthError;
+    fn from_str(s: &str) -> Result<Self, HearthError> {
+        require(Kind::SecretAccessKey, s)?;
+        Ok(SecretAccessKey(s.to_string()))
+    }
+}
+
+/// A value `v-change-sys-config-value` stores: anything on one line without quotes or `|`
+/// (it is written between single quotes in Hestia's `hestia.conf`); may be empty.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ConfigValue(String);
+
+impl ConfigValue {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for ConfigValue {
+    type Err = HearthError;
+    fn from_str(s: &str) -> Result<Self, HearthError> {
+        if s.contains(['\'', '"', '|']) {
+            return Err(HearthError::invalid(format!(
+                "Invalid value contains qoutes (\" or ' or | ) :: {s}"
+            )));
+        }
+        // A line break, and (deviation) any other control character.
+        if crate::text::has_control(s) {
+            return Err(HearthError::invalid(format!("invalid value format :: {s}")));
+        }
+        Ok(ConfigValue(s.to_string()))
+    }
+}
+
+impl fmt::Display for ConfigValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 validated!(
     /// A domain name (the `domain` rule; IDN allowed). Commands format the argument first
@@ -1091,11 +1191,6 @@ validated!(
 validated!(
     /// A template name (the `template` rule).
     TemplateName => Kind::Template
-);
-validated!(
-    /// A `RESTART` argument: `yes`, `no`, `ssl`, `reload`, `updatessl` or `scheduled` (the
-    /// `restart` rule).
-    Restart => Kind::Restart
 );
 validated!(
     /// A DNS record id: a decimal number without a leading zero (the `id` rule).
@@ -2086,6 +2181,35 @@ mod tests {
 
         assert_eq!(or_empty(&Some(id)), "42");
         assert_eq!(or_empty::<Ttl>(&None), "");
+    }
+
+    #[test]
+    fn secrets_hashes_and_config_values() {
+        let secret: SecretAccessKey = "a".repeat(40).parse().expect("valid");
+        assert_eq!(secret.as_str().len(), 40);
+        assert_eq!(format!("{secret:?}"), "SecretAccessKey(******)");
+        assert_eq!(
+            "short".parse::<SecretAccessKey>().err().map(|e| e.message),
+            Some("invalid secret_access_key format".into())
+        );
+        assert!("ABC:def".parse::<ApiKeyHash>().is_ok());
+        assert_eq!(
+            "a b".parse::<ApiKeyHash>().err().map(|e| e.message),
+            check(Kind::Hash, "a b").err().map(|e| e.message)
+        );
+        assert_eq!("".parse::<ConfigValue>().expect("empty").as_str(), "");
+        assert_eq!(
+            "10.0.0.0/8,::1".parse::<ConfigValue>().expect("valid").to_string(),
+            "10.0.0.0/8,::1"
+        );
+        assert_eq!(
+            "a'b".parse::<ConfigValue>().err().map(|e| e.message),
+            Some("Invalid value contains qoutes (\" or ' or | ) :: a'b".into())
+        );
+        assert_eq!(
+            "a\nb".parse::<ConfigValue>().err().map(|e| e.message),
+            Some("invalid value format :: a\\nb".into())
+        );
     }
 
     #[test]

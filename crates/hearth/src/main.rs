@@ -44,6 +44,11 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     };
     let rest = &argv[2..];
+    // `hearth SUB --help` (or -h) prints the help, whatever SUB takes as arguments.
+    if !sub.starts_with("v-") && rest.iter().any(|a| a == "--help" || a == "-h") {
+        print!("{HELP}");
+        return ExitCode::SUCCESS;
+    }
     match sub.as_str() {
         s if s.starts_with("v-") => run_command(s, rest),
         "init" => init(rest),

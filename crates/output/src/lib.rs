@@ -1,30 +1,21 @@
 //! Renderers for Hestia's four list formats.
 //!
 //! Hestia builds every format by hand in each script, so the framing differs from command to
-//! command; the commands layer assembles its documents from the primitives here. Unlike Hestia,
-//! every value goes through an escaper: JSON stays valid and CSV stays parseable whatever a value
-//! holds (quotes, backslashes, newlines, tabs, control characters). For values without such
-//! characters the bytes are exactly Hestia's.
+//! command; a list command declares its framing as a [`ListView`] and [`render`] writes it
+//! (`view.rs`). The escaping primitives are here. Unlike Hestia, every value goes through an
+//! escaper: JSON stays valid and CSV stays parseable whatever a value holds (quotes,
+//! backslashes, newlines, tabs, control characters). For values without such characters the
+//! bytes are exactly Hestia's.
 #![forbid(unsafe_code)]
 
 use std::fmt::Write as _;
 
 pub mod view;
-pub use view::{Cell, Fields, JsonFrame, ListView, Shell, render};
+pub use view::{BLANKS, Cell, Fields, JsonFrame, ListView, Num, Shell, Split, insert_after, key_first, render};
 
 /// The output format of a list command: one type, defined with its parsing in the domain crate
 /// (`hearth_domain::validate::Format`).
 pub use hearth_domain::validate::Format;
-
-/// A JSON string literal for `s`: the value between double quotes, escaped so that the document
-/// stays valid for any input. Non-ASCII text is kept as UTF-8, as Hestia prints it.
-pub fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    push_json_escaped(&mut out, s);
-    out.push('"');
-    out
-}
 
 /// Append `s` escaped for the inside of a JSON string.
 pub fn push_json_escaped(out: &mut String, s: &str) {
@@ -49,28 +40,6 @@ pub fn push_json_escaped(out: &mut String, s: &str) {
             c => out.push(c),
         }
     }
-}
-
-/// A JSON array of strings in Hestia's spelling: `["a", "b"]`, `[]` when empty.
-pub fn json_str_array<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
-    let parts: Vec<String> = items.into_iter().map(json_str).collect();
-    format!("[{}]", parts.join(", "))
-}
-
-/// One `"KEY": "value"` member with Hestia's spacing.
-pub fn json_member(key: &str, value: &str) -> String {
-    let mut out = String::with_capacity(key.len() + value.len() + 6);
-    push_json_member(&mut out, key, value);
-    out
-}
-
-/// Append `"key": "value"` (both escaped) to `out`.
-pub fn push_json_member(out: &mut String, key: &str, value: &str) {
-    out.push('"');
-    push_json_escaped(out, key);
-    out.push_str("\": \"");
-    push_json_escaped(out, value);
-    out.push('"');
 }
 
 /// A value for a plain (TAB-separated) row: tabs and newlines inside a value would break the
@@ -152,12 +121,6 @@ pub fn split_blank(line: &str) -> Vec<String> {
         .collect()
 }
 
-/// Split a line on a separator character the way `column -t -s SEP` does: runs of the
-/// separator count as one, so empty cells vanish too.
-pub fn split_sep(line: &str, sep: char) -> Vec<String> {
-    line.split(sep).filter(|s| !s.is_empty()).map(str::to_string).collect()
-}
-
 fn display_width(s: &str) -> usize {
     s.chars().count()
 }
@@ -172,13 +135,18 @@ pub fn shell_line(out: &mut String, key: &str, width: usize, value: &str) {
 mod tests {
     use super::*;
 
+    fn json_str(s: &str) -> String {
+        let mut out = String::new();
+        push_json_escaped(&mut out, s);
+        out
+    }
+
     #[test]
     fn json_escaping_keeps_documents_valid() {
-        assert_eq!(json_str("plain"), "\"plain\"");
-        assert_eq!(json_str("a\"b\\c\nd\te\u{1}"), "\"a\\\"b\\\\c\\nd\\te\\u0001\"");
-        assert_eq!(json_str("bücher"), "\"bücher\"");
-        assert_eq!(json_str_array(["a", "b"]), "[\"a\", \"b\"]");
-        assert_eq!(json_str_array([]), "[]");
+        assert_eq!(json_str("plain"), "plain");
+        assert_eq!(json_str("a\"b\\c\nd\te\u{1}"), "a\\\"b\\\\c\\nd\\te\\u0001");
+        assert_eq!(json_str("bücher"), "bücher");
+        assert_eq!(json_str("\u{7f}\u{2028}"), "\\u007f\\u2028");
     }
 
     #[test]

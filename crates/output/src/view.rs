@@ -4,10 +4,13 @@
 //!
 //! Hestia writes each format by hand in each script, so the orders and the framing differ
 //! between formats and between a command's singular and plural forms (`v-list-user` /
-//! `v-list-users`): the declaration states them, the renderer has no per-command code.
+//! `v-list-users`): the declaration states them, the renderer has no per-command code. Values a
+//! command computes (a record's TTL falling back to its zone's, a count, a label made of several
+//! settings) are fields of its row type ([`Fields`]), not code in the renderer.
 
 use crate::{Format, push_json_escaped};
 use hearth_domain::text::{escape_controls, push_escaped};
+use std::borrow::Cow;
 
 /// The fields of one listed object. `hint` is a cursor the renderer resets to 0 before each
 /// row of each format; an implementation may use it to find keys asked in (about) stored order
@@ -17,14 +20,33 @@ pub trait Fields {
     fn field(&self, key: &str, hint: &mut usize) -> &str;
 }
 
-/// How the JSON document frames its objects. Hestia keys every object by its name field; the
-/// closing brace of an object is indented differently from script to script, and after the
-/// last object some scripts write a line break and some do not.
-pub struct JsonFrame {
-    /// The closing brace of one object (with its indentation), e.g. `"    }"`.
-    pub close: &'static str,
-    /// Written after the last object's `close` (between objects it is `",\n"`).
-    pub last: &'static str,
+/// How the JSON document frames its objects.
+pub enum JsonFrame {
+    /// Hestia's usual document: an object keyed by each row's `key` field, members one per line:
+    /// `{`, `    "KEY": {`, `        "A": "v",`… The closing brace of an object is indented
+    /// differently from script to script, and after the last object some scripts write a line
+    /// break and some do not.
+    Objects {
+        /// The closing brace of one object (with its indentation), e.g. `"    }"`.
+        close: &'static str,
+        /// Written after the last object's `close` (between objects it is `",\n"`).
+        last: &'static str,
+    },
+    /// Objects keyed by `key`, each on one line: `    "KEY": {"A": "v", "B": ["x"]}`, joined by
+    /// `,\n` between `{\n` and `\n}\n`.
+    ObjectLines {
+        /// The whole document when there is no object.
+        empty: &'static str,
+    },
+    /// One object, not keyed, its members one per line: `{\n    "A": "v"\n}\n`.
+    Object,
+    /// One object on one line: `{"A": "v", "B": 0}\n`.
+    ObjectLine,
+    /// One object under a fixed name, indented with tabs, as Hestia's `v-list-sys-*` scripts
+    /// write it: `{\n\t"NAME": {\n\t\t"A": "v"\n\t}\n}\n`.
+    Named(&'static str),
+    /// An array of each row's `key` field: `[\n    "a",\n    "b"\n]\n`.
+    Array,
 }
 
 /// One cell of the shell format.
@@ -35,7 +57,31 @@ pub enum Cell {
     Ratio(&'static str, &'static str),
     /// A field's value with `unlimited` shortened to `unlim` (Hestia's package table).
     Unlim(&'static str),
+    /// A field's value, `-` when it is empty.
+    OrDash(&'static str),
+    /// The first `n` characters of a field's value.
+    Head(&'static str, usize),
+    /// Fixed text.
+    Text(&'static str),
+    /// The cell when the field is not empty; else nothing: a line of [`Shell::Lines`] is left
+    /// out, a table cell is empty.
+    When(&'static str, &'static Cell),
+    /// As [`Cell::When`], when the field is neither empty nor the given value.
+    WhenNot(&'static str, &'static str, &'static Cell),
 }
+
+/// How the values of a table row become `column -t` cells.
+pub enum Split {
+    /// Hestia joins the row's values with a separator and `column -t [-s SEP]` splits the line
+    /// again on these characters: a value holding one becomes several cells, an empty value none.
+    On(&'static [char]),
+    /// Each value is one cell, these characters replaced by a blank first (Hestia's `sed` before
+    /// `column`); an empty value is dropped unless `keep_empty`.
+    Whole { blank: &'static [char], keep_empty: bool },
+}
+
+/// Hestia's usual split: the row joined by blanks, split on blanks and TABs.
+pub const BLANKS: Split = Split::On(&[' ', '\t']);
 
 /// The shell format: lines of `LABEL value` for one object, or a `column -t` table.
 pub enum Shell {
@@ -45,13 +91,13 @@ pub enum Shell {
         width: usize,
         lines: &'static [(&'static str, Cell)],
     },
-    /// A table as Hestia builds it: the header and dash lines, then per object its cells joined
-    /// by a blank, and the whole split on blanks (empty values vanish, values holding a blank
-    /// become two cells) and aligned as `column -t` does.
+    /// A table as Hestia builds it: the header and dash lines (split on blanks), then per object
+    /// its cells, made `column -t` cells as `split` says and aligned as `column -t` does.
     Table {
         header: &'static str,
         dashes: &'static str,
         cells: &'static [Cell],
+        split: Split,
     },
 }
 
@@ -60,20 +106,28 @@ pub struct ListView {
     /// The command (`v-list-users`).
     pub command: &'static str,
     /// Whether the answer depends only on stored settings, packages, users and keys (not on
-    /// the clock, history or the host), so it may be kept until the next write.
+    /// the clock, history, files or the host), so it may be kept until the next write.
     pub memo: bool,
-    /// The field whose value keys each object of the JSON document.
+    /// The field whose value keys each object of the JSON document (the values of an array).
     pub key: &'static str,
     /// The JSON members, in order.
     pub json: &'static [&'static str],
     /// Members Hestia writes without a blank after the colon (`"CPU_QUOTA":"…"`).
     pub json_tight: &'static [&'static str],
+    /// Members written as an array of the value's comma-separated items (empty items left out).
+    pub json_arrays: &'static [&'static str],
+    /// Members written without quotes (numbers).
+    pub json_bare: &'static [&'static str],
+    /// Members left out when their value is empty.
+    pub json_omit_empty: &'static [&'static str],
     pub json_frame: JsonFrame,
-    /// The plain (TAB-separated) columns, in order.
+    /// The plain (TAB-separated) columns, in order; none: the format writes nothing.
     pub plain: &'static [&'static str],
     /// Whether each plain row ends with a TAB before its line break.
     pub plain_trailing_tab: bool,
-    /// The CSV columns, in order; the header line names them.
+    /// Whether the plain format is the shell format (Hestia's `v-list-sys-config`).
+    pub plain_shell: bool,
+    /// The CSV columns, in order; the header line names them. None: the format writes nothing.
     pub csv: &'static [&'static str],
     /// Columns Hestia always wraps in double quotes.
     pub csv_quoted: &'static [&'static str],
@@ -83,54 +137,260 @@ pub struct ListView {
     pub shell: Shell,
 }
 
+impl ListView {
+    /// A view with nothing declared, to complete a declaration (`..ListView::BASE`): no member,
+    /// column or shell line, nothing memoised.
+    pub const BASE: ListView = ListView {
+        command: "",
+        memo: false,
+        key: "",
+        json: &[],
+        json_tight: &[],
+        json_arrays: &[],
+        json_bare: &[],
+        json_omit_empty: &[],
+        json_frame: JsonFrame::Object,
+        plain: &[],
+        plain_trailing_tab: false,
+        plain_shell: false,
+        csv: &[],
+        csv_quoted: &[],
+        csv_header_glued: None,
+        shell: Shell::Lines { width: 0, lines: &[] },
+    };
+}
+
+/// `key` followed by `columns`: the plain or CSV columns of a view whose rows start with the
+/// field that keys its JSON objects (`const PLAIN: [&str; JSON.len() + 1] = key_first("USER",
+/// JSON);`). Checked when the constant is evaluated: `N` must be the length.
+pub const fn key_first<const N: usize>(key: &'static str, columns: &[&'static str]) -> [&'static str; N] {
+    assert!(N == columns.len() + 1, "key_first: N must be columns.len() + 1");
+    let mut out = [key; N];
+    let mut i = 0;
+    while i < columns.len() {
+        out[i + 1] = columns[i];
+        i += 1;
+    }
+    out
+}
+
+/// `columns` with `column` inserted after `after` (which must be there; `N` must be the new
+/// length): one format's columns declared as another's plus one.
+pub const fn insert_after<const N: usize>(
+    columns: &[&'static str],
+    after: &str,
+    column: &'static str,
+) -> [&'static str; N] {
+    assert!(N == columns.len() + 1, "insert_after: N must be columns.len() + 1");
+    let mut out = [column; N];
+    let (mut i, mut j, mut found) = (0, 0, false);
+    while i < columns.len() {
+        out[j] = columns[i];
+        j += 1;
+        if !found && str_eq(columns[i], after) {
+            found = true;
+            j += 1; // `out[j - 1]` is already `column`.
+        }
+        i += 1;
+    }
+    assert!(found, "insert_after: no such column");
+    out
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// A number's decimal digits held inline: a row's numeric field as `&str` without an
+/// allocation.
+#[derive(Clone, Copy)]
+pub struct Num {
+    buf: [u8; 20],
+    start: u8,
+}
+
+impl Num {
+    pub fn new(n: i64) -> Num {
+        let mut buf = [0u8; 20];
+        let mut i = buf.len();
+        let mut v = n.unsigned_abs();
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        if n < 0 {
+            i -= 1;
+            buf[i] = b'-';
+        }
+        Num { buf, start: i as u8 }
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits and '-' are written.
+        std::str::from_utf8(&self.buf[self.start as usize..]).unwrap_or("")
+    }
+}
+
 /// Write `rows` in `format` as `view` declares, appending to `out`.
 pub fn render<R: Fields>(view: &ListView, format: Format, rows: &[R], out: &mut String) {
     match format {
         Format::Json => render_json(view, rows, out),
+        Format::Plain if view.plain_shell => render_shell(view, rows, out),
         Format::Plain => render_plain(view, rows, out),
         Format::Csv => render_csv(view, rows, out),
-        Format::Shell => match &view.shell {
-            Shell::Lines { width, lines } => {
-                for row in rows {
-                    render_lines(*width, lines, row, out);
-                }
+        Format::Shell => render_shell(view, rows, out),
+    }
+}
+
+fn render_shell<R: Fields>(view: &ListView, rows: &[R], out: &mut String) {
+    match &view.shell {
+        Shell::Lines { width, lines } => {
+            for row in rows {
+                render_lines(*width, lines, row, out);
             }
-            Shell::Table { header, dashes, cells } => render_table(header, dashes, cells, rows, out),
-        },
+        }
+        Shell::Table {
+            header,
+            dashes,
+            cells,
+            split,
+        } => render_table(header, dashes, cells, split, rows, out),
     }
 }
 
 fn render_json<R: Fields>(view: &ListView, rows: &[R], out: &mut String) {
+    let JsonFrame::Objects { close, last } = view.json_frame else {
+        return render_json_framed(view, rows, out);
+    };
     out.push_str("{\n");
     for (i, row) in rows.iter().enumerate() {
         if i > 0 {
-            out.push_str(view.json_frame.close);
+            out.push_str(close);
             out.push_str(",\n");
         }
         let mut hint = 0;
         out.push_str("    \"");
         push_json_escaped(out, row.field(view.key, &mut hint));
-        out.push_str("\": {\n");
-        for (j, k) in view.json.iter().enumerate() {
-            if j > 0 {
-                out.push_str(",\n");
-            }
-            out.push_str("        \"");
-            push_json_escaped(out, k);
-            out.push_str(if view.json_tight.contains(k) { "\":\"" } else { "\": \"" });
-            push_json_escaped(out, row.field(k, &mut hint));
-            out.push('"');
-        }
+        out.push_str("\": {");
+        push_members(view, row, &mut hint, "\n        ", ",\n        ", out);
         out.push('\n');
     }
     if !rows.is_empty() {
-        out.push_str(view.json_frame.close);
-        out.push_str(view.json_frame.last);
+        out.push_str(close);
+        out.push_str(last);
     }
     out.push_str("}\n");
 }
 
+/// The JSON frames other than [`JsonFrame::Objects`].
+fn render_json_framed<R: Fields>(view: &ListView, rows: &[R], out: &mut String) {
+    match view.json_frame {
+        JsonFrame::Objects { .. } => {} // written by `render_json`
+        JsonFrame::ObjectLines { empty } => {
+            if rows.is_empty() {
+                out.push_str(empty);
+                return;
+            }
+            out.push_str("{\n");
+            for (i, row) in rows.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(",\n");
+                }
+                let mut hint = 0;
+                out.push_str("    \"");
+                push_json_escaped(out, row.field(view.key, &mut hint));
+                out.push_str("\": {");
+                push_members(view, row, &mut hint, "", ", ", out);
+                out.push('}');
+            }
+            out.push_str("\n}\n");
+        }
+        JsonFrame::Object => {
+            for row in rows {
+                out.push('{');
+                push_members(view, row, &mut 0, "\n    ", ",\n    ", out);
+                out.push_str("\n}\n");
+            }
+        }
+        JsonFrame::ObjectLine => {
+            for row in rows {
+                out.push('{');
+                push_members(view, row, &mut 0, "", ", ", out);
+                out.push_str("}\n");
+            }
+        }
+        JsonFrame::Named(name) => {
+            for row in rows {
+                out.push_str("{\n\t\"");
+                push_json_escaped(out, name);
+                out.push_str("\": {");
+                push_members(view, row, &mut 0, "\n\t\t", ",\n\t\t", out);
+                out.push_str("\n\t}\n}\n");
+            }
+        }
+        JsonFrame::Array => {
+            out.push('[');
+            for (i, row) in rows.iter().enumerate() {
+                out.push_str(if i == 0 { "\n    \"" } else { ",\n    \"" });
+                push_json_escaped(out, row.field(view.key, &mut 0));
+                out.push('"');
+            }
+            out.push_str("\n]\n");
+        }
+    }
+}
+
+/// The members of `row` as `"KEY": value`, each after `lead_first` (the first written) or
+/// `lead` (the others).
+fn push_members<R: Fields>(view: &ListView, row: &R, hint: &mut usize, lead_first: &str, lead: &str, out: &mut String) {
+    let mut first = true;
+    for k in view.json {
+        let v = row.field(k, hint);
+        if v.is_empty() && view.json_omit_empty.contains(k) {
+            continue;
+        }
+        out.push_str(if first { lead_first } else { lead });
+        first = false;
+        out.push('"');
+        push_json_escaped(out, k);
+        out.push_str(if view.json_tight.contains(k) { "\":" } else { "\": " });
+        if view.json_arrays.contains(k) {
+            out.push('[');
+            for (i, item) in v.split(',').filter(|s| !s.is_empty()).enumerate() {
+                out.push_str(if i == 0 { "\"" } else { ", \"" });
+                push_json_escaped(out, item);
+                out.push('"');
+            }
+            out.push(']');
+        } else if view.json_bare.contains(k) {
+            push_json_escaped(out, v);
+        } else {
+            out.push('"');
+            push_json_escaped(out, v);
+            out.push('"');
+        }
+    }
+}
+
 fn render_plain<R: Fields>(view: &ListView, rows: &[R], out: &mut String) {
+    if view.plain.is_empty() {
+        return;
+    }
     for row in rows {
         let mut hint = 0;
         for (j, k) in view.plain.iter().enumerate() {
@@ -147,6 +407,9 @@ fn render_plain<R: Fields>(view: &ListView, rows: &[R], out: &mut String) {
 }
 
 fn render_csv<R: Fields>(view: &ListView, rows: &[R], out: &mut String) {
+    if view.csv.is_empty() {
+        return;
+    }
     for (j, k) in view.csv.iter().enumerate() {
         if j > 0 && view.csv_header_glued != Some(k) {
             out.push(',');
@@ -171,9 +434,10 @@ fn render_csv<R: Fields>(view: &ListView, rows: &[R], out: &mut String) {
     }
 }
 
-/// The value of a shell cell, borrowed when it is a field as stored.
-fn cell<'a, R: Fields>(c: &Cell, row: &'a R, hint: &mut usize) -> std::borrow::Cow<'a, str> {
-    match c {
+/// The value of a shell cell, borrowed when it is a field as stored; `None` when a
+/// [`Cell::When`] leaves it out.
+fn cell<'a, R: Fields>(c: &'a Cell, row: &'a R, hint: &mut usize) -> Option<Cow<'a, str>> {
+    Some(match c {
         Cell::Field(k) => row.field(k, hint).into(),
         Cell::Ratio(used, limit) => {
             let mut v = row.field(used, hint).to_string();
@@ -189,65 +453,110 @@ fn cell<'a, R: Fields>(c: &Cell, row: &'a R, hint: &mut usize) -> std::borrow::C
                 v.into()
             }
         }
-    }
+        Cell::OrDash(k) => match row.field(k, hint) {
+            "" => "-".into(),
+            v => v.into(),
+        },
+        Cell::Head(k, n) => {
+            let v = row.field(k, hint);
+            match v.char_indices().nth(*n) {
+                Some((end, _)) => v[..end].into(),
+                None => v.into(),
+            }
+        }
+        Cell::Text(t) => (*t).into(),
+        Cell::When(k, c) => {
+            if row.field(k, hint).is_empty() {
+                return None;
+            }
+            return cell(c, row, hint);
+        }
+        Cell::WhenNot(k, not, c) => {
+            let v = row.field(k, hint);
+            if v.is_empty() || v == *not {
+                return None;
+            }
+            return cell(c, row, hint);
+        }
+    })
 }
 
 fn render_lines<R: Fields>(width: usize, lines: &[(&str, Cell)], row: &R, out: &mut String) {
     let mut hint = 0;
     for (label, c) in lines {
-        let v = cell(c, row, &mut hint);
-        crate::shell_line(out, label, width, &v);
+        if let Some(v) = cell(c, row, &mut hint) {
+            crate::shell_line(out, label, width, &v);
+        }
     }
 }
 
-/// Hestia's table: one line of cells joined by a blank per row, split on blanks, `column -t`.
-fn render_table<R: Fields>(header: &str, dashes: &str, cells: &[Cell], rows: &[R], out: &mut String) {
-    let mut line = String::new();
-    let row_line = |row: &R, line: &mut String| {
-        line.clear();
-        let mut hint = 0;
-        for (j, c) in cells.iter().enumerate() {
-            if j > 0 {
-                line.push(' ');
+/// The `column -t` cells of a row's value `v`, as `split` says, each passed to `f`.
+fn pieces(v: &str, split: &Split, mut f: impl FnMut(&str)) {
+    match split {
+        Split::On(seps) => v.split(*seps).filter(|p| !p.is_empty()).for_each(f),
+        Split::Whole { blank, keep_empty } => {
+            if v.is_empty() {
+                if *keep_empty {
+                    f(v);
+                }
+            } else if v.contains(*blank) {
+                f(&v.replace(*blank, " "));
+            } else {
+                f(v);
             }
-            line.push_str(&cell(c, row, &mut hint));
+        }
+    }
+}
+
+/// Hestia's table: the header and dashes split on blanks, each row's cells as `split` says,
+/// aligned as `column -t` does.
+fn render_table<R: Fields>(header: &str, dashes: &str, cells: &[Cell], split: &Split, rows: &[R], out: &mut String) {
+    // Each row's pieces, in order (a cell left out by `When` is an empty value).
+    let for_pieces = |row: &R, f: &mut dyn FnMut(&str)| {
+        let mut hint = 0;
+        for c in cells {
+            let v = cell(c, row, &mut hint).unwrap_or_default();
+            pieces(&v, split, &mut *f);
         }
     };
     // First pass: the width of each column (of the escaped text, as it is written).
     let mut widths: Vec<usize> = Vec::new();
-    let mut measure = |l: &str| {
-        for (i, p) in l.split([' ', '\t']).filter(|s| !s.is_empty()).enumerate() {
-            let w = escape_controls(p).chars().count();
-            if i == widths.len() {
-                widths.push(w);
-            } else {
-                widths[i] = widths[i].max(w);
-            }
+    let mut measure = |i: &mut usize, p: &str| {
+        let w = escape_controls(p).chars().count();
+        if *i == widths.len() {
+            widths.push(w);
+        } else {
+            widths[*i] = widths[*i].max(w);
         }
+        *i += 1;
     };
-    measure(header);
-    measure(dashes);
+    for line in [header, dashes] {
+        let mut i = 0;
+        pieces(line, &BLANKS, |p| measure(&mut i, p));
+    }
     for row in rows {
-        row_line(row, &mut line);
-        measure(&line);
+        let mut i = 0;
+        for_pieces(row, &mut |p| measure(&mut i, p));
     }
     let ncols = widths.len();
-    let write = |l: &str, out: &mut String| {
-        for (i, p) in l.split([' ', '\t']).filter(|s| !s.is_empty()).enumerate() {
-            let p = escape_controls(p);
-            out.push_str(&p);
-            if i + 1 < ncols {
-                let pad = widths[i] - p.chars().count() + 2;
-                out.extend(std::iter::repeat_n(' ', pad));
-            }
+    let write = |i: &mut usize, p: &str, out: &mut String| {
+        let p = escape_controls(p);
+        out.push_str(&p);
+        if *i + 1 < ncols {
+            let pad = widths[*i] - p.chars().count() + 2;
+            out.extend(std::iter::repeat_n(' ', pad));
         }
-        out.push('\n');
+        *i += 1;
     };
-    write(header, out);
-    write(dashes, out);
+    for line in [header, dashes] {
+        let mut i = 0;
+        pieces(line, &BLANKS, |p| write(&mut i, p, out));
+        out.push('\n');
+    }
     for row in rows {
-        row_line(row, &mut line);
-        write(&line, out);
+        let mut i = 0;
+        for_pieces(row, &mut |p| write(&mut i, p, out));
+        out.push('\n');
     }
 }
 
@@ -290,116 +599,4 @@ fn push_csv_quoted(out: &mut String, s: &str) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{column_t, csv_field, csv_quoted, plain_field, split_blank};
-
-    struct Row(Vec<(&'static str, String)>);
-
-    impl Fields for Row {
-        fn field(&self, key: &str, _hint: &mut usize) -> &str {
-            self.0
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| v.as_str())
-                .unwrap_or("")
-        }
-    }
-
-    const VIEW: ListView = ListView {
-        command: "v-list-things",
-        memo: true,
-        key: "NAME",
-        json: &["A", "B"],
-        json_tight: &["B"],
-        json_frame: JsonFrame {
-            close: "    }",
-            last: "\n",
-        },
-        plain: &["NAME", "A", "B"],
-        plain_trailing_tab: true,
-        csv: &["NAME", "A", "B"],
-        csv_quoted: &["B"],
-        csv_header_glued: Some("B"),
-        shell: Shell::Table {
-            header: "NAME A B",
-            dashes: "---- - -",
-            cells: &[Cell::Field("NAME"), Cell::Unlim("A"), Cell::Field("B")],
-        },
-    };
-
-    fn rows() -> Vec<Row> {
-        vec![
-            Row(vec![
-                ("NAME", "one".into()),
-                ("A", "unlimited".into()),
-                ("B", "x y".into()),
-            ]),
-            Row(vec![
-                ("NAME", "t\u{1b}wo".into()),
-                ("A", "a,\"b\"\n".into()),
-                ("B", "q\"\t".into()),
-            ]),
-        ]
-    }
-
-    fn out(f: Format, rows: &[Row]) -> String {
-        let mut o = String::new();
-        render(&VIEW, f, rows, &mut o);
-        o
-    }
-
-    #[test]
-    fn json_is_framed_as_declared_and_escaped() {
-        assert_eq!(out(Format::Json, &[]), "{\n}\n");
-        let j = out(Format::Json, &rows());
-        assert!(j.starts_with("{\n    \"one\": {\n        \"A\": \"unlimited\",\n        \"B\":\"x y\"\n    },\n"));
-        assert!(j.contains("\"t\\u001bwo\""));
-        assert!(j.ends_with("\"B\":\"q\\\"\\t\"\n    }\n}\n"));
-    }
-
-    #[test]
-    fn text_formats_match_the_primitives() {
-        let r = rows();
-        let mut plain = String::new();
-        let mut csv = String::from("NAME,AB\n");
-        for row in &r {
-            let v = |k| row.field(k, &mut 0).to_string();
-            plain.push_str(&format!(
-                "{}\t{}\t{}\t\n",
-                plain_field(&v("NAME")),
-                plain_field(&v("A")),
-                plain_field(&v("B"))
-            ));
-            csv.push_str(&format!(
-                "{},{},{}\n",
-                csv_field(&v("NAME")),
-                csv_field(&v("A")),
-                csv_quoted(&v("B"))
-            ));
-        }
-        assert_eq!(out(Format::Plain, &r), plain);
-        assert_eq!(out(Format::Csv, &r), csv);
-        let mut table = vec![split_blank("NAME A B"), split_blank("---- - -")];
-        table.push(split_blank("one unlim x y"));
-        table.push(split_blank("t\u{1b}wo a,\"b\"\n q\"\t"));
-        assert_eq!(out(Format::Shell, &r), column_t(&table));
-    }
-
-    #[test]
-    fn shell_lines_pad_labels_and_escape_values() {
-        const LINES: ListView = ListView {
-            shell: Shell::Lines {
-                width: 6,
-                lines: &[("NAME:", Cell::Field("NAME")), ("A/B:", Cell::Ratio("A", "B"))],
-            },
-            ..VIEW
-        };
-        let mut o = String::new();
-        render(&LINES, Format::Shell, &rows()[1..], &mut o);
-        assert_eq!(o, "NAME: t\\ewo\nA/B:  a,\"b\"\\n/q\"\\t\n");
-        let mut none = String::new();
-        render(&LINES, Format::Csv, &[] as &[Row], &mut none);
-        assert_eq!(none, "NAME,AB\n");
-    }
-}
+mod tests;

@@ -8,7 +8,7 @@
 //! by the host, or not buildable here) waits alone ([`QueuedOp::next_at`]), the others go on.
 
 use crate::{Result, Tx, rec, store_err};
-use hearth_domain::record::Record;
+use hearth_domain::object::ClusterHost;
 use rusqlite::{OptionalExtension, params};
 
 /// One queued operation for one host. There is at most one row per host and operation.
@@ -40,32 +40,32 @@ pub struct HostState {
 
 impl Tx<'_> {
     /// Remote hosts in the order they were added.
-    pub fn cluster_hosts(&self) -> Result<Vec<(String, Record)>> {
+    pub fn cluster_hosts(&self) -> Result<Vec<(String, ClusterHost)>> {
         let mut st = self
             .tx()
             .prepare_cached("SELECT host, conf FROM dns_cluster_hosts ORDER BY ord")
             .map_err(store_err)?;
         let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, rec(r.get(1)?)?)))
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, rec(r.get(1)?)?.into())))
             .map_err(store_err)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(store_err)
     }
 
-    pub fn cluster_host(&self, host: &str) -> Result<Option<Record>> {
+    pub fn cluster_host(&self, host: &str) -> Result<Option<ClusterHost>> {
         self.one("SELECT conf FROM dns_cluster_hosts WHERE host = ?1", [host], |r| {
-            rec(r.get(0)?)
+            rec(r.get(0)?).map(ClusterHost::from)
         })
         .optional()
         .map_err(store_err)
     }
 
     /// Add a host (last) or replace its record in place.
-    pub fn put_cluster_host(&self, host: &str, conf: &Record) -> Result<()> {
+    pub fn put_cluster_host(&self, host: &str, conf: &ClusterHost) -> Result<()> {
         self.tx()
             .execute(
                 "INSERT INTO dns_cluster_hosts(host, ord, conf) VALUES (?1, (SELECT coalesce(max(ord), 0) + 1 FROM dns_cluster_hosts), ?2) \
                  ON CONFLICT(host) DO UPDATE SET conf = excluded.conf",
-                params![host, crate::stored(conf)?],
+                params![host, crate::stored(conf.record())?],
             )
             .map_err(store_err)?;
         Ok(())

@@ -13,7 +13,8 @@ mod dns;
 mod generation;
 mod schema;
 
-use hearth_domain::object::{Package, User, user};
+use hearth_domain::object::settings::SettingName;
+use hearth_domain::object::{Package, Settings, User, user};
 use hearth_domain::record::Record;
 use hearth_domain::{HearthError, ReturnCode};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -70,6 +71,9 @@ pub struct Tx<'a> {
     /// Read transactions start at their first query (`None` for write transactions, which
     /// are open from the start): a request answered from the cache touches no lock.
     lazy: Option<&'a std::cell::Cell<bool>>,
+    /// The settings as this transaction read them, when there is no connection cache to keep
+    /// them (write transactions): parsed once, read again after this transaction changed them.
+    settings: RefCell<Option<Arc<Settings>>>,
 }
 
 /// What a connection keeps between read transactions: the objects every API request reads
@@ -79,7 +83,7 @@ pub struct Tx<'a> {
 struct Cache {
     generation: Option<u64>,
     filled: Option<std::time::Instant>,
-    settings: Option<Arc<HashMap<String, String>>>,
+    settings: Option<Arc<Settings>>,
     users: HashMap<String, Option<Arc<User>>>,
     keys: HashMap<String, Option<Arc<AccessKey>>>,
     user_counts: Option<(i64, i64)>,
@@ -228,6 +232,7 @@ impl Store {
             conn: &tx,
             cache: None,
             lazy: None,
+            settings: RefCell::default(),
         };
         let out = f(&mut t).and_then(|v| tx.commit().map(|()| v).map_err(store_err));
         // Committed or rolled back: caches may be filled again, from the new state. (A failure
@@ -250,6 +255,7 @@ impl Store {
                 conn: &tx,
                 cache: None,
                 lazy: None,
+                settings: RefCell::default(),
             };
             for (user, lines) in batch {
                 t.append_history(user, lines)?;
@@ -273,6 +279,7 @@ impl Store {
                 conn: &self.conn,
                 cache: cacheable.then_some(&self.cache),
                 lazy: Some(&begun),
+                settings: RefCell::default(),
             };
             f(&mut t)
         };
@@ -369,42 +376,32 @@ impl<'a> Tx<'a> {
 
     // ---------------------------------------------------------------- settings
 
-    pub fn settings(&self) -> Result<Record> {
-        self.settings_where("SELECT key, value FROM settings ORDER BY key")
-    }
-
-    /// Every setting, shared with the connection's cache when it is valid (no copy per
-    /// request: the API reads a few settings on every call).
-    pub fn settings_shared(&self) -> Result<Arc<HashMap<String, String>>> {
-        match self.cache {
-            Some(cache) => self.settings_map(cache),
-            None => self.load_settings().map(Arc::new),
+    /// The settings, parsed once: shared with the connection's cache while it is valid (no
+    /// copy per request: the API reads a few settings on every call), else kept for the rest
+    /// of this transaction (until it changes a setting).
+    pub fn settings(&self) -> Result<Arc<Settings>> {
+        if let Some(cache) = self.cache {
+            if let Some(s) = &cache.borrow().settings {
+                return Ok(s.clone());
+            }
+            let s = Arc::new(self.load_settings()?);
+            cache.borrow_mut().settings = Some(s.clone());
+            return Ok(s);
         }
-    }
-
-    /// Every setting as a map, from the cache when it is valid.
-    fn settings_map(&self, cache: &RefCell<Cache>) -> Result<Arc<HashMap<String, String>>> {
-        if let Some(m) = &cache.borrow().settings {
-            return Ok(m.clone());
+        if let Some(s) = &*self.settings.borrow() {
+            return Ok(s.clone());
         }
-        let map = Arc::new(self.load_settings()?);
-        cache.borrow_mut().settings = Some(map.clone());
-        Ok(map)
+        let s = Arc::new(self.load_settings()?);
+        *self.settings.borrow_mut() = Some(s.clone());
+        Ok(s)
     }
 
-    fn load_settings(&self) -> Result<HashMap<String, String>> {
+    /// Every setting, by key (byte-wise), parsed.
+    fn load_settings(&self) -> Result<Settings> {
         let mut st = self
             .tx()
-            .prepare_cached("SELECT key, value FROM settings")
+            .prepare_cached("SELECT key, value FROM settings ORDER BY key")
             .map_err(store_err)?;
-        let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .map_err(store_err)?;
-        rows.collect::<rusqlite::Result<HashMap<_, _>>>().map_err(store_err)
-    }
-
-    fn settings_where(&self, sql: &str) -> Result<Record> {
-        let mut st = self.tx().prepare_cached(sql).map_err(store_err)?;
         let rows = st
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
             .map_err(store_err)?;
@@ -413,25 +410,31 @@ impl<'a> Tx<'a> {
             let (k, v) = row.map_err(store_err)?;
             out.set(k, v);
         }
-        Ok(out)
+        Ok(out.into())
     }
 
-    pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        if let Some(cache) = self.cache {
-            return Ok(self.settings_map(cache)?.get(key).cloned());
-        }
-        self.one("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
-            .optional()
-            .map_err(store_err)
-    }
-
-    /// Remove every setting (an import replaces them wholesale).
+    /// Remove every setting.
     pub fn clear_settings(&self) -> Result<()> {
         self.tx().execute("DELETE FROM settings", []).map_err(store_err)?;
+        self.settings.take();
         Ok(())
     }
 
-    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+    /// Replace every setting with `pairs` (an import); how many were written.
+    pub fn replace_settings(&self, pairs: &Record) -> Result<usize> {
+        self.clear_settings()?;
+        for (k, v) in pairs.iter() {
+            self.put_setting(k, v)?;
+        }
+        Ok(pairs.len())
+    }
+
+    /// Set one setting: a declared key (`setting::DNS_CLUSTER`) or a key a command was given.
+    pub fn set_setting(&self, key: impl SettingName, value: &str) -> Result<()> {
+        self.put_setting(key.setting_name(), value)
+    }
+
+    fn put_setting(&self, key: &str, value: &str) -> Result<()> {
         clean_value(key, value)?;
         self.tx()
             .execute(
@@ -439,6 +442,7 @@ impl<'a> Tx<'a> {
                 params![key, value],
             )
             .map_err(store_err)?;
+        self.settings.take();
         Ok(())
     }
 

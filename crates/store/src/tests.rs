@@ -1,5 +1,10 @@
 use super::*;
+use hearth_domain::object::setting;
 use hearth_domain::record::Record;
+
+fn root_user(tx: &Tx<'_>) -> Result<Option<String>> {
+    Ok(tx.settings()?.get_opt(setting::ROOT_USER).map(str::to_string))
+}
 
 fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -20,7 +25,7 @@ fn migrates_to_current_version_and_reopens() {
 fn the_store_is_readable_by_its_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     let (dir, mut store) = open();
-    store.write(|tx| tx.set_setting("X", "1")).expect("write");
+    store.write(|tx| tx.set_setting(setting::THEME, "1")).expect("write");
     for f in ["hearth.db", "hearth.db-wal", "hearth.db-shm", "hearth.db-gen"] {
         let mode = std::fs::metadata(dir.path().join(f)).expect(f).permissions().mode() & 0o777;
         assert_eq!(mode & 0o077, 0, "{f} is {mode:o}");
@@ -131,13 +136,13 @@ fn read_cache_follows_commits_of_this_and_other_connections() {
         "A"
     );
     assert!(a.read(|tx| tx.user("bob")).expect("r").is_none());
-    assert_eq!(a.read(|tx| tx.setting("ROOT_USER")).expect("r"), None);
+    assert_eq!(a.read(|tx| root_user(tx)).expect("r"), None);
     assert_eq!(a.read(|tx| tx.user_counts()).expect("r"), (1, 0));
     // Another connection commits: a's next read sees it.
     b.write(|tx| {
         tx.update_user("alice", &Record::from_pairs([("NAME", "B")]).into())?;
         tx.insert_user("bob", &Record::from_pairs([("NAME", "Bob")]).into())?;
-        tx.set_setting("ROOT_USER", "admin")
+        tx.set_setting(setting::ROOT_USER, "admin")
     })
     .expect("b writes");
     assert_eq!(
@@ -148,10 +153,7 @@ fn read_cache_follows_commits_of_this_and_other_connections() {
         "B"
     );
     assert!(a.read(|tx| tx.user_exists("bob")).expect("r"));
-    assert_eq!(
-        a.read(|tx| tx.setting("ROOT_USER")).expect("r").as_deref(),
-        Some("admin")
-    );
+    assert_eq!(a.read(|tx| root_user(tx)).expect("r").as_deref(), Some("admin"));
     assert_eq!(a.read(|tx| tx.user_counts()).expect("r"), (2, 0));
     // This connection's own commit (which does not move its data_version) is seen too.
     a.write(|tx| tx.delete_user("bob")).expect("delete");
@@ -277,7 +279,7 @@ fn an_unfinished_write_elsewhere_stops_caching() {
         "Z"
     );
     // The next complete write makes the counter even again; caching resumes from the tables.
-    a.write(|tx| tx.set_setting("X", "1")).expect("write");
+    a.write(|tx| tx.set_setting(setting::THEME, "1")).expect("write");
     assert_eq!(
         a.read(|tx| tx.user("alice"))
             .expect("r")
@@ -298,8 +300,8 @@ fn cluster_queue_is_durable_and_ordered() {
     let (dir, mut store) = open();
     store
         .write(|tx| {
-            tx.put_cluster_host("ns2.example.net", &Record::from_pairs([("PORT", "8083")]))?;
-            tx.put_cluster_host("ns3.example.net", &Record::from_pairs([("PORT", "8083")]))?;
+            tx.put_cluster_host("ns2.example.net", &Record::from_pairs([("PORT", "8083")]).into())?;
+            tx.put_cluster_host("ns3.example.net", &Record::from_pairs([("PORT", "8083")]).into())?;
             tx.enqueue_cluster_op("ns2.example.net", "a")?;
             tx.enqueue_cluster_op("ns3.example.net", "b")?;
             tx.enqueue_cluster_op("ns2.example.net", "c")
@@ -332,7 +334,7 @@ fn a_new_change_replaces_the_queued_row_of_the_same_operation() {
     let host = "ns2.example.net";
     let (a, b) = store
         .write(|tx| {
-            tx.put_cluster_host(host, &Record::from_pairs([("PORT", "8083")]))?;
+            tx.put_cluster_host(host, &Record::from_pairs([("PORT", "8083")]).into())?;
             let a = tx.enqueue_cluster_op(host, "zone a.test")?;
             let b = tx.enqueue_cluster_op(host, "zone b.test")?;
             tx.retry_cluster_op(a, 99, "refused")?;
@@ -368,8 +370,8 @@ fn a_host_that_does_not_answer_is_recorded_and_cleared() {
     let (_dir, mut store) = open();
     store
         .write(|tx| {
-            tx.put_cluster_host("ns2.example.net", &Record::from_pairs([("PORT", "8083")]))?;
-            tx.put_cluster_host("ns3.example.net", &Record::from_pairs([("PORT", "8083")]))
+            tx.put_cluster_host("ns2.example.net", &Record::from_pairs([("PORT", "8083")]).into())?;
+            tx.put_cluster_host("ns3.example.net", &Record::from_pairs([("PORT", "8083")]).into())
         })
         .expect("hosts");
     assert!(store.read(|tx| tx.cluster_host_states()).expect("s").is_empty());
@@ -391,7 +393,7 @@ fn a_host_that_does_not_answer_is_recorded_and_cleared() {
     );
     // Replacing the host's record (suspend, unsuspend) keeps the state.
     store
-        .write(|tx| tx.put_cluster_host("ns2.example.net", &Record::from_pairs([("PORT", "8084")])))
+        .write(|tx| tx.put_cluster_host("ns2.example.net", &Record::from_pairs([("PORT", "8084")]).into()))
         .expect("put");
     assert_eq!(store.read(|tx| tx.cluster_host_states()).expect("s").len(), 1);
     store
@@ -423,7 +425,7 @@ fn migrating_to_v6_keeps_the_cluster_and_merges_duplicate_operations() {
     assert_eq!(store.schema_version().expect("v"), SCHEMA_VERSION);
     let hosts = store.read(|tx| tx.cluster_hosts()).expect("hosts");
     assert_eq!(hosts.len(), 1);
-    assert_eq!(hosts[0].1.get("PORT"), "8083");
+    assert_eq!(hosts[0].1.get(hearth_domain::object::cluster::PORT), "8083");
     assert!(store.read(|tx| tx.cluster_host_states()).expect("s").is_empty());
     let q = store.read(|tx| tx.cluster_queue(None)).expect("q");
     let rows: Vec<_> = q
@@ -504,4 +506,37 @@ fn suspended_users_are_counted_through_their_partial_index() {
         })
         .expect("plan");
     assert!(plan.iter().any(|l| l.contains("users_suspended")), "{plan:?}");
+}
+
+#[test]
+fn settings_are_parsed_once_per_generation_and_per_write() {
+    let (_dir, mut store) = open();
+    store
+        .write(|tx| {
+            tx.set_setting(setting::DEMO_MODE, "yes")?;
+            // The write reads what it wrote, parsed once until the next change.
+            let first = tx.settings()?;
+            assert!(first.demo_mode());
+            assert!(Arc::ptr_eq(&first, &tx.settings()?));
+            tx.set_setting(setting::DEMO_MODE, "no")?;
+            assert!(!tx.settings()?.demo_mode());
+            tx.replace_settings(&Record::from_pairs([("LOCAL_KEY", "1"), ("ROOT_USER", "admin")]))?;
+            let now = tx.settings()?;
+            assert_eq!(now.get_opt(setting::DEMO_MODE), None);
+            assert_eq!(
+                now.iter().collect::<Vec<_>>(),
+                [("LOCAL_KEY", "1"), ("ROOT_USER", "admin")]
+            );
+            Ok(())
+        })
+        .expect("write");
+    // Reads share one parsed value until a write.
+    let a = store.read(|tx| tx.settings()).expect("read");
+    let b = store.read(|tx| tx.settings()).expect("read");
+    assert!(Arc::ptr_eq(&a, &b));
+    assert_eq!(a.root_user(), "admin");
+    store
+        .write(|tx| tx.set_setting(setting::ROOT_USER, "root2"))
+        .expect("write");
+    assert_eq!(store.read(|tx| tx.settings()).expect("read").root_user(), "root2");
 }

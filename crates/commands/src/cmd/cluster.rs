@@ -16,17 +16,15 @@ use crate::cmd::common::{demo_mode, format_arg};
 use crate::engine::{Args, Ctx};
 use hearth_cluster::sequence::{self, Step};
 use hearth_cluster::{Client, Peer, PeerAuth, RunError, SendError, TlsTrust};
-use hearth_domain::object::{dns_record, dns_zone};
-use hearth_domain::record::Record;
-use hearth_domain::validate::{Kind, check};
+use hearth_domain::object::{ClusterHost, cluster, dns_record, dns_zone, setting};
+use hearth_domain::validate::{ApiHash, HostName, Port, UserName};
 use hearth_domain::{HearthError, ReturnCode, kv};
-use hearth_output::{self as out, Format, column_t, json_str, plain_field, split_blank};
+use hearth_output::{self as out, Cell, JsonFrame, ListView, Shell, Split};
 use hearth_store::{QueuedOp, Tx};
-use std::fmt::Write as _;
 
 /// Queue a push of `domain` to every remote host (call in the transaction of the change).
 pub fn zone_changed(tx: &Tx<'_>, domain: &str) -> Result<(), HearthError> {
-    if tx.setting("DNS_CLUSTER")?.as_deref() != Some("yes") {
+    if !tx.settings()?.dns_cluster() {
         return Ok(());
     }
     // A zone this server holds for another master (SRC set) is not passed on.
@@ -56,20 +54,20 @@ fn remote_err(host: &str, why: impl std::fmt::Display) -> HearthError {
 }
 
 /// A stored host as a transport peer.
-pub fn peer(host: &str, rec: &Record) -> Result<Peer, HearthError> {
+pub fn peer(host: &str, rec: &ClusterHost) -> Result<Peer, HearthError> {
     let port: u16 = rec
-        .get("PORT")
+        .get(cluster::PORT)
         .parse()
-        .map_err(|_| HearthError::invalid(format!("invalid port format :: {}", rec.get("PORT"))))?;
-    let auth = if rec.get("PASSWORD").is_empty() {
-        PeerAuth::Hash(rec.get("HASH").to_string())
+        .map_err(|_| HearthError::invalid(format!("invalid port format :: {}", rec.get(cluster::PORT))))?;
+    let auth = if rec.get(cluster::PASSWORD).is_empty() {
+        PeerAuth::Hash(rec.get(cluster::HASH).to_string())
     } else {
         PeerAuth::Password {
-            user: rec.get("USER").to_string(),
-            password: rec.get("PASSWORD").to_string(),
+            user: rec.get(cluster::USER).to_string(),
+            password: rec.get(cluster::PASSWORD).to_string(),
         }
     };
-    let tls = match rec.get("FINGERPRINT") {
+    let tls = match rec.get(cluster::FINGERPRINT) {
         "" => TlsTrust::System,
         fp => TlsTrust::Fingerprint(
             hearth_cluster::parse_fingerprint(fp)
@@ -80,7 +78,7 @@ pub fn peer(host: &str, rec: &Record) -> Result<Peer, HearthError> {
         host: host.to_string(),
         port,
         auth,
-        dns_user: rec.get("DNS_USER").to_string(),
+        dns_user: rec.get(cluster::DNS_USER).to_string(),
         tls,
     })
 }
@@ -160,7 +158,7 @@ fn run_steps(peer: &Peer, steps: &[Step]) -> Result<(), HearthError> {
 /// FINGERPRINT (hearth's extension): the SHA-256 of the slave's certificate (`AA:BB:…`), to
 /// trust a self-signed slave; without it the certificate must verify for HOST.
 pub fn add_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let (host, port, user_or_hash) = (args.s(0), args.s(1), args.s(2));
+    let user_or_hash = args.s(2);
     let password = &crate::tmpfile::password_arg(ctx, args.s(3));
     let kind = match args.s(4) {
         "" => "api",
@@ -171,23 +169,22 @@ pub fn add_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
         u => u,
     };
     let fingerprint = args.s(6);
-    check(Kind::Host, host)?;
-    check(Kind::Int("port"), port)?;
-    check(Kind::User, dns_user)?;
+    let host: HostName = args.req(0)?;
+    let host = &*host;
+    let port: Port = args.req(1)?;
+    let port = &*port;
+    dns_user.parse::<UserName>()?;
     if password.is_empty() {
-        check(Kind::Hash, user_or_hash)?;
+        args.opt::<ApiHash>(2)?;
     } else {
-        check(Kind::User, user_or_hash)?;
+        args.opt::<UserName>(2)?;
     }
     if kind != "api" {
         // Hestia's `ssh` type copies files with scp as root; hearth speaks the API only.
         return Err(HearthError::invalid(format!("invalid type format :: {kind}")));
     }
-    match ctx.tx.setting("DNS_SYSTEM")?.as_deref() {
-        None | Some("") | Some("no") => {
-            return Err(HearthError::new(ReturnCode::Disabled, "DNS_SYSTEM is not enabled"));
-        }
-        _ => {}
+    if !ctx.tx.settings()?.dns_system().enabled() {
+        return Err(HearthError::new(ReturnCode::Disabled, "DNS_SYSTEM is not enabled"));
     }
     if ctx.tx.cluster_host(host)?.is_some() {
         return Err(HearthError::new(
@@ -200,27 +197,27 @@ pub fn add_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
             "invalid fingerprint format :: {fingerprint}"
         )));
     }
-    let mut rec = Record::new();
-    rec.set("PORT", port);
+    let mut rec = ClusterHost::new();
+    rec.set(cluster::PORT, port);
     if password.is_empty() {
-        rec.set("HASH", user_or_hash);
+        rec.set(cluster::HASH, user_or_hash);
     } else {
-        rec.set("USER", user_or_hash);
-        rec.set("PASSWORD", password.as_str());
+        rec.set(cluster::USER, user_or_hash);
+        rec.set(cluster::PASSWORD, password.as_str());
     }
-    rec.set("DNS_USER", dns_user);
-    rec.set("TYPE", kind);
-    rec.set("SUSPENDED", "no");
-    rec.set("FINGERPRINT", fingerprint);
-    rec.set("TIME", ctx.now.time.as_str());
-    rec.set("DATE", ctx.now.date.as_str());
+    rec.set(cluster::DNS_USER, dns_user);
+    rec.set(cluster::TYPE, kind);
+    rec.set(cluster::SUSPENDED, "no");
+    rec.set(cluster::FINGERPRINT, fingerprint);
+    rec.set(cluster::TIME, ctx.now.time.as_str());
+    rec.set(cluster::DATE, ctx.now.date.as_str());
     let p = peer(host, &rec)?;
     // The alive check: the slave answers, and has the DNS user.
     run_steps(&p, &sequence::alive_check(dns_user))?;
     demo_mode(ctx)?;
     run_steps(&p, &sequence::join(dns_user))?;
     ctx.tx.put_cluster_host(host, &rec)?;
-    ctx.tx.set_setting("DNS_CLUSTER", "yes")?;
+    ctx.tx.set_setting(setting::DNS_CLUSTER, "yes")?;
     ctx.tx.enqueue_cluster_op(host, "sync")?;
     ctx.history(
         &ctx.root_user()?,
@@ -234,8 +231,8 @@ pub fn add_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
 /// `v-delete-remote-dns-host HOST`: the slave drops this master's zones (best effort), the host
 /// and what was queued for it go.
 pub fn delete_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let host = args.s(0);
-    check(Kind::Host, host)?;
+    let host: HostName = args.req(0)?;
+    let host = &*host;
     let Some(rec) = ctx.tx.cluster_host(host)? else {
         return Err(HearthError::not_exist(format!("remote dns host {host} doesn't exist")));
     };
@@ -246,7 +243,7 @@ pub fn delete_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Stri
     }
     ctx.tx.delete_cluster_host(host)?;
     if ctx.tx.cluster_hosts()?.is_empty() {
-        ctx.tx.set_setting("DNS_CLUSTER", "")?;
+        ctx.tx.set_setting(setting::DNS_CLUSTER, "")?;
     }
     ctx.history(
         &ctx.root_user()?,
@@ -258,12 +255,12 @@ pub fn delete_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Stri
 }
 
 fn set_suspended(ctx: &mut Ctx<'_, '_>, args: &Args, value: &str) -> Result<String, HearthError> {
-    let host = args.s(0);
-    check(Kind::Host, host)?;
+    let host: HostName = args.req(0)?;
+    let host = &*host;
     let Some(mut rec) = ctx.tx.cluster_host(host)? else {
         return Err(HearthError::not_exist(format!("remote dns host {host} doesn't exist")));
     };
-    if rec.get("SUSPENDED") == value {
+    if rec.get(cluster::SUSPENDED) == value {
         let state = if value == "yes" { "suspended" } else { "unsuspended" };
         let code = if value == "yes" {
             ReturnCode::Suspended
@@ -276,7 +273,7 @@ fn set_suspended(ctx: &mut Ctx<'_, '_>, args: &Args, value: &str) -> Result<Stri
         ));
     }
     demo_mode(ctx)?;
-    rec.set("SUSPENDED", value);
+    rec.set(cluster::SUSPENDED, value);
     ctx.tx.put_cluster_host(host, &rec)?;
     Ok(String::new())
 }
@@ -291,66 +288,75 @@ pub fn unsuspend_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<S
     set_suspended(ctx, args, "no")
 }
 
-/// `v-list-remote-dns-hosts [FORMAT]` (credentials are never listed).
+const HOST_JSON: &[&str] = &["PORT", "TYPE", "USER", "DNS_USER", "SUSPENDED", "QUEUE", "TIME", "DATE"];
+const HOST_COLUMNS: [&str; HOST_JSON.len() + 1] = out::key_first("HOST", HOST_JSON);
+
+/// `v-list-remote-dns-hosts [FORMAT]`: credentials are never listed; `QUEUE` is the number of
+/// operations waiting for the host (drained in the background: not memoised).
+pub const LIST_REMOTE_DNS_HOSTS: ListView = ListView {
+    command: "v-list-remote-dns-hosts",
+    memo: false,
+    key: "HOST",
+    json: HOST_JSON,
+    json_frame: JsonFrame::Objects {
+        close: "    }",
+        last: "\n",
+    },
+    plain: &HOST_COLUMNS,
+    csv: &HOST_COLUMNS,
+    shell: Shell::Table {
+        header: "HOST PORT TYPE USER DNS_USER SPND QUEUE DATE",
+        dashes: "---- ---- ---- ---- -------- ---- ----- ----",
+        cells: &[
+            Cell::Field("HOST"),
+            Cell::Field("PORT"),
+            Cell::Field("TYPE"),
+            Cell::OrDash("USER"),
+            Cell::Field("DNS_USER"),
+            Cell::Field("SUSPENDED"),
+            Cell::Field("QUEUE"),
+            Cell::Field("DATE"),
+        ],
+        split: Split::Whole {
+            blank: &[],
+            keep_empty: true,
+        },
+    },
+    ..ListView::BASE
+};
+
+/// A remote DNS host as listed.
+struct HostRow<'a> {
+    host: &'a str,
+    rec: &'a ClusterHost,
+    queue: out::Num,
+}
+
+impl out::Fields for HostRow<'_> {
+    fn field(&self, key: &str, hint: &mut usize) -> &str {
+        match key {
+            "HOST" => self.host,
+            "QUEUE" => self.queue.as_str(),
+            k => self.rec.record().get_near(k, hint),
+        }
+    }
+}
+
+/// `v-list-remote-dns-hosts [FORMAT]`.
 pub fn list_remote_dns_hosts(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     let hosts = ctx.tx.cluster_hosts()?;
     let queue = ctx.tx.cluster_queue(None)?;
-    let pending = |h: &str| queue.iter().filter(|o| o.host == h).count().to_string();
-    const KEYS: [&str; 8] = ["PORT", "TYPE", "USER", "DNS_USER", "SUSPENDED", "QUEUE", "TIME", "DATE"];
-    let get = |h: &str, r: &Record, k: &str| if k == "QUEUE" { pending(h) } else { r.get(k).to_string() };
     let mut o = String::new();
-    match format_arg(args, 0) {
-        None => {}
-        Some(Format::Json) => {
-            o.push_str("{\n");
-            for (i, (h, r)) in hosts.iter().enumerate() {
-                let _ = writeln!(o, "    {}: {{", json_str(h));
-                for (j, k) in KEYS.iter().enumerate() {
-                    o.push_str("        ");
-                    out::push_json_member(&mut o, k, &get(h, r, k));
-                    o.push_str(if j + 1 < KEYS.len() { ",\n" } else { "\n" });
-                }
-                o.push_str(if i + 1 < hosts.len() { "    },\n" } else { "    }\n" });
-            }
-            o.push_str("}\n");
-        }
-        Some(Format::Plain) => {
-            for (h, r) in &hosts {
-                let cells: Vec<String> = std::iter::once(plain_field(h))
-                    .chain(KEYS.iter().map(|k| plain_field(&get(h, r, k))))
-                    .collect();
-                let _ = writeln!(o, "{}", cells.join("\t"));
-            }
-        }
-        Some(Format::Csv) => {
-            let _ = writeln!(o, "HOST,{}", KEYS.join(","));
-            for (h, r) in &hosts {
-                let cells: Vec<String> = std::iter::once(out::csv_field(h))
-                    .chain(KEYS.iter().map(|k| out::csv_field(&get(h, r, k))))
-                    .collect();
-                let _ = writeln!(o, "{}", cells.join(","));
-            }
-        }
-        Some(Format::Shell) => {
-            let mut rows = vec![
-                split_blank("HOST PORT TYPE USER DNS_USER SPND QUEUE DATE"),
-                split_blank("---- ---- ---- ---- -------- ---- ----- ----"),
-            ];
-            for (h, r) in &hosts {
-                let user = if r.get("USER").is_empty() { "-" } else { r.get("USER") };
-                rows.push(vec![
-                    h.clone(),
-                    r.get("PORT").into(),
-                    r.get("TYPE").into(),
-                    user.into(),
-                    r.get("DNS_USER").into(),
-                    r.get("SUSPENDED").into(),
-                    pending(h),
-                    r.get("DATE").into(),
-                ]);
-            }
-            o.push_str(&column_t(&rows));
-        }
+    if let Some(format) = format_arg(args, 0) {
+        let rows: Vec<HostRow<'_>> = hosts
+            .iter()
+            .map(|(host, rec)| HostRow {
+                host,
+                rec,
+                queue: out::Num::new(queue.iter().filter(|op| op.host == *host).count() as i64),
+            })
+            .collect();
+        out::render(&LIST_REMOTE_DNS_HOSTS, format, &rows, &mut o);
     }
     Ok(o)
 }
@@ -360,18 +366,16 @@ pub fn list_remote_dns_hosts(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Strin
 /// `v-sync-dns-cluster [HOST]`: replace what each (or the named) active slave holds of this
 /// master with the master's zones now; what was queued for it is then redundant.
 pub fn sync_dns_cluster(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let only = args.get(0).filter(|h| !h.is_empty());
-    if let Some(h) = only {
-        check(Kind::Host, h)?;
-    }
-    if ctx.tx.setting("DNS_CLUSTER")?.as_deref() != Some("yes") {
+    let only: Option<HostName> = args.opt(0)?;
+    let only = only.as_deref();
+    if !ctx.tx.settings()?.dns_cluster() {
         return Err(HearthError::new(ReturnCode::Disabled, "DNS_CLUSTER is not enabled"));
     }
-    let hosts: Vec<(String, Record)> = ctx
+    let hosts: Vec<(String, ClusterHost)> = ctx
         .tx
         .cluster_hosts()?
         .into_iter()
-        .filter(|(h, r)| only.is_none_or(|o| o == h) && r.get("SUSPENDED") != "yes")
+        .filter(|(h, r)| only.is_none_or(|o| o == h) && !r.yes(cluster::SUSPENDED))
         .collect();
     if let Some(h) = only
         && hosts.is_empty()
@@ -507,7 +511,7 @@ fn drain_with(store: &mut hearth_store::Store, now: i64, send: &mut Send<'_>) ->
     for (host, rec) in hosts {
         let state = states.get(&host).cloned().unwrap_or_default();
         let ops: Vec<&QueuedOp> = queue.iter().filter(|o| o.host == host && o.next_at <= now).collect();
-        if ops.is_empty() || rec.get("SUSPENDED") == "yes" || state.retry_at > now {
+        if ops.is_empty() || rec.yes(cluster::SUSPENDED) || state.retry_at > now {
             continue;
         }
         let p = match peer(&host, &rec) {
@@ -721,6 +725,7 @@ pub fn add_cron_restart_job(_ctx: &mut Ctx<'_, '_>, _args: &Args) -> Result<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hearth_domain::record::Record;
     use hearth_store::Store;
 
     const NS2: &str = "ns2.example.net";
@@ -735,7 +740,7 @@ mod tests {
                 for host in [NS2, NS3] {
                     tx.put_cluster_host(
                         host,
-                        &Record::from_pairs([("PORT", "8083"), ("HASH", "k:s"), ("DNS_USER", "dns-cluster")]),
+                        &Record::from_pairs([("PORT", "8083"), ("HASH", "k:s"), ("DNS_USER", "dns-cluster")]).into(),
                     )?;
                 }
                 for (user, domain) in [("bob", "bob.test"), ("alice", "alice.test")] {
@@ -977,7 +982,7 @@ mod tests {
     fn failures_are_told_apart() {
         let p = peer(
             NS2,
-            &Record::from_pairs([("PORT", "8083"), ("HASH", "k:s"), ("DNS_USER", "dns-cluster")]),
+            &Record::from_pairs([("PORT", "8083"), ("HASH", "k:s"), ("DNS_USER", "dns-cluster")]).into(),
         )
         .expect("peer");
         let host = |f: Failure| matches!(f, Failure::Host(_));

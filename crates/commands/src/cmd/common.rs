@@ -2,7 +2,6 @@
 
 use crate::engine::{Args, Ctx};
 use hearth_domain::object::{User, user};
-use hearth_domain::validate::{Kind, check};
 use hearth_domain::{HearthError, ReturnCode};
 use hearth_output::Format;
 
@@ -33,18 +32,13 @@ pub fn unsuspended(name: &str, rec: &User) -> Result<(), HearthError> {
 
 /// `check_hestia_demo_mode`: in demo mode every change is refused (exit 1).
 pub fn demo_mode(ctx: &Ctx<'_, '_>) -> Result<(), HearthError> {
-    if ctx.tx.setting("DEMO_MODE")?.as_deref() == Some("yes") {
+    if ctx.tx.settings()?.demo_mode() {
         return Err(HearthError::raw(
             ReturnCode::Args,
             "ERROR: Unable to perform operation due to security restrictions that are in place.",
         ));
     }
     Ok(())
-}
-
-/// Validate a FORMAT argument with `is_format_valid format` (used by the few commands that do).
-pub fn strict_format(value: &str) -> Result<(), HearthError> {
-    check(Kind::Format, value)
 }
 
 /// The output format of argument `i` with Hestia's `${N-shell}`.

@@ -5,15 +5,17 @@
 //! Secrets come from the OS generator, are printed once at creation and are stored only as
 //! SHA-256 digests; checks compare digests in constant time.
 
-use super::common::{self, demo_mode, format_arg_or_shell, strict_format};
+use super::common::{self, demo_mode};
 use crate::engine::{Args, Caller, Ctx};
 use crate::profiles::{self, cleanup};
 use crate::util::{self, KEY_ID_ALPHABET, LEGACY_ALPHABET, SECRET_ALPHABET, ct_eq, sha256};
-use hearth_domain::validate::{Kind, check};
+use hearth_domain::validate::{AccessKeyId, ApiKeyHash, Comment, IpAddr46, SecretAccessKey, UserName, optional};
 use hearth_domain::{HearthError, ReturnCode};
-use hearth_output::{Format, column_t, json_str, json_str_array, split_sep};
+use hearth_output::Format;
 use hearth_store::AccessKey;
-use std::fmt::Write as _;
+
+mod list;
+pub use list::*;
 
 pub const ID_LEN: usize = 20;
 pub const SECRET_LEN: usize = 40;
@@ -112,7 +114,7 @@ pub fn key_allows(home: &crate::home::Home, key: &AccessKey, root: &str, command
         return is_root;
     }
     perms.iter().any(|p| match profiles::load(home, p) {
-        Some(prof) => (is_root || prof.role == "user") && prof.commands.iter().any(|c| c == command),
+        Some(prof) => (is_root || prof.for_users()) && prof.commands.iter().any(|c| c == command),
         None => false,
     })
 }
@@ -234,20 +236,16 @@ pub fn within_creator(
 // ------------------------------------------------------------------------------------ add
 
 pub fn add_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
-    let comment = args.s(2);
-    // `${4-shell}` then, in Hestia, an empty value also prints the shell form.
-    let format = match args.s(3) {
-        "" => "shell",
-        f => f,
-    };
     demo_mode(ctx)?;
     let perms = cleanup(args.s(1));
-    check(Kind::User, user)?;
-    check(Kind::Comment, comment)?;
-    strict_format(format)?;
+    let user: Option<UserName> = args.opt(0)?;
+    let comment: Option<Comment> = args.opt(2)?;
+    // `${4-shell}` then, in Hestia, an empty value also prints the shell form.
+    let format: Format = args.opt(3)?.unwrap_or(Format::Shell);
     let expires_at = parse_expiry(args.s(4), ctx.now.unix)?;
     let ips = parse_ips(args.s(5))?;
+    // An empty USER passes the format check (as in Hestia) and is then no user.
+    let user = user.as_ref().map_or("", UserName::as_str);
     common::user(ctx, user)?;
     let root = ctx.root_user()?;
     if perms.is_empty() && user != root {
@@ -262,7 +260,7 @@ pub fn add_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
         }
         let prof =
             profiles::load(ctx.home, p).ok_or_else(|| HearthError::not_exist(format!("API {p} doesn't exist")))?;
-        if prof.role != "user" && user != root {
+        if !prof.for_users() && user != root {
             return Err(HearthError::invalid("Only the admin can run this API"));
         }
     }
@@ -281,7 +279,7 @@ pub fn add_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
         user: user.to_string(),
         secret_sha256: sha256(secret.as_bytes()),
         permissions: perms.join(","),
-        comment: comment.to_string(),
+        comment: comment.map(Comment::into_string).unwrap_or_default(),
         time: ctx.now.time.clone(),
         date: ctx.now.date.clone(),
         expires_at,
@@ -289,143 +287,23 @@ pub fn add_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
     };
     ctx.tx.insert_access_key(&key)?;
     ctx.history(user, "Warning", "API", &format!("Access key {id} generated"))?;
-    Ok(render_key(&key, Some(&secret), Format::parse(format)))
-}
-
-/// `v-list-access-key` output. The secret exists only at creation; afterwards it is shown empty.
-fn render_key(k: &AccessKey, secret: Option<&str>, format: Option<Format>) -> String {
-    let secret = secret.unwrap_or("");
-    let perms: Vec<&str> = k.permissions.split(',').filter(|p| !p.is_empty()).collect();
-    let expires = format_expiry(k.expires_at);
-    let mut o = String::new();
-    match format {
-        None | Some(Format::Csv) => {}
-        Some(Format::Json) => {
-            let _ = write!(
-                o,
-                "{{\n    \"ACCESS_KEY_ID\": {},\n    \"SECRET_ACCESS_KEY\": {},\n    \"USER\": {},\n    \"PERMISSIONS\": {},\n    \"COMMENT\": {},\n    \"TIME\": {},\n    \"DATE\": {}",
-                json_str(&k.id),
-                json_str(secret),
-                json_str(&k.user),
-                json_str_array(perms.iter().copied()),
-                json_str(&k.comment),
-                json_str(&k.time),
-                json_str(&k.date)
-            );
-            if !expires.is_empty() {
-                let _ = write!(o, ",\n    \"EXPIRES_IN\": {}", json_str(&expires));
-            }
-            if !k.ips.is_empty() {
-                let _ = write!(o, ",\n    \"IP\": {}", json_str_array(k.ips.split(',')));
-            }
-            o.push_str("\n}\n");
-        }
-        Some(Format::Plain) => {
-            let _ = writeln!(o, "{}:{}", k.id, secret);
-        }
-        Some(Format::Shell) => {
-            let _ = writeln!(o, "ACCESS_KEY_ID:      {}", k.id);
-            let _ = writeln!(o, "SECRET_ACCESS_KEY:  {secret}");
-            let _ = writeln!(o, "USER:               {}", k.user);
-            let _ = writeln!(o, "PERMISSIONS:        {}", k.permissions);
-            let _ = writeln!(o, "COMMENT:            {}", k.comment);
-            let _ = writeln!(o, "TIME:               {}", k.time);
-            let _ = writeln!(o, "DATE:               {}", k.date);
-            if !expires.is_empty() {
-                let _ = writeln!(o, "EXPIRES_IN:         {expires}");
-            }
-            if !k.ips.is_empty() {
-                let _ = writeln!(o, "IP:                 {}", k.ips);
-            }
-        }
-    }
-    o
+    Ok(list::render_key(&key, Some(&secret), Some(format)))
 }
 
 // ------------------------------------------------------------------------------------ list
 
-fn key_of(ctx: &Ctx<'_, '_>, id: &str) -> Result<AccessKey, HearthError> {
-    check(Kind::AccessKeyId, id)?;
-    if id.is_empty() {
-        return Err(HearthError::invalid(format!("invalid access_key_id format :: {id}")));
-    }
+/// `is_object_valid key`: the stored key `id`, or `key X doesn't exist` (E_NOTEXIST).
+fn key_of(ctx: &Ctx<'_, '_>, id: &AccessKeyId) -> Result<AccessKey, HearthError> {
     ctx.tx
-        .access_key(id)?
+        .access_key(id.as_str())?
         .ok_or_else(|| HearthError::not_exist(format!("key {id} doesn't exist")))
-}
-
-pub fn list_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let key = key_of(ctx, args.s(0))?;
-    Ok(render_key(&key, None, format_arg_or_shell(args, 1)))
-}
-
-pub fn list_access_keys(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
-    let keys = ctx.tx.access_keys(if user.is_empty() { None } else { Some(user) })?;
-    let mut o = String::new();
-    match format_arg_or_shell(args, 1) {
-        None | Some(Format::Plain) | Some(Format::Csv) => {}
-        Some(Format::Json) => {
-            o.push('{');
-            for (i, k) in keys.iter().enumerate() {
-                o.push_str(if i == 0 { "\n" } else { ",\n" });
-                let perms: Vec<&str> = k.permissions.split(',').filter(|p| !p.is_empty()).collect();
-                let _ = write!(
-                    o,
-                    "    {}: {{\"ACCESS_KEY_ID\": {}, \"USER\": {}, \"PERMISSIONS\": {}, \"COMMENT\": {}, \"TIME\": {}, \"DATE\": {}",
-                    json_str(&k.id),
-                    json_str(&k.id),
-                    json_str(&k.user),
-                    json_str_array(perms.iter().copied()),
-                    json_str(&k.comment),
-                    json_str(&k.time),
-                    json_str(&k.date)
-                );
-                if k.expires_at.is_some() {
-                    let _ = write!(o, ", \"EXPIRES_IN\": {}", json_str(&format_expiry(k.expires_at)));
-                }
-                if !k.ips.is_empty() {
-                    let _ = write!(o, ", \"IP\": {}", json_str_array(k.ips.split(',')));
-                }
-                o.push('}');
-            }
-            if !keys.is_empty() {
-                o.push('\n');
-            }
-            o.push_str("}\n");
-        }
-        Some(Format::Shell) => {
-            let mut rows = vec![
-                split_sep("ID\tUSER\tPERMISSIONS\tCOMMENT\tTIME\tDATE", '\t'),
-                split_sep("--\t------\t----\t-----------\t-------\t----\t----", '\t'),
-            ];
-            for k in &keys {
-                let or_dash = |s: &str| {
-                    if s.is_empty() {
-                        "-".to_string()
-                    } else {
-                        s.replace('\t', " ")
-                    }
-                };
-                rows.push(vec![
-                    k.id.clone(),
-                    k.user.clone(),
-                    or_dash(&k.permissions),
-                    or_dash(&k.comment),
-                    k.time.clone(),
-                    k.date.clone(),
-                ]);
-            }
-            o.push_str(&column_t(&rows));
-        }
-    }
-    Ok(o)
 }
 
 // ------------------------------------------------------------------------------------ delete
 
 pub fn delete_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let key = key_of(ctx, args.s(0))?;
+    let id: AccessKeyId = args.req(0)?;
+    let key = key_of(ctx, &id)?;
     demo_mode(ctx)?;
     ctx.tx.delete_access_key(&key.id)?;
     ctx.history(&key.user, "Info", "API", &format!("Access key {} deleted", key.id))?;
@@ -548,20 +426,22 @@ pub fn authenticate(
 ) -> Result<KeyGrant, AuthFailure> {
     let refuse = |reason: AuthReason| AuthFailure::new(reason, id, command, ip);
     let other = |e: HearthError| refuse(AuthReason::Other(Box::new(e)));
-    if id.is_empty() || check(Kind::AccessKeyId, id).is_err() {
+    // The refusals name the values as given; the checks read them parsed.
+    let Ok(key_id) = id.parse::<AccessKeyId>() else {
         return Err(refuse(AuthReason::MalformedId));
-    }
-    check(Kind::Ip46, ip).map_err(other)?;
-    let key = ctx.tx.access_key_shared(id).map_err(other)?;
+    };
+    // An empty address passes (and is then allowed only by a key without an address list).
+    optional::<IpAddr46>(ip).map_err(other)?;
+    let key = ctx.tx.access_key_shared(key_id.as_str()).map_err(other)?;
     // Hash the secret even for an unknown key, so both paths cost the same.
     let digest = sha256(secret.as_bytes());
     let Some(key) = key else {
         return Err(refuse(AuthReason::UnknownKey));
     };
-    if check(Kind::SecretAccessKey, secret).is_err() {
+    let Ok(given) = optional::<SecretAccessKey>(secret) else {
         return Err(refuse(AuthReason::MalformedSecret));
-    }
-    if secret.is_empty() {
+    };
+    if given.is_none() {
         return Err(refuse(AuthReason::MissingSecret));
     }
     if !ct_eq(&digest, &key.secret_sha256) {
@@ -595,7 +475,7 @@ pub fn authenticate(
     } else {
         crate::engine::user_position(options)
     };
-    check(Kind::User, &key.user).map_err(other)?;
+    optional::<UserName>(&key.user).map_err(other)?;
     let owner = common::user_shared(ctx, &key.user).map_err(other)?;
     common::unsuspended(&key.user, &owner).map_err(other)?;
     Ok(KeyGrant {
@@ -620,23 +500,7 @@ pub fn check_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, He
                 &format!("[{ip}] Access key {id} successfully launched with command {command}"),
             )?;
             ctx.auth_log(&format!("{id} {ip} {command} successfully launched"));
-            let mut o = String::new();
-            match Format::parse(format) {
-                Some(Format::Json) => {
-                    let _ = writeln!(
-                        o,
-                        "{{\"USER\": {}, \"USER_ARG_POSITION\": {}}}",
-                        json_str(&grant.user),
-                        grant.user_arg_position
-                    );
-                }
-                Some(Format::Shell) => {
-                    let _ = writeln!(o, "USER:               {}", grant.user);
-                    let _ = writeln!(o, "USER_ARG_POSITION:  {}", grant.user_arg_position);
-                }
-                _ => {}
-            }
-            Ok(o)
+            Ok(list::render_grant(&grant, Format::parse(format)))
         }
         Err(failure) => {
             ctx.auth_log(&format!("{who} {ip} failed to login"));
@@ -647,67 +511,7 @@ pub fn check_access_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, He
 
 // ------------------------------------------------------------------------------------ profiles
 
-pub fn list_apis(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let all = profiles::all(ctx.home);
-    let mut o = String::new();
-    match format_arg_or_shell(args, 0) {
-        None | Some(Format::Plain) | Some(Format::Csv) => {}
-        Some(Format::Json) => {
-            o.push_str("{\n");
-            for (i, p) in all.iter().enumerate() {
-                if i > 0 {
-                    o.push_str(",\n");
-                }
-                let _ = write!(
-                    o,
-                    "    {}: {{\"COMMANDS\": {}, \"ROLE\": {}}}",
-                    json_str(&p.name),
-                    json_str_array(p.commands.iter().map(String::as_str)),
-                    json_str(&p.role)
-                );
-            }
-            o.push_str("\n}\n");
-        }
-        Some(Format::Shell) => {
-            let mut rows = vec![
-                split_sep("API\tROLE\tCOMMANDS", '\t'),
-                split_sep("---\t----\t--------", '\t'),
-            ];
-            for p in &all {
-                rows.push(split_sep(
-                    &format!("{}\t{}\t{}", p.name, p.role, p.commands.join(",")),
-                    '\t',
-                ));
-            }
-            o.push_str(&column_t(&rows));
-        }
-    }
-    Ok(o)
-}
-
-pub fn list_api(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let name = args.s(0);
-    let p = profiles::load(ctx.home, name).ok_or_else(|| HearthError::invalid(format!("API {name} doesn't exist")))?;
-    let mut o = String::new();
-    match format_arg_or_shell(args, 1) {
-        None | Some(Format::Plain) | Some(Format::Csv) => {}
-        Some(Format::Json) => {
-            let _ = writeln!(
-                o,
-                "{{\n    \"API\": {},\n    \"ROLE\": {},\n    \"COMMANDS\": {}\n}}",
-                json_str(&p.name),
-                json_str(&p.role),
-                json_str_array(p.commands.iter().map(String::as_str))
-            );
-        }
-        Some(Format::Shell) => {
-            let _ = writeln!(o, "API:           {}", p.name);
-            let _ = writeln!(o, "ROLE:          {}", p.role);
-            let _ = writeln!(o, "COMMANDS:      {}", p.commands.join(","));
-        }
-    }
-    Ok(o)
-}
+// The lists of keys and profiles are in `keys/list.rs`.
 
 // ------------------------------------------------------------------------------------ legacy keys
 
@@ -761,9 +565,10 @@ pub fn check_api_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Heart
 }
 
 pub fn revoke_api_key(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let key = args.s(0);
-    check(Kind::Hash, key)?;
+    let key: Option<ApiKeyHash> = args.opt(0)?;
     demo_mode(ctx)?;
+    // An empty HASH passes the format check and is then no key.
+    let key = key.as_ref().map_or("", ApiKeyHash::as_str);
     if !ctx.tx.delete_legacy_key(&sha256(key.as_bytes()))? {
         return Err(HearthError::silent(ReturnCode::NotExist));
     }

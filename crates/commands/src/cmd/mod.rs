@@ -13,13 +13,26 @@ use crate::engine::{Handler, Mode, Spec};
 use hearth_domain::ReturnCode;
 use hearth_output::ListView;
 
-/// The list commands whose output is declared as a [`ListView`] (the others still render by
-/// hand). The engine memoises those declared `memo`.
+/// The declared outputs: every list command's, and the answer of `v-check-access-key`
+/// (`v-add-access-key` answers with `v-list-access-key`'s view). The engine memoises those
+/// declared `memo`.
 pub static LIST_VIEWS: &[&ListView] = &[
     &users::LIST_USER,
     &users::LIST_USERS,
+    &users::LIST_USER_LOG,
     &packages::LIST_PACKAGE,
     &packages::LIST_PACKAGES,
+    &keys::LIST_ACCESS_KEY,
+    &keys::LIST_ACCESS_KEYS,
+    &keys::CHECK_ACCESS_KEY,
+    &keys::LIST_APIS,
+    &keys::LIST_API,
+    &settings::LIST_SYS_CONFIG,
+    &cluster::LIST_REMOTE_DNS_HOSTS,
+    &dns::LIST_DNS_DOMAINS,
+    &dns::LIST_DNS_DOMAIN,
+    &dns::LIST_DNS_RECORDS,
+    &dns::LIST_DNS_TEMPLATES,
 ];
 
 const fn spec(name: &'static str, options: &'static str, min_args: usize, mode: Mode, handler: Handler) -> Spec {
@@ -457,3 +470,32 @@ pub static REGISTRY: &[Spec] = &[
         cluster::add_cron_restart_job,
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_views_are_registered_and_only_reads_are_memoised() {
+        for v in LIST_VIEWS {
+            let spec = REGISTRY.iter().find(|s| s.name == v.command);
+            let spec = spec.unwrap_or_else(|| panic!("{} is not registered", v.command));
+            assert!(
+                !v.memo || spec.mode == Mode::Read,
+                "{} is memoised but writes",
+                v.command
+            );
+        }
+        let memo: Vec<&str> = LIST_VIEWS.iter().filter(|v| v.memo).map(|v| v.command).collect();
+        assert_eq!(
+            memo,
+            [
+                "v-list-user",
+                "v-list-users",
+                "v-list-user-package",
+                "v-list-user-packages",
+                "v-list-sys-config"
+            ]
+        );
+    }
+}

@@ -7,9 +7,9 @@ use crate::engine::{Args, Ctx};
 use hearth_domain::kv;
 use hearth_domain::object::{Package, package, user};
 use hearth_domain::record::Record;
-use hearth_domain::validate::{Kind, check};
+use hearth_domain::validate::{Kind, PackageName, UserName, check};
 use hearth_domain::{HearthError, ReturnCode};
-use hearth_output::{self as out, Cell, Fields, JsonFrame, ListView, Shell};
+use hearth_output::{self as out, BLANKS, Cell, Fields, JsonFrame, ListView, Shell};
 
 fn package(ctx: &Ctx<'_, '_>, name: &str) -> Result<Package, HearthError> {
     ctx.tx
@@ -19,49 +19,59 @@ fn package(ctx: &Ctx<'_, '_>, name: &str) -> Result<Package, HearthError> {
 
 /// Hestia's `is_package_consistent`: every limit an integer or `unlimited`, the flags and the
 /// shell valid. Returns the record in Hestia's key order.
-fn consistent(ctx: &Ctx<'_, '_>, src: &Record) -> Result<Package, HearthError> {
-    let int = |k: &str, v: &str| -> Result<(), HearthError> {
+fn consistent(ctx: &Ctx<'_, '_>, src: &Package) -> Result<Package, HearthError> {
+    let int = |k: package::Key| -> Result<(), HearthError> {
+        let v = src.get(k);
         if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(HearthError::invalid(format!("invalid {k} format :: {v}")));
+            return Err(HearthError::invalid(format!("invalid {} format :: {v}", k.name())));
         }
         Ok(())
     };
     for k in [
-        "WEB_DOMAINS",
-        "WEB_ALIASES",
-        "DNS_DOMAINS",
-        "DNS_RECORDS",
-        "MAIL_DOMAINS",
-        "MAIL_ACCOUNTS",
-        "DATABASES",
-        "CRON_JOBS",
-        "DISK_QUOTA",
-        "BANDWIDTH",
+        package::WEB_DOMAINS,
+        package::WEB_ALIASES,
+        package::DNS_DOMAINS,
+        package::DNS_RECORDS,
+        package::MAIL_DOMAINS,
+        package::MAIL_ACCOUNTS,
+        package::DATABASES,
+        package::CRON_JOBS,
+        package::DISK_QUOTA,
+        package::BANDWIDTH,
     ] {
-        let v = src.get(k);
-        if v != "unlimited" {
-            int(k, v)?;
+        if src.get(k) != "unlimited" {
+            int(k)?;
         }
     }
-    int("RATE_LIMIT", src.get("RATE_LIMIT"))?;
-    int("BACKUPS", src.get("BACKUPS"))?;
-    let inc = src.get("BACKUPS_INCREMENTAL");
+    int(package::RATE_LIMIT)?;
+    int(package::BACKUPS)?;
+    let inc = src.get(package::BACKUPS_INCREMENTAL);
     if !inc.is_empty() && inc != "yes" && inc != "no" {
         return Err(HearthError::invalid(format!(
             "invalid BACKUPS_INCREMENTAL format :: {inc}"
         )));
     }
-    for k in ["WEB_TEMPLATE", "BACKEND_TEMPLATE", "PROXY_TEMPLATE", "DNS_TEMPLATE"] {
+    for k in [
+        package::WEB_TEMPLATE,
+        package::BACKEND_TEMPLATE,
+        package::PROXY_TEMPLATE,
+        package::DNS_TEMPLATE,
+    ] {
         check(Kind::Template, src.get(k))?;
     }
-    for k in ["CPU_QUOTA", "CPU_QUOTA_PERIOD", "MEMORY_LIMIT", "SWAP_LIMIT"] {
+    for k in [
+        package::CPU_QUOTA,
+        package::CPU_QUOTA_PERIOD,
+        package::MEMORY_LIMIT,
+        package::SWAP_LIMIT,
+    ] {
         check(Kind::Common, src.get(k))
-            .map_err(|_| HearthError::invalid(format!("invalid {k} format :: {}", src.get(k))))?;
+            .map_err(|_| HearthError::invalid(format!("invalid {} format :: {}", k.name(), src.get(k))))?;
     }
-    for ns in src.get("NS").split(',').filter(|s| !s.is_empty()) {
+    for ns in src.get(package::NS).split(',').filter(|s| !s.is_empty()) {
         check(Kind::Domain, ns)?;
     }
-    let shell = src.get("SHELL").rsplit('/').next().unwrap_or("").to_string();
+    let shell = src.get(package::SHELL).rsplit('/').next().unwrap_or("").to_string();
     if shell.is_empty() || ctx.host.shell_path(&shell)?.is_none() {
         return Err(HearthError::invalid(format!("shell {shell} is not valid")));
     }
@@ -72,7 +82,7 @@ fn consistent(ctx: &Ctx<'_, '_>, src: &Record) -> Result<Package, HearthError> {
             if k == package::SHELL {
                 shell.as_str()
             } else {
-                src.get(k.name())
+                src.get(k)
             },
         );
     }
@@ -81,9 +91,9 @@ fn consistent(ctx: &Ctx<'_, '_>, src: &Record) -> Result<Package, HearthError> {
 
 pub fn add_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     let file = args.s(0);
-    let name = args.s(1);
+    let name: PackageName = args.req(1)?;
+    let name = &*name;
     let rewrite = args.s(2) == "yes";
-    check(Kind::Package, name)?;
     let exists = ctx.tx.package(name)?.is_some();
     if !rewrite && exists {
         return Err(HearthError::exists(format!("package {name} already exists.")));
@@ -93,9 +103,10 @@ pub fn add_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthE
     }
     let text = crate::tmpfile::read_arg_file(ctx, file)
         .ok_or_else(|| HearthError::raw(ReturnCode::NotExist, format!("{file} does not exist")))?;
-    let src = Record::from_pairs(
+    let src: Package = Record::from_pairs(
         kv::parse_conf(&text).map_err(|e| HearthError::new(ReturnCode::Parsing, format!("{file}: {e}")))?,
-    );
+    )
+    .into();
     let mut rec = consistent(ctx, &src)?;
     demo_mode(ctx)?;
     rec.set(package::TIME, ctx.now.time.as_str());
@@ -123,8 +134,8 @@ fn now_nanos() -> i64 {
 }
 
 pub fn delete_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let name = args.s(0);
-    check(Kind::Package, name)?;
+    let name: PackageName = args.req(0)?;
+    let name = &*name;
     package(ctx, name)?;
     if name == "default" {
         // compat: Hestia deletes it and leaves users pointing at a missing package.
@@ -171,11 +182,11 @@ const LIMIT_USAGE: [(package::Key, user::Key, &str); 7] = [
 ];
 
 pub fn change_user_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
-    let name = args.s(1);
+    let user: UserName = args.req(0)?;
+    let user = &*user;
+    let name: PackageName = args.req(1)?;
+    let name = &*name;
     let force = args.s(2);
-    check(Kind::User, user)?;
-    check(Kind::Package, name)?;
     let rec = common::user(ctx, user)?;
     let pkg = package(ctx, name)?;
     if force != "yes" {
@@ -260,7 +271,7 @@ pub const LIST_PACKAGE: ListView = ListView {
     key: "PACKAGE",
     json: ONE_JSON,
     json_tight: TIGHT,
-    json_frame: JsonFrame {
+    json_frame: JsonFrame::Objects {
         close: "    }",
         last: "\n",
     },
@@ -352,11 +363,12 @@ pub const LIST_PACKAGE: ListView = ListView {
             ("DATE:             ", Cell::Field("DATE")),
         ],
     },
+    ..ListView::BASE
 };
 
 pub fn list_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let name = args.s(0);
-    check(Kind::Package, name)?;
+    let name: PackageName = args.req(0)?;
+    let name = &*name;
     let p = package(ctx, name)?;
     let mut o = String::new();
     if let Some(format) = format_arg(args, 1) {
@@ -392,31 +404,7 @@ const MANY_KEYS: &[&str] = &[
 
 /// `PACKAGE` and the JSON members (plain and CSV columns of `v-list-user-packages`).
 /// compat: Hestia prints variables left over from its environment in the CSV rows.
-const MANY_COLUMNS: &[&str] = &[
-    "PACKAGE",
-    "WEB_TEMPLATE",
-    "PROXY_TEMPLATE",
-    "DNS_TEMPLATE",
-    "WEB_DOMAINS",
-    "WEB_ALIASES",
-    "DNS_DOMAINS",
-    "DNS_RECORDS",
-    "MAIL_DOMAINS",
-    "MAIL_ACCOUNTS",
-    "DATABASES",
-    "CRON_JOBS",
-    "DISK_QUOTA",
-    "CPU_QUOTA",
-    "CPU_QUOTA_PERIOD",
-    "MEMORY_LIMIT",
-    "SWAP_LIMIT",
-    "BANDWIDTH",
-    "NS",
-    "SHELL",
-    "BACKUPS",
-    "TIME",
-    "DATE",
-];
+const MANY_COLUMNS: [&str; MANY_KEYS.len() + 1] = out::key_first("PACKAGE", MANY_KEYS);
 
 /// `v-list-user-packages [FORMAT]`.
 pub const LIST_PACKAGES: ListView = ListView {
@@ -425,13 +413,13 @@ pub const LIST_PACKAGES: ListView = ListView {
     key: "PACKAGE",
     json: MANY_KEYS,
     json_tight: TIGHT,
-    json_frame: JsonFrame {
+    json_frame: JsonFrame::Objects {
         close: "    }",
         last: "\n",
     },
-    plain: MANY_COLUMNS,
+    plain: &MANY_COLUMNS,
     plain_trailing_tab: false,
-    csv: MANY_COLUMNS,
+    csv: &MANY_COLUMNS,
     csv_quoted: &["NS"],
     csv_header_glued: None,
     shell: Shell::Table {
@@ -452,7 +440,9 @@ pub const LIST_PACKAGES: ListView = ListView {
             Cell::Unlim("SWAP_LIMIT"),
             Cell::Unlim("BANDWIDTH"),
         ],
+        split: BLANKS,
     },
+    ..ListView::BASE
 };
 
 pub fn list_packages(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {

@@ -4,10 +4,11 @@
 use super::common::{demo_mode, format_arg};
 use crate::engine::{Args, Ctx};
 use hearth_domain::HearthError;
+use hearth_domain::object::settings::SettingName;
+use hearth_domain::object::{Obj, setting};
 use hearth_domain::record::Record;
-use hearth_domain::validate::{Kind, check};
-use hearth_output::{Format, csv_field, json_str};
-use std::fmt::Write as _;
+use hearth_domain::validate::{ConfigKey, ConfigValue};
+use hearth_output::{self as out, Cell, Fields, JsonFrame, ListView, Shell};
 
 const JSON_KEYS: &[&str] = &[
     "ANTISPAM_SYSTEM",
@@ -162,288 +163,409 @@ pub fn secret_setting(key: &str) -> bool {
 
 /// The settings as the list shows them: stored values plus the derived ones.
 fn effective(ctx: &Ctx<'_, '_>) -> Result<Record, HearthError> {
-    let mut s = ctx.tx.settings()?;
-    if !s.contains("BACKUP") {
-        s.set("BACKUP", "/backup");
+    let mut s: Obj<setting::Key> = ctx.tx.settings()?.record().clone().into();
+    if !s.contains(setting::BACKUP) {
+        s.set(setting::BACKUP, "/backup");
     }
-    let dnssec = if s.get("DNS_SYSTEM").is_empty() { "" } else { "yes" };
-    s.set("SUPPORT_DNSSEC", dnssec);
-    Ok(s)
+    let dnssec = if s.get(setting::DNS_SYSTEM).is_empty() {
+        ""
+    } else {
+        "yes"
+    };
+    s.set(setting::SUPPORT_DNSSEC, dnssec);
+    Ok(s.into_record())
+}
+
+/// The shell lines of `v-list-sys-config` (also its plain format). Lower-case fields are the
+/// values [`SysConfig`] joins from several settings.
+const SHELL_LINES: &[(&str, Cell)] = &[
+    (
+        "Web Server:                       ",
+        Cell::When("WEB_SYSTEM", &Cell::Field("web")),
+    ),
+    (
+        "SSL Support:                      ",
+        Cell::When("WEB_SYSTEM", &Cell::Field("web ssl")),
+    ),
+    (
+        "PHP Intepreter:                   ",
+        Cell::When("WEB_BACKEND", &Cell::Field("WEB_BACKEND")),
+    ),
+    (
+        "Proxy Server:                     ",
+        Cell::When("PROXY_SYSTEM", &Cell::Field("proxy")),
+    ),
+    (
+        "Proxy SSL:                        ",
+        Cell::When("PROXY_SYSTEM", &Cell::Field("proxy ssl")),
+    ),
+    (
+        "Statistics Engine:                ",
+        Cell::When("STATS_SYSTEM", &Cell::Field("stats")),
+    ),
+    (
+        "FTP Server:                       ",
+        Cell::When("FTP_SYSTEM", &Cell::Field("FTP_SYSTEM")),
+    ),
+    (
+        "Mail Server:                      ",
+        Cell::When("MAIL_SYSTEM", &Cell::Field("mail")),
+    ),
+    (
+        "Webmail alias:                    ",
+        Cell::When(
+            "MAIL_SYSTEM",
+            &Cell::When("WEBMAIL_ALIAS", &Cell::Field("WEBMAIL_ALIAS")),
+        ),
+    ),
+    (
+        "Database:                         ",
+        Cell::When("DB_SYSTEM", &Cell::Field("db")),
+    ),
+    (
+        "phpMyAdmin Alias:                 ",
+        Cell::When("DB_SYSTEM", &Cell::When("DB_PMA_ALIAS", &Cell::Field("DB_PMA_ALIAS"))),
+    ),
+    (
+        "phpPgAdmin Alias:                 ",
+        Cell::When("DB_SYSTEM", &Cell::When("DB_PGA_ALIAS", &Cell::Field("DB_PGA_ALIAS"))),
+    ),
+    (
+        "DNS Server:                       ",
+        Cell::When("DNS_SYSTEM", &Cell::Field("dns")),
+    ),
+    (
+        "CRON daemon:                      ",
+        Cell::When("CRON_SYSTEM", &Cell::Field("CRON_SYSTEM")),
+    ),
+    (
+        "Firewall:                         ",
+        Cell::When("FIREWALL_SYSTEM", &Cell::Field("firewall")),
+    ),
+    (
+        "Backups:                          ",
+        Cell::When("BACKUP_SYSTEM", &Cell::Field("backups")),
+    ),
+    (
+        "Backup Directory:                 ",
+        Cell::When("BACKUP_SYSTEM", &Cell::Field("BACKUP")),
+    ),
+    (
+        "Disk Quota enabled:               ",
+        Cell::When("DISK_QUOTA", &Cell::Field("DISK_QUOTA")),
+    ),
+    (
+        "Resource limit with cgroup enabled:               ",
+        Cell::When("RESOURCES_LIMIT", &Cell::Field("RESOURCES_LIMIT")),
+    ),
+    (
+        "System Language:                  ",
+        Cell::WhenNot("LANGUAGE", "en", &Cell::Field("LANGUAGE")),
+    ),
+    ("Version:                          ", Cell::Field("VERSION")),
+    (
+        "Demo Mode:                        ",
+        Cell::When("DEMO_MODE", &Cell::Field("DEMO_MODE")),
+    ),
+    (
+        "File Manager enabled:             ",
+        Cell::When("FILE_MANAGER", &Cell::Field("FILE_MANAGER")),
+    ),
+    ("API enabled:             ", Cell::When("API", &Cell::Field("API"))),
+    (
+        "API allowed IP's:             ",
+        Cell::When("API", &Cell::Field("API_ALLOWED_IP")),
+    ),
+    (
+        "SMTP Relay enabled:                ",
+        Cell::WhenNot("SMTP_RELAY", "false", &Cell::Field("SMTP_RELAY")),
+    ),
+    (
+        "SMTP Relay Server:                 ",
+        Cell::WhenNot("SMTP_RELAY", "false", &Cell::Field("SMTP_RELAY_HOST")),
+    ),
+    (
+        "SMTP Relay Port:                   ",
+        Cell::WhenNot("SMTP_RELAY", "false", &Cell::Field("SMTP_RELAY_PORT")),
+    ),
+    (
+        "SMTP Relay User:                   ",
+        Cell::WhenNot("SMTP_RELAY", "false", &Cell::Field("SMTP_RELAY_USER")),
+    ),
+    ("SMTP Server Account enabled:       ", Cell::Field("USE_SERVER_SMTP")),
+    (
+        "SMTP Server Account Host:          ",
+        Cell::WhenNot("USE_SERVER_SMTP", "false", &Cell::Field("SERVER_SMTP_HOST")),
+    ),
+    (
+        "SMTP Server Account Port:          ",
+        Cell::WhenNot("USE_SERVER_SMTP", "false", &Cell::Field("SERVER_SMTP_PORT")),
+    ),
+    (
+        "SMTP Server Account Security:      ",
+        Cell::WhenNot("USE_SERVER_SMTP", "false", &Cell::Field("SERVER_SMTP_SECURITY")),
+    ),
+    (
+        "SMTP Server Account Username:      ",
+        Cell::WhenNot("USE_SERVER_SMTP", "false", &Cell::Field("SERVER_SMTP_USER")),
+    ),
+    // compat: Hestia prints the SMTP password here.
+    (
+        "SMTP Server Account Password:      ",
+        Cell::WhenNot("USE_SERVER_SMTP", "false", &Cell::Text("******")),
+    ),
+    (
+        "SMTP Server Account Address:       ",
+        Cell::WhenNot("USE_SERVER_SMTP", "false", &Cell::Field("SERVER_SMTP_ADDR")),
+    ),
+    ("Release Branch:                   ", Cell::Field("RELEASE_BRANCH")),
+    ("Debug Mode:                       ", Cell::Field("DEBUG_MODE")),
+    ("Theme:                            ", Cell::Field("THEME")),
+    (
+        "Restricted Admin Access:          ",
+        Cell::Field("POLICY_SYSTEM_PROTECTED_ADMIN"),
+    ),
+    (
+        "Hide System Administator:         ",
+        Cell::Field("POLICY_SYSTEM_HIDE_ADMIN"),
+    ),
+    ("Updates: Notify by email:         ", Cell::Field("UPGRADE_SEND_EMAIL")),
+    (
+        "Updates: Email install log:       ",
+        Cell::Field("UPGRADE_SEND_EMAIL_LOG"),
+    ),
+];
+
+/// `v-list-sys-config [FORMAT]`: a function of the settings only (memoised). Plain is the
+/// shell format.
+pub const LIST_SYS_CONFIG: ListView = ListView {
+    command: "v-list-sys-config",
+    memo: true,
+    json: JSON_KEYS,
+    json_frame: JsonFrame::Named("config"),
+    plain_shell: true,
+    // compat: Hestia's header and row are malformed (stray quotes, misaligned cells).
+    csv: CSV_KEYS,
+    shell: Shell::Lines {
+        width: 0,
+        lines: SHELL_LINES,
+    },
+    ..ListView::BASE
+};
+
+/// The settings as the list shows them ([`effective`]), and the values its shell lines join
+/// from several settings (lower-case names).
+struct SysConfig {
+    rec: Record,
+    web: String,
+    web_ssl: String,
+    proxy: String,
+    proxy_ssl: String,
+    stats: String,
+    mail: String,
+    db: String,
+    dns: String,
+    firewall: String,
+    backups: String,
+}
+
+impl SysConfig {
+    fn new(rec: Record) -> SysConfig {
+        let g = |k: &str| rec.get(k);
+        let set = |k: &str| !rec.get(k).is_empty();
+        let mut mail = g("MAIL_SYSTEM").to_string();
+        for k in ["IMAP_SYSTEM", "ANTIVIRUS_SYSTEM", "ANTISPAM_SYSTEM"] {
+            if set(k) {
+                mail.push_str(" + ");
+                mail.push_str(g(k));
+            }
+        }
+        let mut dns = g("DNS_SYSTEM").to_string();
+        if set("DNS_CLUSTER") {
+            dns.push_str(" (cluster)");
+        }
+        let mut firewall = g("FIREWALL_SYSTEM").to_string();
+        if set("FIREWALL_EXTENSION") {
+            firewall.push_str("+ ");
+            firewall.push_str(g("FIREWALL_EXTENSION"));
+        }
+        SysConfig {
+            web: format!("{}:{} ({})", g("WEB_SYSTEM"), g("WEB_PORT"), g("WEB_RGROUPS")),
+            web_ssl: format!("{}:{}", g("WEB_SSL"), g("WEB_SSL_PORT")),
+            proxy: format!("{}:{}", g("PROXY_SYSTEM"), g("PROXY_PORT")),
+            proxy_ssl: format!("{}:{}", g("PROXY_SYSTEM"), g("PROXY_SSL_PORT")),
+            stats: g("STATS_SYSTEM").replace(',', ", "),
+            mail,
+            db: g("DB_SYSTEM").replace(',', ", "),
+            dns,
+            firewall,
+            backups: g("BACKUP_SYSTEM").replace(',', ", "),
+            rec,
+        }
+    }
+}
+
+impl Fields for SysConfig {
+    fn field(&self, key: &str, hint: &mut usize) -> &str {
+        match key {
+            "web" => &self.web,
+            "web ssl" => &self.web_ssl,
+            "proxy" => &self.proxy,
+            "proxy ssl" => &self.proxy_ssl,
+            "stats" => &self.stats,
+            "mail" => &self.mail,
+            "db" => &self.db,
+            "dns" => &self.dns,
+            "firewall" => &self.firewall,
+            "backups" => &self.backups,
+            k => self.rec.get_near(k, hint),
+        }
+    }
 }
 
 pub fn list_sys_config(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     let s = effective(ctx)?;
     let mut o = String::new();
-    match format_arg(args, 0) {
-        None => {}
-        Some(Format::Json) => {
-            o.push_str("{\n\t\"config\": {\n");
-            for (i, k) in JSON_KEYS.iter().enumerate() {
-                let comma = if i + 1 < JSON_KEYS.len() { "," } else { "" };
-                let _ = writeln!(o, "\t\t{}: {}{comma}", json_str(k), json_str(s.get(k)));
-            }
-            o.push_str("\t}\n}\n");
-        }
-        Some(Format::Csv) => {
-            // compat: Hestia's header and row are malformed (stray quotes, misaligned cells).
-            let _ = writeln!(o, "{}", CSV_KEYS.join(","));
-            let cells: Vec<String> = CSV_KEYS.iter().map(|k| csv_field(s.get(k))).collect();
-            let _ = writeln!(o, "{}", cells.join(","));
-        }
-        Some(Format::Plain) | Some(Format::Shell) => shell_list(&s, &mut o),
+    if let Some(format) = format_arg(args, 0) {
+        out::render(&LIST_SYS_CONFIG, format, &[SysConfig::new(s)], &mut o);
     }
     Ok(o)
 }
 
-fn shell_list(s: &Record, o: &mut String) {
-    let g = |k: &str| s.get(k);
-    let set = |k: &str| !s.get(k).is_empty();
-    let mut line = |text: String| {
-        o.push_str(&text);
-        o.push('\n');
-    };
-    if set("WEB_SYSTEM") {
-        line(format!(
-            "Web Server:                       {}:{} ({})",
-            g("WEB_SYSTEM"),
-            g("WEB_PORT"),
-            g("WEB_RGROUPS")
-        ));
-        line(format!(
-            "SSL Support:                      {}:{}",
-            g("WEB_SSL"),
-            g("WEB_SSL_PORT")
-        ));
-    }
-    if set("WEB_BACKEND") {
-        line(format!("PHP Intepreter:                   {}", g("WEB_BACKEND")));
-    }
-    if set("PROXY_SYSTEM") {
-        line(format!(
-            "Proxy Server:                     {}:{}",
-            g("PROXY_SYSTEM"),
-            g("PROXY_PORT")
-        ));
-        line(format!(
-            "Proxy SSL:                        {}:{}",
-            g("PROXY_SYSTEM"),
-            g("PROXY_SSL_PORT")
-        ));
-    }
-    if set("STATS_SYSTEM") {
-        line(format!(
-            "Statistics Engine:                {}",
-            g("STATS_SYSTEM").replace(',', ", ")
-        ));
-    }
-    if set("FTP_SYSTEM") {
-        line(format!("FTP Server:                       {}", g("FTP_SYSTEM")));
-    }
-    if set("MAIL_SYSTEM") {
-        let mut m = format!("Mail Server:                      {}", g("MAIL_SYSTEM"));
-        for k in ["IMAP_SYSTEM", "ANTIVIRUS_SYSTEM", "ANTISPAM_SYSTEM"] {
-            if set(k) {
-                m.push_str(&format!(" + {}", g(k)));
-            }
-        }
-        line(m);
-        if set("WEBMAIL_ALIAS") {
-            line(format!("Webmail alias:                    {}", g("WEBMAIL_ALIAS")));
-        }
-    }
-    if set("DB_SYSTEM") {
-        line(format!(
-            "Database:                         {}",
-            g("DB_SYSTEM").replace(',', ", ")
-        ));
-        if set("DB_PMA_ALIAS") {
-            line(format!("phpMyAdmin Alias:                 {}", g("DB_PMA_ALIAS")));
-        }
-        if set("DB_PGA_ALIAS") {
-            line(format!("phpPgAdmin Alias:                 {}", g("DB_PGA_ALIAS")));
-        }
-    }
-    if set("DNS_SYSTEM") {
-        let cluster = if set("DNS_CLUSTER") { " (cluster)" } else { "" };
-        line(format!(
-            "DNS Server:                       {}{cluster}",
-            g("DNS_SYSTEM")
-        ));
-    }
-    if set("CRON_SYSTEM") {
-        line(format!("CRON daemon:                      {}", g("CRON_SYSTEM")));
-    }
-    if set("FIREWALL_SYSTEM") {
-        let ext = if set("FIREWALL_EXTENSION") {
-            format!("+ {}", g("FIREWALL_EXTENSION"))
-        } else {
-            String::new()
-        };
-        line(format!(
-            "Firewall:                         {}{ext}",
-            g("FIREWALL_SYSTEM")
-        ));
-    }
-    if set("BACKUP_SYSTEM") {
-        line(format!(
-            "Backups:                          {}",
-            g("BACKUP_SYSTEM").replace(',', ", ")
-        ));
-        line(format!("Backup Directory:                 {}", g("BACKUP")));
-    }
-    if set("DISK_QUOTA") {
-        line(format!("Disk Quota enabled:               {}", g("DISK_QUOTA")));
-    }
-    if set("RESOURCES_LIMIT") {
-        line(format!(
-            "Resource limit with cgroup enabled:               {}",
-            g("RESOURCES_LIMIT")
-        ));
-    }
-    if set("LANGUAGE") && g("LANGUAGE") != "en" {
-        line(format!("System Language:                  {}", g("LANGUAGE")));
-    }
-    line(format!("Version:                          {}", g("VERSION")));
-    if set("DEMO_MODE") {
-        line(format!("Demo Mode:                        {}", g("DEMO_MODE")));
-    }
-    if set("FILE_MANAGER") {
-        line(format!("File Manager enabled:             {}", g("FILE_MANAGER")));
-    }
-    if set("API") {
-        line(format!("API enabled:             {}", g("API")));
-        line(format!("API allowed IP's:             {}", g("API_ALLOWED_IP")));
-    }
-    if set("SMTP_RELAY") && g("SMTP_RELAY") != "false" {
-        line(format!("SMTP Relay enabled:                {}", g("SMTP_RELAY")));
-        line(format!("SMTP Relay Server:                 {}", g("SMTP_RELAY_HOST")));
-        line(format!("SMTP Relay Port:                   {}", g("SMTP_RELAY_PORT")));
-        line(format!("SMTP Relay User:                   {}", g("SMTP_RELAY_USER")));
-    }
-    line(format!("SMTP Server Account enabled:       {}", g("USE_SERVER_SMTP")));
-    if set("USE_SERVER_SMTP") && g("USE_SERVER_SMTP") != "false" {
-        line(format!("SMTP Server Account Host:          {}", g("SERVER_SMTP_HOST")));
-        line(format!("SMTP Server Account Port:          {}", g("SERVER_SMTP_PORT")));
-        line(format!(
-            "SMTP Server Account Security:      {}",
-            g("SERVER_SMTP_SECURITY")
-        ));
-        line(format!("SMTP Server Account Username:      {}", g("SERVER_SMTP_USER")));
-        // compat: Hestia prints the SMTP password here.
-        line("SMTP Server Account Password:      ******".to_string());
-        line(format!("SMTP Server Account Address:       {}", g("SERVER_SMTP_ADDR")));
-    }
-    line(format!("Release Branch:                   {}", g("RELEASE_BRANCH")));
-    line(format!("Debug Mode:                       {}", g("DEBUG_MODE")));
-    line(format!("Theme:                            {}", g("THEME")));
-    line(format!(
-        "Restricted Admin Access:          {}",
-        g("POLICY_SYSTEM_PROTECTED_ADMIN")
-    ));
-    line(format!(
-        "Hide System Administator:         {}",
-        g("POLICY_SYSTEM_HIDE_ADMIN")
-    ));
-    line(format!("Updates: Notify by email:         {}", g("UPGRADE_SEND_EMAIL")));
-    line(format!(
-        "Updates: Email install log:       {}",
-        g("UPGRADE_SEND_EMAIL_LOG")
-    ));
-}
-
-/// Set one setting with the checks of `v-change-sys-config-value` and its log line.
-pub fn set_value(ctx: &mut Ctx<'_, '_>, key: &str, value: &str) -> Result<(), HearthError> {
-    if value.contains(['\'', '"', '|']) {
-        return Err(HearthError::invalid(format!(
-            "Invalid value contains qoutes (\" or ' or | ) :: {value}"
-        )));
-    }
-    // A line break, and (deviation) any other control character.
-    if hearth_domain::text::has_control(value) {
-        return Err(HearthError::invalid(format!("invalid value format :: {value}")));
-    }
-    if key == "ROOT_USER" && !ctx.tx.user_exists(value)? {
+/// Set one setting, with its log line. `value` is a [`ConfigValue`] or one of this file's fixed
+/// values. Setting `ROOT_USER` to a user that does not exist is refused.
+fn set_value(ctx: &mut Ctx<'_, '_>, key: impl SettingName, value: &str) -> Result<(), HearthError> {
+    let name = key.setting_name();
+    if name == setting::ROOT_USER.name() && !ctx.tx.user_exists(value)? {
         // compat: Hestia accepts any value and the panel loses its root user.
         return Err(HearthError::not_exist(format!("user {value} doesn't exist")));
     }
-    ctx.tx.set_setting(key, value)?;
-    let shown = if secret_setting(key) { "******" } else { value };
+    ctx.tx.set_setting(&key, value)?;
+    let shown = if secret_setting(name) { "******" } else { value };
     ctx.history(
         "system",
         "Info",
         "System",
-        &format!("System configuration value changed (Key: {key}, Value: {shown})."),
+        &format!("System configuration value changed (Key: {name}, Value: {shown})."),
     )
 }
 
 pub fn change_sys_config_value(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    // Hestia upper-cases the key, and checks it after the demo mode.
     let key = args.s(0).to_uppercase();
     demo_mode(ctx)?;
-    check(Kind::Key, &key)?;
-    if key.is_empty() {
-        return Err(HearthError::invalid(format!("invalid key format :: {key}")));
-    }
-    set_value(ctx, &key, args.s(1))?;
+    let key: ConfigKey = key.parse()?;
+    let value: ConfigValue = args.req(1)?;
+    set_value(ctx, &key, value.as_str())?;
     Ok(String::new())
 }
 
-pub fn change_sys_api(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let status = args.s(0);
-    let version = args.s(1);
-    if !matches!(status, "enable" | "disable" | "remove") {
-        return Err(HearthError::invalid(format!("{status} type is invalid")));
+/// `v-change-sys-api`'s STATUS.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ApiStatus {
+    Enable,
+    Disable,
+    /// `remove` cannot delete an endpoint file in hearth: it switches the API off like
+    /// `disable`.
+    Remove,
+}
+
+impl std::str::FromStr for ApiStatus {
+    type Err = HearthError;
+    fn from_str(s: &str) -> Result<Self, HearthError> {
+        match s {
+            "enable" => Ok(ApiStatus::Enable),
+            "disable" => Ok(ApiStatus::Disable),
+            "remove" => Ok(ApiStatus::Remove),
+            _ => Err(HearthError::invalid(format!("{s} type is invalid"))),
+        }
     }
+}
+
+/// `v-change-sys-api enable`'s VERSION: which API to switch on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ApiVersion {
+    /// The password and legacy-key API (`API`).
+    Legacy,
+    /// The access-key API (`API_SYSTEM`).
+    Api,
+    All,
+}
+
+impl std::str::FromStr for ApiVersion {
+    type Err = HearthError;
+    fn from_str(s: &str) -> Result<Self, HearthError> {
+        match s {
+            "legacy" => Ok(ApiVersion::Legacy),
+            "api" => Ok(ApiVersion::Api),
+            "all" => Ok(ApiVersion::All),
+            _ => Err(HearthError::invalid(format!("{s} type is invalid"))),
+        }
+    }
+}
+
+pub fn change_sys_api(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
+    let status: ApiStatus = args.req(0)?;
     demo_mode(ctx)?;
     match status {
-        "enable" => {
-            if matches!(version, "legacy" | "all") {
-                set_value(ctx, "API", "yes")?;
+        ApiStatus::Enable => {
+            // An empty VERSION switches nothing on (and still logs).
+            let version: Option<ApiVersion> = args.opt(1)?;
+            if matches!(version, Some(ApiVersion::Legacy | ApiVersion::All)) {
+                set_value(ctx, setting::API, "yes")?;
             }
-            if matches!(version, "api" | "all") {
-                set_value(ctx, "API_SYSTEM", "1")?;
-            }
-            if !matches!(version, "" | "legacy" | "api" | "all") {
-                return Err(HearthError::invalid(format!("{version} type is invalid")));
+            if matches!(version, Some(ApiVersion::Api | ApiVersion::All)) {
+                set_value(ctx, setting::API_SYSTEM, "1")?;
             }
             ctx.history("system", "Warning", "System", "System API access enabled.")?;
         }
-        _ => {
-            // `remove` cannot delete an endpoint file in hearth: it switches the API off like
-            // `disable`.
-            set_value(ctx, "API", "no")?;
-            set_value(ctx, "API_ALLOWED_IP", "")?;
-            set_value(ctx, "API_SYSTEM", "0")?;
+        ApiStatus::Disable | ApiStatus::Remove => {
+            set_value(ctx, setting::API, "no")?;
+            set_value(ctx, setting::API_ALLOWED_IP, "")?;
+            set_value(ctx, setting::API_SYSTEM, "0")?;
             ctx.history("system", "Info", "System", "System API access disabled.")?;
         }
     }
     Ok(String::new())
 }
 
-/// An entry of `API_ALLOWED_IP`: an address, a CIDR range, or `allow-all`.
-fn allowed_entry(raw: &str) -> Result<String, HearthError> {
-    let v: String = raw.chars().filter(|c| *c != ' ').collect();
-    if v == "allow-all" || v.parse::<std::net::IpAddr>().is_ok() || v.parse::<ipnet::IpNet>().is_ok() {
-        Ok(v)
-    } else {
-        Err(HearthError::invalid(format!("invalid IP format :: {v}")))
+/// An entry of `API_ALLOWED_IP` as `v-add-sys-api-ip` and `v-delete-sys-api-ip` take it: an
+/// address, a CIDR range, or `allow-all` (blanks removed).
+struct AllowedEntry(String);
+
+impl std::str::FromStr for AllowedEntry {
+    type Err = HearthError;
+    fn from_str(raw: &str) -> Result<Self, HearthError> {
+        let v: String = raw.chars().filter(|c| *c != ' ').collect();
+        if v == "allow-all" || v.parse::<std::net::IpAddr>().is_ok() || v.parse::<ipnet::IpNet>().is_ok() {
+            Ok(AllowedEntry(v))
+        } else {
+            Err(HearthError::invalid(format!("invalid IP format :: {v}")))
+        }
     }
 }
 
+/// `API_ALLOWED_IP` rewritten with `entries`.
+fn set_allowed_ips(ctx: &mut Ctx<'_, '_>, entries: &[&str]) -> Result<(), HearthError> {
+    let list: ConfigValue = entries.join(",").parse()?;
+    set_value(ctx, setting::API_ALLOWED_IP, list.as_str())
+}
+
 pub fn add_sys_api_ip(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let ip = allowed_entry(args.s(0))?;
+    let AllowedEntry(ip) = args.req(0)?;
     demo_mode(ctx)?;
-    let current = ctx.tx.setting("API_ALLOWED_IP")?.unwrap_or_default();
-    let mut list: Vec<String> = current
+    let settings = ctx.tx.settings()?;
+    let mut list: Vec<&str> = settings
+        .get(setting::API_ALLOWED_IP)
         .split(',')
         .filter(|s| !s.is_empty())
-        .map(str::to_string)
         .collect();
     // compat: Hestia appends duplicates, and turns `allow-all` into "only this address"; hearth
     // keeps `allow-all` in the list (it still allows everyone) and adds each entry once.
-    if !list.contains(&ip) {
-        list.push(ip.clone());
+    if !list.contains(&ip.as_str()) {
+        list.push(&ip);
     }
-    set_value(ctx, "API_ALLOWED_IP", &list.join(","))?;
+    set_allowed_ips(ctx, &list)?;
     ctx.history(
         "system",
         "Warning",
@@ -454,11 +576,15 @@ pub fn add_sys_api_ip(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
 }
 
 pub fn delete_sys_api_ip(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let ip = allowed_entry(args.s(0))?;
+    let AllowedEntry(ip) = args.req(0)?;
     demo_mode(ctx)?;
-    let current = ctx.tx.setting("API_ALLOWED_IP")?.unwrap_or_default();
-    let list: Vec<&str> = current.split(',').filter(|s| !s.is_empty() && *s != ip).collect();
-    set_value(ctx, "API_ALLOWED_IP", &list.join(","))?;
+    let settings = ctx.tx.settings()?;
+    let list: Vec<&str> = settings
+        .get(setting::API_ALLOWED_IP)
+        .split(',')
+        .filter(|s| !s.is_empty() && *s != ip)
+        .collect();
+    set_allowed_ips(ctx, &list)?;
     ctx.history(
         "system",
         "Warning",

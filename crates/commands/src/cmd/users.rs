@@ -5,12 +5,11 @@ use super::common::{self, demo_mode, format_arg, unsuspended};
 use crate::engine::{Args, Ctx};
 use hearth_domain::object::{User, package, user};
 use hearth_domain::record::Record;
-use hearth_domain::validate::{Kind, check};
-use hearth_domain::{HearthError, ReturnCode};
-use hearth_output::{
-    self as out, Cell, Format, JsonFrame, ListView, Shell, column_t, csv_quoted, json_str, plain_field, split_sep,
+use hearth_domain::validate::{
+    ConfigKey, Email, FullName, Kind, NewUserName, PackageName, Restart, Role, UserName, check,
 };
-use std::fmt::Write as _;
+use hearth_domain::{HearthError, ReturnCode};
+use hearth_output::{self as out, BLANKS, Cell, Format, JsonFrame, ListView, Shell};
 
 /// Keys of a package copied into a user's record, in package order.
 pub const PACKAGE_KEYS: [package::Key; 23] = [
@@ -126,19 +125,23 @@ fn with_root_counters(ctx: &Ctx<'_, '_>, mut rec: User, apply: bool) -> Result<U
 // ------------------------------------------------------------------------------------ add
 
 pub fn add_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
     let password = &crate::tmpfile::password_arg(ctx, args.s(1));
-    let email = args.s(2);
-    let package = args.get(3).unwrap_or("default");
     let mut name = args.s(4).to_string();
     if !args.s(5).is_empty() {
         name = format!("{name} {}", args.s(5));
     }
-    check(Kind::NewUser, user)?;
-    check(Kind::Email, email)?;
-    check(Kind::Package, package)?;
+    let user: NewUserName = args.req(0)?;
+    let user = &*user;
+    let email: Option<Email> = args.opt(2)?;
+    let email = email.as_deref().unwrap_or("");
+    // An absent PACKAGE is `default`; one given empty stays empty (and is not found).
+    let package: Option<PackageName> = match args.get(3) {
+        None => Some("default".parse()?),
+        Some(_) => args.opt(3)?,
+    };
+    let package = package.as_deref().unwrap_or("");
     if !name.is_empty() {
-        check(Kind::Name, &name)?;
+        name.parse::<FullName>()?;
     }
     if RESERVED.contains(&user.to_lowercase().as_str()) {
         return Err(HearthError::invalid(format!(
@@ -209,9 +212,9 @@ pub fn add_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthErro
 // ------------------------------------------------------------------------------------ delete
 
 pub fn delete_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
-    check(Kind::User, user)?;
-    check(Kind::Restart, args.s(1))?;
+    let user: UserName = args.req(0)?;
+    let _restart: Option<Restart> = args.opt(1)?;
+    let user = &*user;
     common::user(ctx, user)?;
     if user == ctx.root_user()? {
         // compat: Hestia exits 0 without doing anything.
@@ -240,9 +243,9 @@ pub fn delete_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthE
 // ------------------------------------------------------------------------------------ suspend
 
 pub fn suspend_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
-    check(Kind::User, user)?;
-    check(Kind::Restart, args.s(1))?;
+    let user: UserName = args.req(0)?;
+    let restart: Option<Restart> = args.opt(1)?;
+    let user = &*user;
     let mut rec = common::user(ctx, user)?;
     unsuspended(user, &rec)?;
     if user == ctx.root_user()? {
@@ -261,15 +264,15 @@ pub fn suspend_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hearth
         "Users",
         &format!("Suspended user account (Name: {user})."),
     )?;
-    crate::cmd::dns::set_user_zones_suspended(ctx, user, true, args.s(1))?;
+    crate::cmd::dns::set_user_zones_suspended(ctx, user, true, restart.as_deref().unwrap_or(""))?;
     ctx.host.lock(user)?;
     Ok(String::new())
 }
 
 pub fn unsuspend_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
-    check(Kind::User, user)?;
-    check(Kind::Restart, args.s(1))?;
+    let user: UserName = args.req(0)?;
+    let restart: Option<Restart> = args.opt(1)?;
+    let user = &*user;
     let mut rec = common::user(ctx, user)?;
     if user == ctx.root_user()? || !rec.yes(user::SUSPENDED) {
         // Nothing to do (Hestia does not check either; it just must not fail here).
@@ -284,7 +287,7 @@ pub fn unsuspend_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
         "Users",
         &format!("Unsuspended user account (User: {user})."),
     )?;
-    crate::cmd::dns::set_user_zones_suspended(ctx, user, false, args.s(1))?;
+    crate::cmd::dns::set_user_zones_suspended(ctx, user, false, restart.as_deref().unwrap_or(""))?;
     ctx.host.unlock(user)?;
     Ok(String::new())
 }
@@ -292,8 +295,8 @@ pub fn unsuspend_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
 // ------------------------------------------------------------------------------------ change
 
 pub fn change_password(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
-    check(Kind::User, user)?;
+    let user: UserName = args.req(0)?;
+    let user = &*user;
     let mut rec = common::user(ctx, user)?;
     unsuspended(user, &rec)?;
     let password = &crate::tmpfile::password_arg(ctx, args.s(1));
@@ -330,9 +333,9 @@ pub fn change_password(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hea
 }
 
 pub fn change_shell(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
+    let user: UserName = args.req(0)?;
+    let user = &*user;
     let shell = args.s(1);
-    check(Kind::User, user)?;
     let shell_path = shell_of(ctx, shell)?;
     let mut rec = common::user(ctx, user)?;
     unsuspended(user, &rec)?;
@@ -360,15 +363,15 @@ fn shell_of(ctx: &Ctx<'_, '_>, shell: &str) -> Result<String, HearthError> {
 }
 
 pub fn change_contact(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
-    let email = args.s(1);
-    check(Kind::User, user)?;
-    check(Kind::Email, email)?;
+    let user: UserName = args.req(0)?;
+    let user = &*user;
+    let email: Option<Email> = args.opt(1)?;
     let mut rec = common::user(ctx, user)?;
     unsuspended(user, &rec)?;
-    if email.is_empty() {
-        return Err(HearthError::invalid(format!("invalid email format :: {email}")));
-    }
+    let Some(email) = email else {
+        return Err(HearthError::invalid("invalid email format :: "));
+    };
+    let email = &*email;
     demo_mode(ctx)?;
     rec.set(user::CONTACT, email);
     ctx.tx.update_user(user, &rec)?;
@@ -383,19 +386,17 @@ pub fn change_contact(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
 }
 
 pub fn change_name(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
-    let name = args.s(1);
-    let lname = args.s(2);
-    check(Kind::User, user)?;
-    check(Kind::Name, name)?;
+    let user: UserName = args.req(0)?;
+    let user = &*user;
+    let name: Option<FullName> = args.opt(1)?;
+    let name = name.as_deref().unwrap_or("");
     let mut rec = common::user(ctx, user)?;
     unsuspended(user, &rec)?;
-    check(Kind::Name, lname)?;
+    let lname: Option<FullName> = args.opt(2)?;
     demo_mode(ctx)?;
-    let full = if lname.is_empty() {
-        name.to_string()
-    } else {
-        format!("{name} {lname}")
+    let full = match lname {
+        None => name.to_string(),
+        Some(lname) => format!("{name} {lname}"),
     };
     rec.set(user::NAME, full.as_str());
     ctx.tx.update_user(user, &rec)?;
@@ -409,10 +410,10 @@ pub fn change_name(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthE
 }
 
 pub fn change_role(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
-    let role = args.s(1);
-    check(Kind::User, user)?;
-    check(Kind::Role, role)?;
+    let user: UserName = args.req(0)?;
+    let user = &*user;
+    let role: Option<Role> = args.opt(1)?;
+    let role = role.as_deref().unwrap_or("");
     let mut rec = common::user(ctx, user)?;
     unsuspended(user, &rec)?;
     demo_mode(ctx)?;
@@ -440,12 +441,19 @@ fn protected_key(key: &str) -> bool {
         || PACKAGE_KEYS.iter().any(|k| k.name() == key)
 }
 
+/// A KEY argument, uppercased, checked with the `key` rule when not empty.
+fn config_key(arg: &str) -> Result<String, HearthError> {
+    match arg.to_uppercase() {
+        k if k.is_empty() => Ok(k),
+        k => Ok(k.parse::<ConfigKey>()?.into_string()),
+    }
+}
+
 pub fn change_config_value(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
-    let key = args.s(1).to_uppercase();
+    let user: UserName = args.req(0)?;
+    let user = &*user;
+    let key = config_key(args.s(1))?;
     let value = args.s(2);
-    check(Kind::User, user)?;
-    check(Kind::Key, &key)?;
     check(Kind::Common, value).map_err(|_| HearthError::invalid(format!("invalid {} format :: {value}", args.s(1))))?;
     let mut rec = common::user(ctx, user)?;
     unsuspended(user, &rec)?;
@@ -509,10 +517,9 @@ pub fn verify_password(
 }
 
 pub fn get_user_value(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
-    let key = args.s(1).to_uppercase();
-    check(Kind::User, user)?;
-    check(Kind::Key, &key)?;
+    let user: UserName = args.req(0)?;
+    let user = &*user;
+    let key = config_key(args.s(1))?;
     let rec = with_root_counters(ctx, common::user(ctx, user)?, true)?;
     let value = match key.as_str() {
         "HOME" => format!("/home/{user}"),

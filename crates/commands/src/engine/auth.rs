@@ -3,6 +3,7 @@
 //! authentication of access keys and passwords with the lines they leave to log.
 
 use super::*;
+use hearth_domain::object::settings::ApiSystem;
 
 /// Who runs a command: the view of a [`Scope`] that handlers read (`ctx.caller`). Anyone may
 /// build one; only a [`Scope`], which only the engine builds, opens the way to a handler.
@@ -181,11 +182,10 @@ fn key_scope(
     args: &[String],
     ip: &str,
 ) -> Result<Scope, Refusal> {
-    let settings = tx.settings_shared().map_err(Refusal::Store)?;
-    let setting = |k: &str| settings.get(k).map(String::as_str).unwrap_or("");
-    let root = grant.user == setting("ROOT_USER");
+    let settings = tx.settings().map_err(Refusal::Store)?;
+    let root = grant.user == settings.root_user();
     if !root {
-        if setting("API_SYSTEM").parse::<i64>().unwrap_or(0) < 2 {
+        if settings.api_system() != ApiSystem::AllUsers {
             return Err(Refusal::UsersApiDisabled);
         }
         let position = grant.user_arg_position;
@@ -226,7 +226,7 @@ pub fn authorize_legacy(
     ip: &str,
 ) -> Result<Scope, Refusal> {
     let root = store
-        .read(|tx| Ok(tx.setting("ROOT_USER")?.unwrap_or_default()))
+        .read(|tx| Ok(tx.settings()?.root_user().to_string()))
         .map_err(Refusal::Store)?;
     match credential {
         Credential::Password { user, password } => {
@@ -299,7 +299,7 @@ pub fn verify_login(home: &Home, store: &mut Store, user: &str, password: &str, 
 pub fn log_key_id(id: &str) -> &str {
     if id.is_empty() {
         "api"
-    } else if hearth_domain::validate::is_valid(hearth_domain::validate::Kind::AccessKeyId, id) {
+    } else if id.parse::<hearth_domain::validate::AccessKeyId>().is_ok() {
         id
     } else {
         INVALID_KEY_ID

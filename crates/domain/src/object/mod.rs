@@ -10,8 +10,10 @@ use crate::record::Record;
 use std::marker::PhantomData;
 
 pub mod dns;
+pub mod settings;
 
 pub use dns::{DnsRecord, DnsZone, dns_record, dns_zone};
+pub use settings::{Settings, setting};
 
 /// A key of one object kind (`user::Key`, `package::Key`, …).
 pub trait Key: Copy + 'static {
@@ -203,6 +205,12 @@ impl<K: Key> Obj<K> {
     }
 }
 
+pub mod cluster;
+pub mod hestia;
+
+/// A DNS cluster host as stored.
+pub type ClusterHost = Obj<cluster::Key>;
+
 /// A user (`user.conf`).
 pub mod user {
     crate::object_keys!(
@@ -315,6 +323,14 @@ pub mod package {
 
 /// A package as stored.
 pub type Package = Obj<package::Key>;
+
+/// An API profile (`data/api/NAME`): the role whose keys may hold it and its commands.
+pub mod api_profile {
+    crate::object_keys!(ROLE, COMMANDS);
+}
+
+/// An API profile as stored.
+pub type ApiProfile = Obj<api_profile::Key>;
 
 #[cfg(test)]
 mod tests {

@@ -189,7 +189,7 @@ const CASES: &[(&[&str], i32, &str)] = &[
     ),
     (&["v-revoke-api-key", "nokey-nokey-nokey"], 3, ""),
     (&["v-check-api-key", "short"], 9, "Error: key missmatch\n"),
-    (&["v-nosuch-command"], 11, "Error: command v-nosuch-command not found\n"),
+    (&["v-nosuch-command"], 11, "Error: Command v-nosuch-command not found\n"),
 ];
 
 fn snapshot(env: &Env) -> (String, String, String, String, String) {

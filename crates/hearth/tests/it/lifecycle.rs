@@ -192,6 +192,21 @@ fn link_commands_makes_working_links() {
     );
 }
 
+/// `hearth SUB --help` prints the help for every subcommand, never an option error.
+#[test]
+fn every_subcommand_answers_help() {
+    let env = Env::new();
+    for sub in ["serve", "init", "import-hestia", "link-commands"] {
+        for flag in ["--help", "-h"] {
+            let out = env.ok(&[sub, flag]);
+            assert!(
+                out.contains("hearth serve [--listen ADDR:PORT]"),
+                "hearth {sub} {flag}: {out}"
+            );
+        }
+    }
+}
+
 /// Values Hestia would print raw (a backslash, a tab, non-ASCII) keep every JSON document valid.
 #[test]
 fn json_stays_valid_for_any_value() {

@@ -214,7 +214,7 @@ fn deviation(c: &Case) -> Option<(String, &'static str)> {
     match n {
         13 => Some(("Error: Invalid secret key for key 1aEivapzjb7Q8mAg1tRx".into(), "unknown key and bad secret answer alike")),
         14 => Some(("Error: Invalid secret key for key AAAAAAAAAAAAAAAAAAAA".into(), "unknown key and bad secret answer alike")),
-        32 => Some(("Error: command v-nosuch-command not found\n".into(), "a failed command is not reported as OK")),
+        32 => Some(("Error: Command v-nosuch-command not found\n".into(), "a failed command is not reported as OK")),
         52 | 53 => Some((
             "Error: IP is not allowed to connect with API (API_ALLOWED_IP is empty: add an address with v-add-sys-api-ip)"
                 .into(),
@@ -351,6 +351,28 @@ fn http_layer_paths_limits_and_protocols() {
     );
     assert_eq!((r.status, r.body.as_str()), (413, "length limit exceeded"));
     assert_eq!(env.hearth(&["v-list-user", "huge"]).code, 3, "the command ran");
+    // The same over HTTP/2 (declared length, with and without Expect: 100-continue; a body of
+    // unknown length): the client reads its 413, the stream is not reset under it.
+    let file = format!("@{}", huge.display());
+    for args in [
+        vec!["--http2", "-H", "Expect: 100-continue", "--data-binary", &file],
+        vec!["--http2", "--data-binary", &file],
+        vec![
+            "--http2",
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/x-www-form-urlencoded",
+            "-T",
+            &file[1..],
+        ],
+    ] {
+        let mut a = s(&args);
+        a.push(url("/api/index.php"));
+        let r = curl(&server, &a);
+        assert_eq!((r.status, r.body.as_str()), (413, "length limit exceeded"), "{args:?}");
+    }
+    assert_eq!(env.hearth(&["v-list-user", "huge"]).code, 3, "the command ran");
 
     // A GET is Hestia's 405; health and unknown paths.
     let r = curl(&server, &s(&[&url("/api/")]));
@@ -364,4 +386,7 @@ fn http_layer_paths_limits_and_protocols() {
     assert_eq!((r.status, r.body.as_str()), (200, "ok\n"));
     assert_eq!(curl(&server, &s(&["-X", "POST", &url("/healthz")])).status, 405);
     assert_eq!(curl(&server, &s(&[&url("/nothing")])).status, 404);
+    // A body sent where none is read (an unknown path) does not cost the client its answer.
+    let r = curl(&server, &s(&["--http2", "--data-binary", &file, &url("/nothing")]));
+    assert_eq!(r.status, 404);
 }

@@ -57,7 +57,7 @@ fn unknown_key_and_wrong_secret_look_alike() {
     let (id, _) = key.trim().split_once(':').expect("ID:SECRET");
     let wrong_secret = "A".repeat(40);
     let (mut unknown, mut wrong) = (Vec::new(), Vec::new());
-    for i in 0..16 {
+    for i in 0..24 {
         let from = format!("127.0.0.{}", 20 + i);
         // A fresh unknown id each time: never in any cache, looked up in the store.
         let unknown_id = format!("{:0>20}", format!("Zz{i}x{}", std::process::id()));
@@ -78,8 +78,12 @@ fn unknown_key_and_wrong_secret_look_alike() {
         wrong.push(b.secs);
     }
     let (mu, mw) = (median(unknown), median(wrong));
+    // 5 ms, or a quarter of the slower median when a loaded machine (CI shares its cores)
+    // stretches every answer (medians of 40-90 ms were seen with a parallel build, 10 ms
+    // apart either way): a path that skipped the floor would still differ by about half.
+    let tolerance = 0.005f64.max(mu.max(mw) / 4.0);
     assert!(
-        (mu - mw).abs() < 0.005,
+        (mu - mw).abs() < tolerance,
         "median time of an unknown key {mu:.4} s vs a wrong secret {mw:.4} s"
     );
     eprintln!("median: unknown key {mu:.4} s, wrong secret {mw:.4} s");

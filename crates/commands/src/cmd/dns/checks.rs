@@ -4,10 +4,10 @@
 use crate::cmd::common;
 use crate::engine::{Args, Ctx};
 use hearth_domain::dns::{CheckedRecord, idn_to_ascii, idn_to_unicode, next_serial, template_names, template_records};
+use hearth_domain::object::settings::DnsSystem;
 use hearth_domain::object::{DnsRecord, DnsZone, User, dns_record, dns_zone, user};
-use hearth_domain::validate::{DnsRecordId, DomainName, UserName, or_empty};
+use hearth_domain::validate::{DnsRecordId, DomainName, UserName, optional, or_empty};
 use hearth_domain::{HearthError, ReturnCode};
-use std::str::FromStr;
 
 /// `is_object_valid 'dns' 'DOMAIN' DOMAIN` for `user`: the zone, or
 /// `dns domain D doesn't exist` (E_NOTEXIST). A zone of another user does not exist for this one.
@@ -38,16 +38,10 @@ pub(super) fn user_of(ctx: &Ctx<'_, '_>, user: Option<UserName>) -> Result<(User
     Ok((user, rec))
 }
 
-/// A value derived from an argument (a domain after `format_domain`, a name server cleaned of
-/// its dots), parsed as `Args::opt` parses an argument: `None` when empty.
-pub(super) fn parse_opt<T: FromStr<Err = HearthError>>(v: &str) -> Result<Option<T>, HearthError> {
-    if v.is_empty() { Ok(None) } else { v.parse().map(Some) }
-}
-
 /// The domain argument `i` after Hestia's `format_domain`, checked by the domain rule (`None`
 /// when it is empty: the rule skips it).
 pub(super) fn domain_arg(args: &Args, i: usize) -> Result<Option<DomainName>, HearthError> {
-    parse_opt(&format_domain(args.s(i)))
+    optional(&format_domain(args.s(i)))
 }
 
 /// Hestia's `format_domain`: lower-cased, a leading `www.` and leading/trailing dots removed,
@@ -65,12 +59,12 @@ pub fn format_domain(arg: &str) -> String {
 }
 
 /// `is_system_enabled "$DNS_SYSTEM" 'DNS_SYSTEM'`: the configured DNS system.
-pub(super) fn dns_system(ctx: &Ctx<'_, '_>) -> Result<String, HearthError> {
-    let v = ctx.tx.setting("DNS_SYSTEM")?.unwrap_or_default();
-    if v.is_empty() || v == "no" {
+pub(super) fn dns_system(ctx: &Ctx<'_, '_>) -> Result<DnsSystem, HearthError> {
+    let system = ctx.tx.settings()?.dns_system();
+    if !system.enabled() {
         return Err(HearthError::new(ReturnCode::Disabled, "DNS_SYSTEM is not enabled"));
     }
-    Ok(v)
+    Ok(system)
 }
 
 /// `is_object_unsuspended 'dns' 'DOMAIN' D`.
@@ -233,7 +227,7 @@ pub fn zone_name_allowed(domain: &str) -> Result<(), HearthError> {
 /// (so `a.shop.example.com` is refused when another user holds the zone `shop.example.com`),
 /// in the name's ASCII and Unicode forms, with the shipped public-suffix list.
 pub fn parent_zones_owner(ctx: &Ctx<'_, '_>, user: &str, domain: &str) -> Result<(), HearthError> {
-    if ctx.tx.setting("ENFORCE_SUBDOMAIN_OWNERSHIP")?.as_deref() != Some("yes") {
+    if !ctx.tx.settings()?.enforce_subdomain_ownership() {
         return Ok(());
     }
     let mut forms = vec![domain.to_string()];

@@ -1,17 +1,18 @@
-//! The DNS list commands (`v-list-dns-domains`, `-domain`, `-records`, `-templates`) in
-//! Hestia's json, plain, csv and shell formats.
+//! The DNS list commands (`v-list-dns-domains`, `-domain`, `-records`, `-templates`), declared
+//! as list views. None is memoised (only settings, packages, users and keys are).
 
 use super::checks::zone;
 use crate::cmd::common::{self, format_arg};
 use crate::engine::{Args, Ctx};
 use hearth_domain::HearthError;
 use hearth_domain::dns::template_names;
+use hearth_domain::object::DnsZone;
 use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, check};
-use hearth_output::{self as out, Format, column_t, json_str, plain_field, split_blank, split_sep};
-use std::fmt::Write as _;
+use hearth_output::{self as out, BLANKS, Cell, Fields, JsonFrame, ListView, Shell, Split};
+use std::borrow::Cow;
 
-const DOMAIN_JSON: [&str; 12] = [
+const DOMAIN_JSON: &[&str] = &[
     "IP",
     "TPL",
     "TTL",
@@ -25,30 +26,74 @@ const DOMAIN_JSON: [&str; 12] = [
     "TIME",
     "DATE",
 ];
-const DOMAIN_PLAIN: [&str; 13] = [
+
+/// `v-list-dns-domains USER [FORMAT]`.
+pub const LIST_DNS_DOMAINS: ListView = ListView {
+    command: "v-list-dns-domains",
+    memo: false,
+    key: "DOMAIN",
+    json: DOMAIN_JSON,
+    json_frame: JsonFrame::Objects {
+        close: "    }",
+        last: "\n",
+    },
+    plain: &[
+        "DOMAIN",
+        "IP",
+        "TPL",
+        "TTL",
+        "EXP",
+        "SOA",
+        "DNSSEC",
+        "SERIAL",
+        "SRC",
+        "RECORDS",
+        "SUSPENDED",
+        "TIME",
+        "DATE",
+    ],
+    csv: &[
+        "DOMAIN",
+        "IP",
+        "TPL",
+        "TTL",
+        "EXP",
+        "SOA",
+        "SERIAL",
+        "SRC",
+        "DNSSEC",
+        "RECORDS",
+        "SUSPENDED",
+        "TIME",
+        "DATE",
+    ],
+    shell: Shell::Table {
+        header: "DOMAIN IP TPL TTL DNSSEC REC SPND DATE",
+        dashes: "------ -- --- --- ------ --- ---- ----",
+        cells: &[
+            Cell::Field("DOMAIN"),
+            Cell::Field("IP"),
+            Cell::Field("TPL"),
+            Cell::Field("TTL"),
+            Cell::Field("DNSSEC"),
+            Cell::Field("RECORDS"),
+            Cell::Field("SUSPENDED"),
+            Cell::Field("DATE"),
+        ],
+        // Hestia turns TABs and line breaks into blanks before `column -t`.
+        split: Split::On(&[' ', '\t', '\n']),
+    },
+    ..ListView::BASE
+};
+
+const DOMAIN_ONE: &[&str] = &[
     "DOMAIN",
     "IP",
     "TPL",
     "TTL",
     "EXP",
     "SOA",
-    "DNSSEC",
     "SERIAL",
-    "SRC",
-    "RECORDS",
-    "SUSPENDED",
-    "TIME",
-    "DATE",
-];
-const DOMAIN_CSV: [&str; 13] = [
-    "DOMAIN",
-    "IP",
-    "TPL",
-    "TTL",
-    "EXP",
-    "SOA",
-    "SERIAL",
-    "SRC",
     "DNSSEC",
     "RECORDS",
     "SUSPENDED",
@@ -56,69 +101,44 @@ const DOMAIN_CSV: [&str; 13] = [
     "DATE",
 ];
 
-fn domain_field<'a>(domain: &'a str, rec: &'a Record, key: &str) -> &'a str {
-    if key == "DOMAIN" { domain } else { rec.get(key) }
+/// `v-list-dns-domain USER DOMAIN [FORMAT]`.
+pub const LIST_DNS_DOMAIN: ListView = ListView {
+    command: "v-list-dns-domain",
+    plain: DOMAIN_ONE,
+    csv: DOMAIN_ONE,
+    shell: Shell::Lines {
+        width: 16,
+        lines: &[
+            ("DOMAIN:", Cell::Field("DOMAIN")),
+            ("IP:", Cell::Field("IP")),
+            ("TEMPLATE:", Cell::Field("TPL")),
+            ("TTL:", Cell::Field("TTL")),
+            ("EXP:", Cell::Field("EXP")),
+            ("SOA:", Cell::Field("SOA")),
+            ("SERIAL:", Cell::Field("SERIAL")),
+            ("DNSSEC:", Cell::Field("DNSSEC")),
+            ("RECORDS:", Cell::Field("RECORDS")),
+            ("SUSPENDED:", Cell::Field("SUSPENDED")),
+            ("TIME:", Cell::Field("TIME")),
+            ("DATE:", Cell::Field("DATE")),
+        ],
+    },
+    ..LIST_DNS_DOMAINS
+};
+
+/// A zone as listed: `DOMAIN` is its name.
+struct DomainRow<'a> {
+    domain: &'a str,
+    rec: &'a DnsZone,
 }
 
-fn json_object(o: &mut String, name: &str, fields: &[(&str, &str)], last: bool) {
-    let _ = writeln!(o, "    {}: {{", json_str(name));
-    for (i, (k, v)) in fields.iter().enumerate() {
-        o.push_str("        ");
-        out::push_json_member(o, k, v);
-        o.push_str(if i + 1 < fields.len() { ",\n" } else { "\n" });
-    }
-    o.push_str(if last { "    }\n" } else { "    },\n" });
-}
-
-fn render_domains(domains: &[(String, Record)], format: Option<Format>) -> String {
-    let mut o = String::new();
-    match format {
-        None => {}
-        Some(Format::Json) => {
-            o.push_str("{\n");
-            for (i, (d, r)) in domains.iter().enumerate() {
-                let fields: Vec<(&str, &str)> = DOMAIN_JSON.iter().map(|k| (*k, r.get(k))).collect();
-                json_object(&mut o, d, &fields, i + 1 == domains.len());
-            }
-            o.push_str("}\n");
-        }
-        Some(Format::Plain) => {
-            for (d, r) in domains {
-                let cells: Vec<String> = DOMAIN_PLAIN
-                    .iter()
-                    .map(|k| plain_field(domain_field(d, r, k)))
-                    .collect();
-                let _ = writeln!(o, "{}", cells.join("\t"));
-            }
-        }
-        Some(Format::Csv) => {
-            let _ = writeln!(o, "{}", DOMAIN_CSV.join(","));
-            for (d, r) in domains {
-                let cells: Vec<String> = DOMAIN_CSV
-                    .iter()
-                    .map(|k| out::csv_field(domain_field(d, r, k)))
-                    .collect();
-                let _ = writeln!(o, "{}", cells.join(","));
-            }
-        }
-        Some(Format::Shell) => {
-            let mut rows = vec![
-                split_blank("DOMAIN IP TPL TTL DNSSEC REC SPND DATE"),
-                split_blank("------ -- --- --- ------ --- ---- ----"),
-            ];
-            for (d, r) in domains {
-                let line = [d.as_str(), r.get("IP"), r.get("TPL"), r.get("TTL"), r.get("DNSSEC")]
-                    .iter()
-                    .chain([r.get("RECORDS"), r.get("SUSPENDED"), r.get("DATE")].iter())
-                    .map(|s| s.replace(['\t', '\n'], " "))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                rows.push(split_blank(&line));
-            }
-            o.push_str(&column_t(&rows));
+impl Fields for DomainRow<'_> {
+    fn field(&self, key: &str, hint: &mut usize) -> &str {
+        match key {
+            "DOMAIN" => self.domain,
+            k => self.rec.record().get_near(k, hint),
         }
     }
-    o
 }
 
 /// `v-list-dns-domains USER [FORMAT]`
@@ -126,13 +146,13 @@ pub fn list_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, He
     let user = args.s(0);
     check(Kind::User, user)?;
     common::user(ctx, user)?;
-    let domains: Vec<(String, Record)> = ctx
-        .tx
-        .dns_domains(user)?
-        .into_iter()
-        .map(|(d, z)| (d, z.into_record()))
-        .collect();
-    Ok(render_domains(&domains, format_arg(args, 1)))
+    let domains = ctx.tx.dns_domains(user)?;
+    let mut o = String::new();
+    if let Some(format) = format_arg(args, 1) {
+        let rows: Vec<DomainRow<'_>> = domains.iter().map(|(domain, rec)| DomainRow { domain, rec }).collect();
+        out::render(&LIST_DNS_DOMAINS, format, &rows, &mut o);
+    }
+    Ok(o)
 }
 
 /// `v-list-dns-domain USER DOMAIN [FORMAT]`
@@ -141,57 +161,15 @@ pub fn list_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hea
     check(Kind::User, user)?;
     check(Kind::Domain, domain)?;
     common::user(ctx, user)?;
-    let rec = zone(ctx, user, domain)?.into_record();
-    const ONE: [&str; 12] = [
-        "DOMAIN",
-        "IP",
-        "TPL",
-        "TTL",
-        "EXP",
-        "SOA",
-        "SERIAL",
-        "DNSSEC",
-        "RECORDS",
-        "SUSPENDED",
-        "TIME",
-        "DATE",
-    ];
+    let rec = zone(ctx, user, domain)?;
     let mut o = String::new();
-    match format_arg(args, 2) {
-        None => {}
-        Some(Format::Json) => {
-            o.push_str("{\n");
-            let fields: Vec<(&str, &str)> = DOMAIN_JSON.iter().map(|k| (*k, rec.get(k))).collect();
-            json_object(&mut o, domain, &fields, true);
-            o.push_str("}\n");
-        }
-        Some(Format::Shell) => {
-            for key in ONE {
-                let label = if key == "TPL" {
-                    "TEMPLATE:".to_string()
-                } else {
-                    format!("{key}:")
-                };
-                out::shell_line(&mut o, &label, 16, domain_field(domain, &rec, key));
-            }
-        }
-        Some(Format::Plain) => {
-            let cells: Vec<String> = ONE.iter().map(|k| plain_field(domain_field(domain, &rec, k))).collect();
-            let _ = writeln!(o, "{}", cells.join("\t"));
-        }
-        Some(Format::Csv) => {
-            let _ = writeln!(o, "{}", ONE.join(","));
-            let cells: Vec<String> = ONE
-                .iter()
-                .map(|k| out::csv_field(domain_field(domain, &rec, k)))
-                .collect();
-            let _ = writeln!(o, "{}", cells.join(","));
-        }
+    if let Some(format) = format_arg(args, 2) {
+        out::render(&LIST_DNS_DOMAIN, format, &[DomainRow { domain, rec: &rec }], &mut o);
     }
     Ok(o)
 }
 
-const RECORD_KEYS: [&str; 9] = [
+const RECORD_COLUMNS: &[&str] = &[
     "ID",
     "RECORD",
     "TYPE",
@@ -203,19 +181,83 @@ const RECORD_KEYS: [&str; 9] = [
     "TTL",
 ];
 
+/// `v-list-dns-records USER DOMAIN [FORMAT]`.
+pub const LIST_DNS_RECORDS: ListView = ListView {
+    command: "v-list-dns-records",
+    memo: false,
+    key: "ID",
+    json: &[
+        "RECORD",
+        "TYPE",
+        "PRIORITY",
+        "VALUE",
+        "ID",
+        "SUSPENDED",
+        "TIME",
+        "DATE",
+        "TTL",
+    ],
+    json_frame: JsonFrame::Objects {
+        close: "    }",
+        last: "\n",
+    },
+    plain: RECORD_COLUMNS,
+    csv: RECORD_COLUMNS,
+    csv_quoted: &["VALUE"],
+    shell: Shell::Table {
+        header: "ID RECORD TYPE VALUE DATE TTL",
+        dashes: "-- ------ ---- ----- ---- ----",
+        cells: &[
+            Cell::Field("ID"),
+            Cell::Field("RECORD"),
+            Cell::Field("TYPE"),
+            Cell::Head("VALUE", 30),
+            Cell::Field("DATE"),
+            Cell::Field("TTL"),
+        ],
+        // Hestia joins the row with `^` for `column -t -s '^'`, after turning `^` and line
+        // breaks in values into blanks.
+        split: Split::Whole {
+            blank: &['^', '\n'],
+            keep_empty: false,
+        },
+    },
+    ..ListView::BASE
+};
+
 /// A record as listed: `%quote%` back to `'`, the zone's TTL when it has none of its own.
-fn listed(r: &Record, zone_ttl: &str) -> Vec<(&'static str, String)> {
-    RECORD_KEYS
-        .iter()
-        .map(|k| {
-            let v = match *k {
-                "VALUE" => r.get("VALUE").replace("%quote%", "'"),
-                "TTL" if r.get("TTL").is_empty() => zone_ttl.to_string(),
-                k => r.get(k).to_string(),
-            };
-            (*k, v)
-        })
-        .collect()
+struct RecordRow<'a> {
+    rec: &'a Record,
+    value: Cow<'a, str>,
+    ttl: &'a str,
+}
+
+impl<'a> RecordRow<'a> {
+    fn new(rec: &'a Record, zone_ttl: &'a str) -> RecordRow<'a> {
+        let value = rec.get("VALUE");
+        RecordRow {
+            rec,
+            value: if value.contains("%quote%") {
+                value.replace("%quote%", "'").into()
+            } else {
+                value.into()
+            },
+            ttl: match rec.get("TTL") {
+                "" => zone_ttl,
+                ttl => ttl,
+            },
+        }
+    }
+}
+
+impl Fields for RecordRow<'_> {
+    fn field(&self, key: &str, hint: &mut usize) -> &str {
+        match key {
+            "VALUE" => &self.value,
+            "TTL" => self.ttl,
+            k => self.rec.get_near(k, hint),
+        }
+    }
 }
 
 /// `v-list-dns-records USER DOMAIN [FORMAT]`
@@ -226,124 +268,47 @@ pub fn list_dns_records(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, He
     common::user(ctx, user)?;
     let zone_rec = zone(ctx, user, domain)?.into_record();
     let ttl = zone_rec.get("TTL");
-    let records: Vec<Vec<(&str, String)>> = ctx
-        .tx
-        .dns_records(domain)?
-        .iter()
-        .map(|r| listed(r.record(), ttl))
-        .collect();
-    let get = |r: &[(&str, String)], k: &str| {
-        r.iter()
-            .find(|(n, _)| *n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let records = ctx.tx.dns_records(domain)?;
     let mut o = String::new();
-    match format_arg(args, 2) {
-        None => {}
-        Some(Format::Json) => {
-            o.push_str("{\n");
-            for (i, r) in records.iter().enumerate() {
-                let fields: Vec<(&str, &str)> = [
-                    "RECORD",
-                    "TYPE",
-                    "PRIORITY",
-                    "VALUE",
-                    "ID",
-                    "SUSPENDED",
-                    "TIME",
-                    "DATE",
-                    "TTL",
-                ]
-                .iter()
-                .map(|k| {
-                    (
-                        *k,
-                        r.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or(""),
-                    )
-                })
-                .collect();
-                json_object(&mut o, &get(r, "ID"), &fields, i + 1 == records.len());
-            }
-            o.push_str("}\n");
-        }
-        Some(Format::Plain) => {
-            for r in &records {
-                let cells: Vec<String> = r.iter().map(|(_, v)| plain_field(v)).collect();
-                let _ = writeln!(o, "{}", cells.join("\t"));
-            }
-        }
-        Some(Format::Csv) => {
-            let _ = writeln!(o, "{}", RECORD_KEYS.join(","));
-            for r in &records {
-                let cells: Vec<String> = r
-                    .iter()
-                    .map(|(k, v)| {
-                        if *k == "VALUE" {
-                            out::csv_quoted(v)
-                        } else {
-                            out::csv_field(v)
-                        }
-                    })
-                    .collect();
-                let _ = writeln!(o, "{}", cells.join(","));
-            }
-        }
-        Some(Format::Shell) => {
-            let mut rows = vec![
-                split_sep("ID^RECORD^TYPE^VALUE^DATE^TTL", '^'),
-                split_sep("--^------^----^-----^----^----", '^'),
-            ];
-            for r in &records {
-                let value: String = get(r, "VALUE").chars().take(30).collect();
-                let line = [
-                    get(r, "ID"),
-                    get(r, "RECORD"),
-                    get(r, "TYPE"),
-                    value,
-                    get(r, "DATE"),
-                    get(r, "TTL"),
-                ]
-                .iter()
-                .map(|s| s.replace(['^', '\n'], " "))
-                .collect::<Vec<_>>()
-                .join("^");
-                rows.push(split_sep(&line, '^'));
-            }
-            o.push_str(&column_t(&rows));
-        }
+    if let Some(format) = format_arg(args, 2) {
+        let rows: Vec<RecordRow<'_>> = records.iter().map(|r| RecordRow::new(r.record(), ttl)).collect();
+        out::render(&LIST_DNS_RECORDS, format, &rows, &mut o);
     }
     Ok(o)
 }
 
+/// `v-list-dns-templates [FORMAT]`: the JSON document is an array of the names.
+pub const LIST_DNS_TEMPLATES: ListView = ListView {
+    command: "v-list-dns-templates",
+    memo: false,
+    key: "TEMPLATE",
+    json_frame: JsonFrame::Array,
+    plain: &["TEMPLATE"],
+    csv: &["TEMPLATE"],
+    shell: Shell::Table {
+        header: "TEMPLATE",
+        dashes: "--------",
+        cells: &[Cell::Field("TEMPLATE")],
+        split: BLANKS,
+    },
+    ..ListView::BASE
+};
+
+/// A template as listed: its name.
+struct TemplateRow(&'static str);
+
+impl Fields for TemplateRow {
+    fn field(&self, key: &str, _hint: &mut usize) -> &str {
+        if key == "TEMPLATE" { self.0 } else { "" }
+    }
+}
+
 /// `v-list-dns-templates [FORMAT]`
 pub fn list_dns_templates(_ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let names = template_names();
     let mut o = String::new();
-    match format_arg(args, 0) {
-        None => {}
-        Some(Format::Json) => {
-            o.push_str("[\n");
-            for (i, n) in names.iter().enumerate() {
-                let _ = write!(o, "    {}", json_str(n));
-                o.push_str(if i + 1 < names.len() { ",\n" } else { "\n" });
-            }
-            o.push_str("]\n");
-        }
-        Some(Format::Plain) => {
-            for n in &names {
-                let _ = writeln!(o, "{n}");
-            }
-        }
-        Some(Format::Csv) | Some(Format::Shell) => {
-            o.push_str("TEMPLATE\n");
-            if format_arg(args, 0) == Some(Format::Shell) {
-                o.push_str("--------\n");
-            }
-            for n in &names {
-                let _ = writeln!(o, "{n}");
-            }
-        }
+    if let Some(format) = format_arg(args, 0) {
+        let rows: Vec<TemplateRow> = template_names().into_iter().map(TemplateRow).collect();
+        out::render(&LIST_DNS_TEMPLATES, format, &rows, &mut o);
     }
     Ok(o)
 }

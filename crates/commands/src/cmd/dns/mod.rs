@@ -15,7 +15,10 @@ mod zones;
 
 pub use checks::{format_domain, parent_zones_owner, zone, zone_name_allowed};
 pub use insert::{insert_dns_domain, insert_dns_record, insert_dns_records};
-pub use list::{list_dns_domain, list_dns_domains, list_dns_records, list_dns_templates};
+pub use list::{
+    LIST_DNS_DOMAIN, LIST_DNS_DOMAINS, LIST_DNS_RECORDS, LIST_DNS_TEMPLATES, list_dns_domain, list_dns_domains,
+    list_dns_records, list_dns_templates,
+};
 pub use publish::{publish, publish_rebuild, rebuild_dns_domain, rebuild_dns_domains, restart_dns, unpublish_user};
 pub use records::{add_dns_record, change_dns_record, change_dns_record_id, delete_dns_record};
 pub use suspend::{

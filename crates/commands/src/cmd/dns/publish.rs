@@ -7,13 +7,9 @@ use crate::cmd::common;
 use crate::engine::{Args, Ctx};
 use hearth_domain::HearthError;
 use hearth_domain::dns::next_serial;
+use hearth_domain::object::settings::DnsSystem;
 use hearth_domain::object::{dns_record, dns_zone, user};
 use hearth_domain::validate::{DomainName, Restart, UserName, or_empty};
-
-/// Whether zones are written for this DNS system (Hestia: `[[ "$DNS_SYSTEM" =~ named|bind ]]`).
-fn writes_zones(system: &str) -> bool {
-    system.contains("named") || system.contains("bind")
-}
 
 /// A host failure as the command reports it; its diagnostic detail (named-checkzone's or
 /// rndc's output, the I/O error) travels with it to error.log (`Home::log_event`).
@@ -146,8 +142,7 @@ fn publish_with(
     for domain in domains {
         cluster::zone_changed(ctx.tx, domain)?;
     }
-    let system = ctx.tx.setting("DNS_SYSTEM")?.unwrap_or_default();
-    if !writes_zones(&system) {
+    if !ctx.tx.settings()?.dns_system().writes_zones() {
         return Ok(());
     }
     // What the host holds now: put back if anything below fails (the store rolls back too,
@@ -208,8 +203,7 @@ fn include_lists(root: &std::path::Path, user: &str, domains: &[&str], text: Opt
 /// Remove every zone file of `user` and rewrite the include file (for `v-delete-user`, whose
 /// store cascade removes the zones): call it after the user's zones left the store.
 pub fn unpublish_user(ctx: &Ctx<'_, '_>, user: &str, domains: &[String]) -> Result<(), HearthError> {
-    let system = ctx.tx.setting("DNS_SYSTEM")?.unwrap_or_default();
-    if !writes_zones(&system) {
+    if !ctx.tx.settings()?.dns_system().writes_zones() {
         return Ok(());
     }
     for d in domains {
@@ -259,7 +253,7 @@ pub fn rebuild_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
     let update_serial = args.get(2).unwrap_or("no") != "no";
     let system = dns_system(ctx)?;
     let (user, user_rec) = user_of(ctx, user)?;
-    if user_rec.yes(user::SUSPENDED) || system == "remote" {
+    if user_rec.yes(user::SUSPENDED) || system == DnsSystem::Remote {
         return Ok(String::new());
     }
     common::demo_mode(ctx)?;
@@ -286,8 +280,7 @@ pub fn rebuild_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
 /// `v-restart-dns [RESTART]`: reload BIND (nothing for `no`, an empty or remote DNS system, or
 /// a sandbox host-root).
 pub fn restart_dns(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let system = ctx.tx.setting("DNS_SYSTEM")?.unwrap_or_default();
-    if system.is_empty() || system == "remote" || system == "no" {
+    if matches!(ctx.tx.settings()?.dns_system(), DnsSystem::Off | DnsSystem::Remote) {
         return Ok(String::new());
     }
     // RESTART has no format check here: only `no` holds the reload back.

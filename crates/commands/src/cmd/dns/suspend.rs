@@ -91,7 +91,7 @@ pub fn set_user_zones_suspended(
     suspend: bool,
     restart: &str,
 ) -> Result<(), HearthError> {
-    if matches!(ctx.tx.setting("DNS_SYSTEM")?.as_deref(), None | Some("") | Some("no")) {
+    if !ctx.tx.settings()?.dns_system().enabled() {
         return Ok(());
     }
     let value = if suspend { "yes" } else { "no" };

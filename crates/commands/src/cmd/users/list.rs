@@ -1,6 +1,8 @@
 //! The user lists: `v-list-user`, `v-list-users` (declared views) and `v-list-user-log`.
 
 use super::*;
+use hearth_output::{Num, Split, insert_after, key_first};
+use hearth_store::HistoryEntry;
 
 const LIST_USER_JSON: &[&str] = &[
     "NAME",
@@ -128,64 +130,7 @@ const LIST_USER_PLAIN: &[&str] = &[
 ];
 
 /// `v-list-user csv` columns: the plain ones with NOTIFICATIONS before TIME.
-const LIST_USER_CSV: &[&str] = &[
-    "USER",
-    "NAME",
-    "PACKAGE",
-    "WEB_TEMPLATE",
-    "BACKEND_TEMPLATE",
-    "PROXY_TEMPLATE",
-    "DNS_TEMPLATE",
-    "WEB_DOMAINS",
-    "WEB_ALIASES",
-    "DNS_DOMAINS",
-    "DNS_RECORDS",
-    "MAIL_DOMAINS",
-    "MAIL_ACCOUNTS",
-    "DATABASES",
-    "CRON_JOBS",
-    "DISK_QUOTA",
-    "BANDWIDTH",
-    "NS",
-    "HOME",
-    "SHELL",
-    "BACKUPS",
-    "CONTACT",
-    "CRON_REPORTS",
-    "RKEY",
-    "SUSPENDED",
-    "SUSPENDED_USERS",
-    "SUSPENDED_WEB",
-    "SUSPENDED_DNS",
-    "SUSPENDED_MAIL",
-    "SUSPENDED_DB",
-    "SUSPENDED_CRON",
-    "IP_AVAIL",
-    "IP_OWNED",
-    "U_USERS",
-    "U_DISK",
-    "U_DISK_DIRS",
-    "U_DISK_WEB",
-    "U_DISK_MAIL",
-    "U_DISK_DB",
-    "U_BANDWIDTH",
-    "U_WEB_DOMAINS",
-    "U_WEB_SSL",
-    "U_WEB_ALIASES",
-    "U_DNS_DOMAINS",
-    "U_DNS_RECORDS",
-    "U_MAIL_DOMAINS",
-    "U_MAIL_DKIM",
-    "U_MAIL_ACCOUNTS",
-    "U_DATABASES",
-    "U_CRON_JOBS",
-    "U_BACKUPS",
-    "LANGUAGE",
-    "THEME",
-    "NOTIFICATIONS",
-    "TIME",
-    "DATE",
-];
+const LIST_USER_CSV: [&str; LIST_USER_PLAIN.len() + 1] = insert_after(LIST_USER_PLAIN, "THEME", "NOTIFICATIONS");
 
 /// Fields Hestia's CSV wraps in double quotes.
 const CSV_QUOTED: &[&str] = &["NAME", "NS", "RKEY"];
@@ -197,13 +142,13 @@ pub const LIST_USER: ListView = ListView {
     key: "USER",
     json: LIST_USER_JSON,
     json_tight: &[],
-    json_frame: JsonFrame {
+    json_frame: JsonFrame::Objects {
         close: "        }",
         last: "\n",
     },
     plain: LIST_USER_PLAIN,
     plain_trailing_tab: false,
-    csv: LIST_USER_CSV,
+    csv: &LIST_USER_CSV,
     csv_quoted: CSV_QUOTED,
     csv_header_glued: Some("U_CRON_JOBS"),
     shell: Shell::Lines {
@@ -233,6 +178,7 @@ pub const LIST_USER: ListView = ListView {
             ("DATE:", Cell::Field("DATE")),
         ],
     },
+    ..ListView::BASE
 };
 
 /// A user as the list commands show it: `USER` and `HOME` are derived; the root user's
@@ -429,130 +375,11 @@ const LIST_USERS_JSON: &[&str] = &[
 ];
 
 /// `v-list-users` plain columns: USER, then the JSON members.
-const LIST_USERS_PLAIN: &[&str] = &[
-    "USER",
-    "NAME",
-    "PACKAGE",
-    "WEB_TEMPLATE",
-    "BACKEND_TEMPLATE",
-    "PROXY_TEMPLATE",
-    "DNS_TEMPLATE",
-    "WEB_DOMAINS",
-    "WEB_ALIASES",
-    "DNS_DOMAINS",
-    "DNS_RECORDS",
-    "MAIL_DOMAINS",
-    "MAIL_ACCOUNTS",
-    "DATABASES",
-    "CRON_JOBS",
-    "DISK_QUOTA",
-    "CPU_QUOTA",
-    "CPU_QUOTA_PERIOD",
-    "MEMORY_LIMIT",
-    "SWAP_LIMIT",
-    "BANDWIDTH",
-    "NS",
-    "SHELL",
-    "BACKUPS",
-    "CONTACT",
-    "CRON_REPORTS",
-    "RKEY",
-    "ROLE",
-    "SUSPENDED",
-    "SUSPENDED_USERS",
-    "SUSPENDED_WEB",
-    "SUSPENDED_DNS",
-    "SUSPENDED_MAIL",
-    "SUSPENDED_DB",
-    "SUSPENDED_CRON",
-    "IP_AVAIL",
-    "IP_OWNED",
-    "U_USERS",
-    "U_DISK",
-    "U_DISK_DIRS",
-    "U_DISK_WEB",
-    "U_DISK_MAIL",
-    "U_DISK_DB",
-    "U_BANDWIDTH",
-    "U_WEB_DOMAINS",
-    "U_WEB_SSL",
-    "U_WEB_ALIASES",
-    "U_DNS_DOMAINS",
-    "U_DNS_RECORDS",
-    "U_MAIL_DOMAINS",
-    "U_MAIL_DKIM",
-    "U_MAIL_ACCOUNTS",
-    "U_DATABASES",
-    "U_CRON_JOBS",
-    "U_BACKUPS",
-    "LANGUAGE",
-    "TIME",
-    "DATE",
-];
+const LIST_USERS_PLAIN: [&str; LIST_USERS_JSON.len() + 1] = key_first("USER", LIST_USERS_JSON);
 
 /// `v-list-users` CSV columns: the plain ones with HOME after NS. compat: Hestia prints the
 /// process's $HOME there; hearth prints the user's home.
-const LIST_USERS_CSV: &[&str] = &[
-    "USER",
-    "NAME",
-    "PACKAGE",
-    "WEB_TEMPLATE",
-    "BACKEND_TEMPLATE",
-    "PROXY_TEMPLATE",
-    "DNS_TEMPLATE",
-    "WEB_DOMAINS",
-    "WEB_ALIASES",
-    "DNS_DOMAINS",
-    "DNS_RECORDS",
-    "MAIL_DOMAINS",
-    "MAIL_ACCOUNTS",
-    "DATABASES",
-    "CRON_JOBS",
-    "DISK_QUOTA",
-    "CPU_QUOTA",
-    "CPU_QUOTA_PERIOD",
-    "MEMORY_LIMIT",
-    "SWAP_LIMIT",
-    "BANDWIDTH",
-    "NS",
-    "HOME",
-    "SHELL",
-    "BACKUPS",
-    "CONTACT",
-    "CRON_REPORTS",
-    "RKEY",
-    "ROLE",
-    "SUSPENDED",
-    "SUSPENDED_USERS",
-    "SUSPENDED_WEB",
-    "SUSPENDED_DNS",
-    "SUSPENDED_MAIL",
-    "SUSPENDED_DB",
-    "SUSPENDED_CRON",
-    "IP_AVAIL",
-    "IP_OWNED",
-    "U_USERS",
-    "U_DISK",
-    "U_DISK_DIRS",
-    "U_DISK_WEB",
-    "U_DISK_MAIL",
-    "U_DISK_DB",
-    "U_BANDWIDTH",
-    "U_WEB_DOMAINS",
-    "U_WEB_SSL",
-    "U_WEB_ALIASES",
-    "U_DNS_DOMAINS",
-    "U_DNS_RECORDS",
-    "U_MAIL_DOMAINS",
-    "U_MAIL_DKIM",
-    "U_MAIL_ACCOUNTS",
-    "U_DATABASES",
-    "U_CRON_JOBS",
-    "U_BACKUPS",
-    "LANGUAGE",
-    "TIME",
-    "DATE",
-];
+const LIST_USERS_CSV: [&str; LIST_USERS_PLAIN.len() + 1] = insert_after(&LIST_USERS_PLAIN, "NS", "HOME");
 
 /// `v-list-users [FORMAT]`.
 pub const LIST_USERS: ListView = ListView {
@@ -561,13 +388,13 @@ pub const LIST_USERS: ListView = ListView {
     key: "USER",
     json: LIST_USERS_JSON,
     json_tight: &[],
-    json_frame: JsonFrame {
+    json_frame: JsonFrame::Objects {
         close: "        }",
         last: "",
     },
-    plain: LIST_USERS_PLAIN,
+    plain: &LIST_USERS_PLAIN,
     plain_trailing_tab: true,
-    csv: LIST_USERS_CSV,
+    csv: &LIST_USERS_CSV,
     csv_quoted: CSV_QUOTED,
     csv_header_glued: Some("U_CRON_JOBS"),
     shell: Shell::Table {
@@ -586,7 +413,9 @@ pub const LIST_USERS: ListView = ListView {
             Cell::Field("SUSPENDED"),
             Cell::Field("DATE"),
         ],
+        split: BLANKS,
     },
+    ..ListView::BASE
 };
 
 pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
@@ -622,6 +451,61 @@ pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthEr
     Ok(o)
 }
 
+const LOG_JSON: &[&str] = &["DATE", "TIME", "LEVEL", "CATEGORY", "MESSAGE"];
+const LOG_COLUMNS: [&str; LOG_JSON.len() + 1] = key_first("ID", LOG_JSON);
+
+/// `v-list-user-log USER [FORMAT]` (the history: not memoised).
+pub const LIST_USER_LOG: ListView = ListView {
+    command: "v-list-user-log",
+    memo: false,
+    key: "ID",
+    json: LOG_JSON,
+    json_frame: JsonFrame::Objects {
+        close: "    }",
+        last: "\n",
+    },
+    plain: &LOG_COLUMNS,
+    // compat: Hestia's header (ID,MESSAGE,TIME,DATE) does not match its rows, whose quoting is
+    // broken; hearth prints the six columns it has.
+    csv: &LOG_COLUMNS,
+    csv_quoted: LOG_JSON,
+    shell: Shell::Table {
+        header: "ID DATE TIME LEVEL CATEGORY MESSAGE",
+        dashes: "---- ---- ---- ----- -------- -------",
+        cells: &[
+            Cell::Field("ID"),
+            Cell::Field("DATE"),
+            Cell::Field("TIME"),
+            Cell::Field("LEVEL"),
+            Cell::Field("CATEGORY"),
+            Cell::Field("MESSAGE"),
+        ],
+        split: Split::On(&['~']),
+    },
+    ..ListView::BASE
+};
+
+/// A history line as the log lists it.
+struct LogRow<'a> {
+    id: Num,
+    entry: &'a HistoryEntry,
+}
+
+impl out::Fields for LogRow<'_> {
+    fn field(&self, key: &str, _hint: &mut usize) -> &str {
+        let e = self.entry;
+        match key {
+            "ID" => self.id.as_str(),
+            "DATE" => &e.date,
+            "TIME" => &e.time,
+            "LEVEL" => &e.level,
+            "CATEGORY" => &e.category,
+            "MESSAGE" => &e.message,
+            _ => "",
+        }
+    }
+}
+
 pub fn list_user_log(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     let user = args.s(0);
     check(Kind::User, user)?;
@@ -630,70 +514,15 @@ pub fn list_user_log(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Heart
     }
     let entries = ctx.tx.history(user)?;
     let mut o = String::new();
-    match format_arg(args, 1) {
-        None => {}
-        Some(Format::Json) => {
-            o.push_str("{\n");
-            for (i, e) in entries.iter().enumerate() {
-                let _ = write!(
-                    o,
-                    "    {}: {{\n        {},\n        {},\n        {},\n        {},\n        {}\n    }}",
-                    json_str(&e.id.to_string()),
-                    out::json_member("DATE", &e.date),
-                    out::json_member("TIME", &e.time),
-                    out::json_member("LEVEL", &e.level),
-                    out::json_member("CATEGORY", &e.category),
-                    out::json_member("MESSAGE", &e.message),
-                );
-                o.push_str(if i + 1 < entries.len() { ",\n" } else { "\n" });
-            }
-            o.push_str("}\n");
-        }
-        Some(Format::Plain) => {
-            for e in &entries {
-                let _ = writeln!(
-                    o,
-                    "{}\t{}\t{}\t{}\t{}\t{}",
-                    e.id,
-                    e.date,
-                    e.time,
-                    e.level,
-                    e.category,
-                    plain_field(&e.message)
-                );
-            }
-        }
-        Some(Format::Csv) => {
-            // compat: Hestia's header (ID,MESSAGE,TIME,DATE) does not match its rows, whose
-            // quoting is broken; hearth prints the six columns it has.
-            o.push_str("ID,DATE,TIME,LEVEL,CATEGORY,MESSAGE\n");
-            for e in &entries {
-                let _ = writeln!(
-                    o,
-                    "{},{},{},{},{},{}",
-                    e.id,
-                    csv_quoted(&e.date),
-                    csv_quoted(&e.time),
-                    csv_quoted(&e.level),
-                    csv_quoted(&e.category),
-                    csv_quoted(&e.message)
-                );
-            }
-        }
-        Some(Format::Shell) => {
-            let mut rows = vec![
-                split_sep("ID~DATE~TIME~LEVEL~CATEGORY~MESSAGE", '~'),
-                split_sep("----~----~----~-----~--------~-------", '~'),
-            ];
-            for e in &entries {
-                let line = format!(
-                    "{}~{}~{}~{}~{}~{}",
-                    e.id, e.date, e.time, e.level, e.category, e.message
-                );
-                rows.push(split_sep(&line, '~'));
-            }
-            o.push_str(&column_t(&rows));
-        }
+    if let Some(format) = format_arg(args, 1) {
+        let rows: Vec<LogRow<'_>> = entries
+            .iter()
+            .map(|entry| LogRow {
+                id: Num::new(entry.id),
+                entry,
+            })
+            .collect();
+        out::render(&LIST_USER_LOG, format, &rows, &mut o);
     }
     Ok(o)
 }
