@@ -32,7 +32,9 @@ use crate::util::{Now, sha256};
 use hearth_domain::dns::{StoredRecord, change_draft};
 use hearth_domain::kv;
 use hearth_domain::object::hestia::{AccessKeyFile, HistoryLine, access_key, history};
-use hearth_domain::object::{ApiProfile, DnsRecord, DnsZone, Package, Settings, User, api_profile, package, user};
+use hearth_domain::object::{
+    ApiProfile, DnsRecord, DnsZone, Package, Settings, User, api_profile, dns_record, dns_zone, package, user,
+};
 use hearth_domain::record::Record;
 use hearth_domain::validate::{Kind, check};
 use hearth_domain::{HearthError, ReturnCode};
@@ -279,18 +281,18 @@ fn plan_dns(dir: &Path, user: &str, out: &mut Vec<ZonePlan>, seen: &mut HashSet<
                 continue;
             }
         };
-        let mut zone = Record::from_pairs(pairs);
-        let domain = zone.get("DOMAIN").to_string();
+        let mut zone = DnsZone::from(Record::from_pairs(pairs));
+        let domain = zone.get(dns_zone::DOMAIN).to_string();
         if domain.is_empty() || check(Kind::Domain, &domain).is_err() || domain.chars().any(char::is_control) {
             p.invalid(format!("invalid domain format :: {domain} (DOMAIN in {at})"));
             continue;
         }
-        check_fields(&zone, &ZONE, at, None, p);
+        check_fields(zone.record(), &ZONE, at, None, p);
         if !seen.insert(domain.clone()) {
             p.invalid(format!("zone {domain} is listed twice ({at})"));
             continue;
         }
-        zone.remove("DOMAIN");
+        zone.remove(dns_zone::DOMAIN);
         let mut records = Vec::new();
         let mut ids = HashSet::new();
         let rec_path = dir.join("dns").join(format!("{domain}.conf"));
@@ -302,12 +304,12 @@ fn plan_dns(dir: &Path, user: &str, out: &mut Vec<ZonePlan>, seen: &mut HashSet<
                 };
                 match kv::parse_object_line(line) {
                     Ok(pairs) => {
-                        let r = Record::from_pairs(pairs);
-                        if !check_fields(&r, &DNS_RECORD, at, None, p) || !check_dns_record(&r, at, p) {
+                        let r = DnsRecord::from(Record::from_pairs(pairs));
+                        if !check_fields(r.record(), &DNS_RECORD, at, None, p) || !check_dns_record(&r, at, p) {
                             continue;
                         }
-                        match r.get("ID").parse::<i64>() {
-                            Ok(id) if id > 0 && ids.insert(id) => records.push((id, r.into())),
+                        match r.get(dns_record::ID).parse::<i64>() {
+                            Ok(id) if id > 0 && ids.insert(id) => records.push((id, r)),
                             _ => p.invalid(format!("{at}: invalid or repeated record ID")),
                         }
                     }
@@ -315,7 +317,7 @@ fn plan_dns(dir: &Path, user: &str, out: &mut Vec<ZonePlan>, seen: &mut HashSet<
                 }
             }
         }
-        out.push((user.to_string(), domain, zone.into(), records));
+        out.push((user.to_string(), domain, zone, records));
     }
 }
 

@@ -1110,10 +1110,6 @@ validated!(
     /// A TCP port number (the `port` rule: digits).
     Port => Kind::Int("port")
 );
-validated!(
-    /// An API hash (`ACCESS_KEY_ID:SECRET_KEY` or a legacy key).
-    ApiHash => Kind::Hash
-);
 
 validated!(
     /// A legacy API key as `v-revoke-api-key` takes it (the `hash` rule).

@@ -17,7 +17,7 @@ use crate::engine::{Args, Ctx};
 use hearth_cluster::sequence::{self, Step};
 use hearth_cluster::{Client, Peer, PeerAuth, RunError, SendError, TlsTrust};
 use hearth_domain::object::{ClusterHost, cluster, dns_record, dns_zone, setting};
-use hearth_domain::validate::{ApiHash, HostName, Port, UserName};
+use hearth_domain::validate::{ApiKeyHash, HostName, Port, UserName};
 use hearth_domain::{HearthError, ReturnCode, kv};
 use hearth_output::{self as out, Cell, JsonFrame, ListView, Shell, Split};
 use hearth_store::{QueuedOp, Tx};
@@ -175,7 +175,7 @@ pub fn add_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
     let port = &*port;
     dns_user.parse::<UserName>()?;
     if password.is_empty() {
-        args.opt::<ApiHash>(2)?;
+        args.opt::<ApiKeyHash>(2)?;
     } else {
         args.opt::<UserName>(2)?;
     }

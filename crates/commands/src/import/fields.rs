@@ -2,6 +2,7 @@
 //! the command that would have set it.
 
 use super::*;
+use hearth_domain::object::{DnsRecord, dns_record};
 
 // ------------------------------------------------------------------------------------ fields
 
@@ -306,20 +307,23 @@ pub(super) fn setting_rule(_key: &str) -> Rule {
 /// the name by the record rule (no control character, not empty), the type, the value by
 /// Hestia's record validator for that type (after the stored `%quote%` is put back),
 /// `CNAME` not on `@`.
-pub(super) fn check_dns_record(r: &Record, at: At<'_>, p: &mut Problems) -> bool {
-    let value = r.get("VALUE").replace("%quote%", "'");
+pub(super) fn check_dns_record(r: &DnsRecord, at: At<'_>, p: &mut Problems) -> bool {
+    let value = r.get(dns_record::VALUE).replace("%quote%", "'");
     let checked = change_draft(
-        r.get("RECORD"),
-        r.get("TYPE"),
+        r.get(dns_record::RECORD),
+        r.get(dns_record::TYPE),
         &value,
-        r.get("PRIORITY"),
+        r.get(dns_record::PRIORITY),
         &StoredRecord::default(),
     )
     .and_then(|d| d.check_format());
     match checked {
         Ok(_) => true,
         Err(e) => {
-            p.push(e.code, format!("{} (record {} in {at})", e.message, r.get("ID")));
+            p.push(
+                e.code,
+                format!("{} (record {} in {at})", e.message, r.get(dns_record::ID)),
+            );
             false
         }
     }
