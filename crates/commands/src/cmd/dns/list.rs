@@ -6,9 +6,8 @@ use crate::cmd::common::{self, format_arg};
 use crate::engine::{Args, Ctx};
 use hearth_domain::HearthError;
 use hearth_domain::dns::template_names;
-use hearth_domain::object::DnsZone;
-use hearth_domain::record::Record;
-use hearth_domain::validate::{Kind, check};
+use hearth_domain::object::{DnsRecord, DnsZone, dns_record, dns_zone};
+use hearth_domain::validate::{DomainName, UserName};
 use hearth_output::{self as out, BLANKS, Cell, Fields, JsonFrame, ListView, Shell, Split};
 use std::borrow::Cow;
 
@@ -143,8 +142,8 @@ impl Fields for DomainRow<'_> {
 
 /// `v-list-dns-domains USER [FORMAT]`
 pub fn list_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user = args.s(0);
-    check(Kind::User, user)?;
+    let user: UserName = args.req(0)?;
+    let user = &*user;
     common::user(ctx, user)?;
     let domains = ctx.tx.dns_domains(user)?;
     let mut o = String::new();
@@ -157,9 +156,9 @@ pub fn list_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, He
 
 /// `v-list-dns-domain USER DOMAIN [FORMAT]`
 pub fn list_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let (user, domain) = (args.s(0), args.s(1));
-    check(Kind::User, user)?;
-    check(Kind::Domain, domain)?;
+    let user: UserName = args.req(0)?;
+    let domain: DomainName = args.req(1)?;
+    let (user, domain) = (&*user, &*domain);
     common::user(ctx, user)?;
     let rec = zone(ctx, user, domain)?;
     let mut o = String::new();
@@ -227,14 +226,14 @@ pub const LIST_DNS_RECORDS: ListView = ListView {
 
 /// A record as listed: `%quote%` back to `'`, the zone's TTL when it has none of its own.
 struct RecordRow<'a> {
-    rec: &'a Record,
+    rec: &'a DnsRecord,
     value: Cow<'a, str>,
     ttl: &'a str,
 }
 
 impl<'a> RecordRow<'a> {
-    fn new(rec: &'a Record, zone_ttl: &'a str) -> RecordRow<'a> {
-        let value = rec.get("VALUE");
+    fn new(rec: &'a DnsRecord, zone_ttl: &'a str) -> RecordRow<'a> {
+        let value = rec.get(dns_record::VALUE);
         RecordRow {
             rec,
             value: if value.contains("%quote%") {
@@ -242,7 +241,7 @@ impl<'a> RecordRow<'a> {
             } else {
                 value.into()
             },
-            ttl: match rec.get("TTL") {
+            ttl: match rec.get(dns_record::TTL) {
                 "" => zone_ttl,
                 ttl => ttl,
             },
@@ -255,23 +254,23 @@ impl Fields for RecordRow<'_> {
         match key {
             "VALUE" => &self.value,
             "TTL" => self.ttl,
-            k => self.rec.get_near(k, hint),
+            k => self.rec.record().get_near(k, hint),
         }
     }
 }
 
 /// `v-list-dns-records USER DOMAIN [FORMAT]`
 pub fn list_dns_records(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let (user, domain) = (args.s(0), args.s(1));
-    check(Kind::User, user)?;
-    check(Kind::Domain, domain)?;
+    let user: UserName = args.req(0)?;
+    let domain: DomainName = args.req(1)?;
+    let (user, domain) = (&*user, &*domain);
     common::user(ctx, user)?;
-    let zone_rec = zone(ctx, user, domain)?.into_record();
-    let ttl = zone_rec.get("TTL");
+    let zone_rec = zone(ctx, user, domain)?;
+    let ttl = zone_rec.get(dns_zone::TTL);
     let records = ctx.tx.dns_records(domain)?;
     let mut o = String::new();
     if let Some(format) = format_arg(args, 2) {
-        let rows: Vec<RecordRow<'_>> = records.iter().map(|r| RecordRow::new(r.record(), ttl)).collect();
+        let rows: Vec<RecordRow<'_>> = records.iter().map(|r| RecordRow::new(r, ttl)).collect();
         out::render(&LIST_DNS_RECORDS, format, &rows, &mut o);
     }
     Ok(o)
