@@ -371,35 +371,44 @@ struct SysConfig {
 
 impl SysConfig {
     fn new(rec: Record) -> SysConfig {
-        let g = |k: &str| rec.get(k);
-        let set = |k: &str| !rec.get(k).is_empty();
-        let mut mail = g("MAIL_SYSTEM").to_string();
-        for k in ["IMAP_SYSTEM", "ANTIVIRUS_SYSTEM", "ANTISPAM_SYSTEM"] {
+        let g = |k: setting::Key| rec.get(k.name());
+        let set = |k: setting::Key| !rec.get(k.name()).is_empty();
+        let mut mail = g(setting::MAIL_SYSTEM).to_string();
+        for k in [
+            setting::IMAP_SYSTEM,
+            setting::ANTIVIRUS_SYSTEM,
+            setting::ANTISPAM_SYSTEM,
+        ] {
             if set(k) {
                 mail.push_str(" + ");
                 mail.push_str(g(k));
             }
         }
-        let mut dns = g("DNS_SYSTEM").to_string();
-        if set("DNS_CLUSTER") {
+        let mut dns = g(setting::DNS_SYSTEM).to_string();
+        if set(setting::DNS_CLUSTER) {
             dns.push_str(" (cluster)");
         }
-        let mut firewall = g("FIREWALL_SYSTEM").to_string();
-        if set("FIREWALL_EXTENSION") {
+        let mut firewall = g(setting::FIREWALL_SYSTEM).to_string();
+        if set(setting::FIREWALL_EXTENSION) {
             firewall.push_str("+ ");
-            firewall.push_str(g("FIREWALL_EXTENSION"));
+            firewall.push_str(g(setting::FIREWALL_EXTENSION));
         }
         SysConfig {
-            web: format!("{}:{} ({})", g("WEB_SYSTEM"), g("WEB_PORT"), g("WEB_RGROUPS")),
-            web_ssl: format!("{}:{}", g("WEB_SSL"), g("WEB_SSL_PORT")),
-            proxy: format!("{}:{}", g("PROXY_SYSTEM"), g("PROXY_PORT")),
-            proxy_ssl: format!("{}:{}", g("PROXY_SYSTEM"), g("PROXY_SSL_PORT")),
-            stats: g("STATS_SYSTEM").replace(',', ", "),
+            web: format!(
+                "{}:{} ({})",
+                g(setting::WEB_SYSTEM),
+                g(setting::WEB_PORT),
+                g(setting::WEB_RGROUPS)
+            ),
+            web_ssl: format!("{}:{}", g(setting::WEB_SSL), g(setting::WEB_SSL_PORT)),
+            proxy: format!("{}:{}", g(setting::PROXY_SYSTEM), g(setting::PROXY_PORT)),
+            proxy_ssl: format!("{}:{}", g(setting::PROXY_SYSTEM), g(setting::PROXY_SSL_PORT)),
+            stats: g(setting::STATS_SYSTEM).replace(',', ", "),
             mail,
-            db: g("DB_SYSTEM").replace(',', ", "),
+            db: g(setting::DB_SYSTEM).replace(',', ", "),
             dns,
             firewall,
-            backups: g("BACKUP_SYSTEM").replace(',', ", "),
+            backups: g(setting::BACKUP_SYSTEM).replace(',', ", "),
             rec,
         }
     }
