@@ -149,6 +149,10 @@ pub struct HistoryLine<'a> {
 pub const HISTORY_KEEP: i64 = 250;
 pub const HISTORY_MAX: i64 = 300;
 
+/// How much of the database file reads map (SQLite's `mmap_size`): address space only, the
+/// pages are the kernel's page cache.
+const MMAP_SIZE: i64 = 1 << 30;
+
 impl Store {
     /// Open (creating if needed) and migrate the store at `path`.
     pub fn open(path: &Path) -> Result<Store> {
@@ -169,6 +173,9 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL").map_err(store_err)?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(store_err)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(store_err)?;
+        // Reads map the database file instead of copying each page out of the kernel with
+        // pread (a listing of 10,000 users reads 17 MB). Writes still go through write(2).
+        conn.pragma_update(None, "mmap_size", MMAP_SIZE).map_err(store_err)?;
         let generation = generation::Generation::open(path)
             .map_err(|e| HearthError::new(ReturnCode::Disk, format!("store generation file: {e}")))?;
         let mut store = Store {
@@ -311,6 +318,13 @@ impl Store {
             .map(|_| ())
             .map_err(store_err)
     }
+}
+
+/// Column `i` of a row as text borrowed from SQLite (valid until the next row).
+fn text_ref<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str> {
+    r.get_ref(i)
+        .and_then(|v| v.as_str().map_err(rusqlite::Error::from))
+        .map_err(store_err)
 }
 
 fn rec(text: String) -> rusqlite::Result<Record> {
@@ -544,14 +558,29 @@ impl<'a> Tx<'a> {
     /// Every user's stored record as its JSON text (`[["KEY","value"],…]`), in creation order:
     /// for listings that read fields without building a [`Record`] per user.
     pub fn users_json(&self) -> Result<Vec<(String, String)>> {
+        let mut all = Vec::new();
+        self.each_user_json(|name, conf| {
+            all.push((name.to_string(), conf.to_string()));
+            Ok(())
+        })?;
+        Ok(all)
+    }
+
+    /// Call `f` with each user's name and stored record JSON text (`[["KEY","value"],…]`), in
+    /// creation order, both borrowed from SQLite's row (no copy, nothing kept between rows):
+    /// a listing renders each user as it is read. The first error `f` returns stops the scan
+    /// and is returned.
+    pub fn each_user_json(&self, mut f: impl FnMut(&str, &str) -> Result<()>) -> Result<()> {
         let mut st = self
             .tx()
             .prepare_cached("SELECT name, conf FROM users ORDER BY ord")
             .map_err(store_err)?;
-        let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .map_err(store_err)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(store_err)
+        let mut rows = st.query([]).map_err(store_err)?;
+        while let Some(r) = rows.next().map_err(store_err)? {
+            let (name, conf) = (text_ref(r, 0)?, text_ref(r, 1)?);
+            f(name, conf)?;
+        }
+        Ok(())
     }
 
     /// (users, suspended users), counted in SQL without decoding records.

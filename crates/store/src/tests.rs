@@ -483,3 +483,76 @@ fn suspended_users_are_counted_through_their_partial_index() {
         .expect("plan");
     assert!(plan.iter().any(|l| l.contains("users_suspended")), "{plan:?}");
 }
+
+#[test]
+fn users_are_streamed_in_creation_order_borrowed_from_their_rows() {
+    let (_dir, mut store) = open();
+    let none: Vec<(String, String)> = store
+        .read(|tx| {
+            let mut seen = Vec::new();
+            tx.each_user_json(|n, c| {
+                seen.push((n.to_string(), c.to_string()));
+                Ok(())
+            })?;
+            Ok(seen)
+        })
+        .expect("empty");
+    assert!(none.is_empty());
+    store
+        .write(|tx| {
+            tx.insert_user("zed", &Record::from_pairs([("NAME", "Z \"q\"")]))?;
+            tx.insert_user("amy", &Record::from_pairs([("NAME", "bücher")]))?;
+            tx.insert_user("bob", &Record::from_pairs([("NAME", "B")]))
+        })
+        .expect("insert");
+    store
+        .write(|tx| tx.update_user("zed", &Record::from_pairs([("NAME", "Z2")])))
+        .expect("update");
+    let seen = store
+        .read(|tx| {
+            let mut seen = Vec::new();
+            tx.each_user_json(|n, c| {
+                seen.push((n.to_string(), Record::from_json(c).expect("json")));
+                Ok(())
+            })?;
+            Ok(seen)
+        })
+        .expect("stream");
+    let names: Vec<&str> = seen.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["zed", "amy", "bob"]);
+    assert_eq!(seen[0].1.get("NAME"), "Z2");
+    assert_eq!(seen[1].1.get("NAME"), "bücher");
+    // The same rows as the collected form.
+    let all = store.read(|tx| tx.users_json()).expect("all");
+    let json: Vec<(String, String)> = seen.iter().map(|(n, r)| (n.clone(), r.to_json())).collect();
+    assert_eq!(all, json);
+}
+
+#[test]
+fn an_error_of_the_callback_stops_the_user_stream() {
+    let (_dir, mut store) = open();
+    store
+        .write(|tx| {
+            for n in ["a", "b", "c"] {
+                tx.insert_user(n, &Record::from_pairs([("NAME", n)]))?;
+            }
+            Ok(())
+        })
+        .expect("insert");
+    let mut calls = 0;
+    let r = store.read(|tx| {
+        tx.each_user_json(|n, _| {
+            calls += 1;
+            if n == "b" {
+                Err(HearthError::invalid("stop at b"))
+            } else {
+                Ok(())
+            }
+        })
+    });
+    assert_eq!(r.err().map(|e| e.message), Some("stop at b".to_string()));
+    assert_eq!(calls, 2);
+    // The read transaction ended: the store still reads and writes.
+    store.write(|tx| tx.delete_user("a")).expect("write after");
+    assert_eq!(store.read(|tx| tx.users_json()).expect("all").len(), 2);
+}
