@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 pub mod view;
-pub use view::{Cell, Fields, JsonFrame, ListView, Shell, render};
+pub use view::{Cell, Fields, JsonFrame, ListView, Shell, Stream, render};
 
 /// The output format of a list command: one type, defined with its parsing in the domain crate
 /// (`hearth_domain::validate::Format`).
@@ -26,13 +26,19 @@ pub fn json_str(s: &str) -> String {
     out
 }
 
+/// Whether `s` goes into a JSON string as it is: no double quote, backslash, control character,
+/// DEL, U+2028 or U+2029 (which [`push_json_escaped`] escapes).
+pub fn json_verbatim(s: &str) -> bool {
+    // (0xE2 starts U+2028 and U+2029; no early exit: the check runs over whole vectors.)
+    !s.bytes().fold(false, |any, b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\') | (b == 0x7f) | (b == 0xe2)
+    })
+}
+
 /// Append `s` escaped for the inside of a JSON string.
 pub fn push_json_escaped(out: &mut String, s: &str) {
-    // Most values need no escape: copy them whole. (0xE2 starts U+2028 and U+2029.)
-    if !s
-        .bytes()
-        .any(|b| b < 0x20 || b == b'"' || b == b'\\' || b == 0x7f || b == 0xe2)
-    {
+    // Most values need no escape: copy them whole.
+    if json_verbatim(s) {
         out.push_str(s);
         return;
     }

@@ -15,6 +15,13 @@ use hearth_domain::text::{escape_controls, push_escaped};
 pub trait Fields {
     /// The value of `key`, `""` when absent.
     fn field(&self, key: &str, hint: &mut usize) -> &str;
+
+    /// Whether no value of this row holds a character that JSON escapes (see
+    /// [`crate::push_json_escaped`]): the JSON renderer then copies the values without looking
+    /// at them. `false` (each value is checked) unless the row knows.
+    fn json_verbatim(&self) -> bool {
+        false
+    }
 }
 
 /// How the JSON document frames its objects. Hestia keys every object by its name field; the
@@ -85,68 +92,160 @@ pub struct ListView {
 
 /// Write `rows` in `format` as `view` declares, appending to `out`.
 pub fn render<R: Fields>(view: &ListView, format: Format, rows: &[R], out: &mut String) {
-    match format {
-        Format::Json => render_json(view, rows, out),
-        Format::Plain => render_plain(view, rows, out),
-        Format::Csv => render_csv(view, rows, out),
-        Format::Shell => match &view.shell {
-            Shell::Lines { width, lines } => {
-                for row in rows {
-                    render_lines(*width, lines, row, out);
+    let mut s = Stream::start(view, format, out);
+    for row in rows {
+        s.row(row, out);
+    }
+    s.finish(out);
+}
+
+/// A list written row by row as its rows are read ([`render`] without holding every row):
+/// [`Stream::start`], [`Stream::row`] per object, [`Stream::finish`], all on the same `out`.
+pub struct Stream<'v> {
+    view: &'v ListView,
+    format: Format,
+    /// Rows written so far (the JSON framing differs between objects and after the last).
+    rows: usize,
+    /// Shell tables: each row's line and the column widths, written at the end (`column -t`
+    /// needs every row before the first line).
+    lines: Vec<String>,
+    widths: Vec<usize>,
+    /// JSON: what comes before each member's value (the previous value's closing quote and
+    /// comma, the indentation, the escaped name), made once for all the rows.
+    members: Vec<String>,
+}
+
+impl<'v> Stream<'v> {
+    /// Write what comes before the first row (the JSON brace, the CSV header).
+    pub fn start(view: &'v ListView, format: Format, out: &mut String) -> Stream<'v> {
+        let mut s = Stream {
+            view,
+            format,
+            rows: 0,
+            lines: Vec::new(),
+            widths: Vec::new(),
+            members: Vec::new(),
+        };
+        match format {
+            Format::Json => {
+                out.push_str("{\n");
+                s.members = json_members(view);
+            }
+            Format::Plain => {}
+            Format::Csv => csv_header(view, out),
+            Format::Shell => {
+                if let Shell::Table { header, dashes, .. } = &view.shell {
+                    measure(&mut s.widths, header);
+                    measure(&mut s.widths, dashes);
                 }
             }
-            Shell::Table { header, dashes, cells } => render_table(header, dashes, cells, rows, out),
-        },
+        }
+        s
+    }
+
+    /// Write one object (kept for the end in a shell table).
+    pub fn row<R: Fields + ?Sized>(&mut self, row: &R, out: &mut String) {
+        let view = self.view;
+        match self.format {
+            Format::Json => {
+                if self.rows > 0 {
+                    out.push_str(view.json_frame.close);
+                    out.push_str(",\n");
+                }
+                json_row(view, &self.members, row, out);
+            }
+            Format::Plain => plain_row(view, row, out),
+            Format::Csv => csv_row(view, row, out),
+            Format::Shell => match &view.shell {
+                Shell::Lines { width, lines } => render_lines(*width, lines, row, out),
+                Shell::Table { cells, .. } => {
+                    let mut line = String::new();
+                    table_line(cells, row, &mut line);
+                    measure(&mut self.widths, &line);
+                    self.lines.push(line);
+                }
+            },
+        }
+        self.rows += 1;
+    }
+
+    /// Write what comes after the last row (a shell table: the whole table).
+    pub fn finish(self, out: &mut String) {
+        match self.format {
+            Format::Json => {
+                if self.rows > 0 {
+                    out.push_str(self.view.json_frame.close);
+                    out.push_str(self.view.json_frame.last);
+                }
+                out.push_str("}\n");
+            }
+            Format::Plain | Format::Csv => {}
+            Format::Shell => {
+                if let Shell::Table { header, dashes, .. } = &self.view.shell {
+                    let w = &self.widths;
+                    table_write(w, header, out);
+                    table_write(w, dashes, out);
+                    for line in &self.lines {
+                        table_write(w, line, out);
+                    }
+                }
+            }
+        }
     }
 }
 
-fn render_json<R: Fields>(view: &ListView, rows: &[R], out: &mut String) {
-    out.push_str("{\n");
-    for (i, row) in rows.iter().enumerate() {
-        if i > 0 {
-            out.push_str(view.json_frame.close);
-            out.push_str(",\n");
+/// Each JSON member's text before its value: `"        \"KEY\": \""`, after the first with the
+/// previous value's `"` and `,\n` first.
+fn json_members(view: &ListView) -> Vec<String> {
+    let mut members = Vec::with_capacity(view.json.len());
+    for (j, k) in view.json.iter().enumerate() {
+        let mut m = String::new();
+        if j > 0 {
+            m.push_str("\",\n");
         }
-        let mut hint = 0;
-        out.push_str("    \"");
-        push_json_escaped(out, row.field(view.key, &mut hint));
-        out.push_str("\": {\n");
-        for (j, k) in view.json.iter().enumerate() {
-            if j > 0 {
-                out.push_str(",\n");
-            }
-            out.push_str("        \"");
-            push_json_escaped(out, k);
-            out.push_str(if view.json_tight.contains(k) { "\":\"" } else { "\": \"" });
-            push_json_escaped(out, row.field(k, &mut hint));
-            out.push('"');
-        }
-        out.push('\n');
+        m.push_str("        \"");
+        push_json_escaped(&mut m, k);
+        m.push_str(if view.json_tight.contains(k) { "\":\"" } else { "\": \"" });
+        members.push(m);
     }
-    if !rows.is_empty() {
-        out.push_str(view.json_frame.close);
-        out.push_str(view.json_frame.last);
-    }
-    out.push_str("}\n");
+    members
 }
 
-fn render_plain<R: Fields>(view: &ListView, rows: &[R], out: &mut String) {
-    for row in rows {
-        let mut hint = 0;
-        for (j, k) in view.plain.iter().enumerate() {
-            if j > 0 {
-                out.push('\t');
-            }
-            push_plain(out, row.field(k, &mut hint));
+fn json_row<R: Fields + ?Sized>(view: &ListView, members: &[String], row: &R, out: &mut String) {
+    let mut hint = 0;
+    let verbatim = row.json_verbatim();
+    let value = |out: &mut String, v: &str| {
+        if verbatim {
+            out.push_str(v);
+        } else {
+            push_json_escaped(out, v);
         }
-        if view.plain_trailing_tab {
+    };
+    out.push_str("    \"");
+    value(out, row.field(view.key, &mut hint));
+    out.push_str("\": {\n");
+    for (k, m) in view.json.iter().zip(members) {
+        out.push_str(m);
+        value(out, row.field(k, &mut hint));
+    }
+    out.push_str(if members.is_empty() { "\n" } else { "\"\n" });
+}
+
+fn plain_row<R: Fields + ?Sized>(view: &ListView, row: &R, out: &mut String) {
+    let mut hint = 0;
+    for (j, k) in view.plain.iter().enumerate() {
+        if j > 0 {
             out.push('\t');
         }
-        out.push('\n');
+        push_plain(out, row.field(k, &mut hint));
     }
+    if view.plain_trailing_tab {
+        out.push('\t');
+    }
+    out.push('\n');
 }
 
-fn render_csv<R: Fields>(view: &ListView, rows: &[R], out: &mut String) {
+fn csv_header(view: &ListView, out: &mut String) {
     for (j, k) in view.csv.iter().enumerate() {
         if j > 0 && view.csv_header_glued != Some(k) {
             out.push(',');
@@ -154,25 +253,26 @@ fn render_csv<R: Fields>(view: &ListView, rows: &[R], out: &mut String) {
         out.push_str(k);
     }
     out.push('\n');
-    for row in rows {
-        let mut hint = 0;
-        for (j, k) in view.csv.iter().enumerate() {
-            if j > 0 {
-                out.push(',');
-            }
-            let v = row.field(k, &mut hint);
-            if view.csv_quoted.contains(k) {
-                push_csv_quoted(out, v);
-            } else {
-                push_csv_field(out, v);
-            }
+}
+
+fn csv_row<R: Fields + ?Sized>(view: &ListView, row: &R, out: &mut String) {
+    let mut hint = 0;
+    for (j, k) in view.csv.iter().enumerate() {
+        if j > 0 {
+            out.push(',');
         }
-        out.push('\n');
+        let v = row.field(k, &mut hint);
+        if view.csv_quoted.contains(k) {
+            push_csv_quoted(out, v);
+        } else {
+            push_csv_field(out, v);
+        }
     }
+    out.push('\n');
 }
 
 /// The value of a shell cell, borrowed when it is a field as stored.
-fn cell<'a, R: Fields>(c: &Cell, row: &'a R, hint: &mut usize) -> std::borrow::Cow<'a, str> {
+fn cell<'a, R: Fields + ?Sized>(c: &Cell, row: &'a R, hint: &mut usize) -> std::borrow::Cow<'a, str> {
     match c {
         Cell::Field(k) => row.field(k, hint).into(),
         Cell::Ratio(used, limit) => {
@@ -192,7 +292,7 @@ fn cell<'a, R: Fields>(c: &Cell, row: &'a R, hint: &mut usize) -> std::borrow::C
     }
 }
 
-fn render_lines<R: Fields>(width: usize, lines: &[(&str, Cell)], row: &R, out: &mut String) {
+fn render_lines<R: Fields + ?Sized>(width: usize, lines: &[(&str, Cell)], row: &R, out: &mut String) {
     let mut hint = 0;
     for (label, c) in lines {
         let v = cell(c, row, &mut hint);
@@ -200,55 +300,43 @@ fn render_lines<R: Fields>(width: usize, lines: &[(&str, Cell)], row: &R, out: &
     }
 }
 
-/// Hestia's table: one line of cells joined by a blank per row, split on blanks, `column -t`.
-fn render_table<R: Fields>(header: &str, dashes: &str, cells: &[Cell], rows: &[R], out: &mut String) {
-    let mut line = String::new();
-    let row_line = |row: &R, line: &mut String| {
-        line.clear();
-        let mut hint = 0;
-        for (j, c) in cells.iter().enumerate() {
-            if j > 0 {
-                line.push(' ');
-            }
-            line.push_str(&cell(c, row, &mut hint));
+// Hestia's table: one line of cells joined by a blank per row, split on blanks, `column -t`.
+
+/// A row's line of a shell table: its cells joined by a blank.
+fn table_line<R: Fields + ?Sized>(cells: &[Cell], row: &R, line: &mut String) {
+    let mut hint = 0;
+    for (j, c) in cells.iter().enumerate() {
+        if j > 0 {
+            line.push(' ');
         }
-    };
-    // First pass: the width of each column (of the escaped text, as it is written).
-    let mut widths: Vec<usize> = Vec::new();
-    let mut measure = |l: &str| {
-        for (i, p) in l.split([' ', '\t']).filter(|s| !s.is_empty()).enumerate() {
-            let w = escape_controls(p).chars().count();
-            if i == widths.len() {
-                widths.push(w);
-            } else {
-                widths[i] = widths[i].max(w);
-            }
-        }
-    };
-    measure(header);
-    measure(dashes);
-    for row in rows {
-        row_line(row, &mut line);
-        measure(&line);
+        line.push_str(&cell(c, row, &mut hint));
     }
+}
+
+/// Widen `widths` to the cells of `line` (the width of the escaped text, as it is written).
+fn measure(widths: &mut Vec<usize>, line: &str) {
+    for (i, p) in line.split([' ', '\t']).filter(|s| !s.is_empty()).enumerate() {
+        let w = escape_controls(p).chars().count();
+        if i == widths.len() {
+            widths.push(w);
+        } else {
+            widths[i] = widths[i].max(w);
+        }
+    }
+}
+
+/// One line of a shell table, its cells padded to `widths` (all but the table's last column).
+fn table_write(widths: &[usize], line: &str, out: &mut String) {
     let ncols = widths.len();
-    let write = |l: &str, out: &mut String| {
-        for (i, p) in l.split([' ', '\t']).filter(|s| !s.is_empty()).enumerate() {
-            let p = escape_controls(p);
-            out.push_str(&p);
-            if i + 1 < ncols {
-                let pad = widths[i] - p.chars().count() + 2;
-                out.extend(std::iter::repeat_n(' ', pad));
-            }
+    for (i, p) in line.split([' ', '\t']).filter(|s| !s.is_empty()).enumerate() {
+        let p = escape_controls(p);
+        out.push_str(&p);
+        if i + 1 < ncols {
+            let pad = widths[i] - p.chars().count() + 2;
+            out.extend(std::iter::repeat_n(' ', pad));
         }
-        out.push('\n');
-    };
-    write(header, out);
-    write(dashes, out);
-    for row in rows {
-        row_line(row, &mut line);
-        write(&line, out);
     }
+    out.push('\n');
 }
 
 /// Whether `s` may hold a control character (C0, DEL, or C1, whose UTF-8 starts with 0xC2).
