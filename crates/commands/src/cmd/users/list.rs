@@ -266,7 +266,7 @@ impl out::Fields for UserRow<'_> {
 
     fn json_verbatim(&self) -> bool {
         // The derived fields: the name (and the home made of it) and the counts (digits).
-        matches!(self.rec, Fields::Borrowed(_, true)) && out::json_verbatim(self.name)
+        self.rec.verbatim() && out::json_verbatim(self.name)
     }
 }
 

@@ -7,8 +7,13 @@ use hearth_domain::{HearthError, ReturnCode};
 /// A user's stored fields: borrowed from the stored JSON text when no value holds an escape
 /// (no copy per field), else the decoded record.
 pub(super) enum Fields<'a> {
-    /// The pairs, and whether every value goes into a JSON answer as it is.
-    Borrowed(Vec<(&'a str, &'a str)>, bool),
+    Borrowed {
+        pairs: Vec<(&'a str, &'a str)>,
+        /// Whether every value goes into a JSON answer as it is.
+        verbatim: bool,
+        /// Whether no key is there twice.
+        unique: bool,
+    },
     Shared(&'a Record),
     Owned(Record),
 }
@@ -19,22 +24,44 @@ impl<'a> Fields<'a> {
     /// with them instead of being searched for the end of each key).
     pub(super) fn parse(json: &'a str, keys: &mut StoredKeys) -> Result<Fields<'a>, HearthError> {
         if let Some((pairs, verbatim)) = keys.pairs(json) {
-            return Ok(Fields::Borrowed(pairs, verbatim));
+            let unique = keys.unique;
+            return Ok(Fields::Borrowed {
+                pairs,
+                verbatim,
+                unique,
+            });
         }
         Record::from_json(json)
             .map(Fields::Owned)
             .map_err(|e| HearthError::new(ReturnCode::Disk, format!("store failure: a stored user record: {e}")))
     }
 
+    /// Whether every value goes into a JSON answer as it is (known of borrowed fields only).
+    pub(super) fn verbatim(&self) -> bool {
+        matches!(self, Fields::Borrowed { verbatim: true, .. })
+    }
+
     pub(super) fn get(&self, key: &str, hint: &mut usize) -> &str {
         match self {
-            Fields::Borrowed(pairs, _) => {
-                // From the hint to the end, then from the start (as `Record::get_near`):
-                // fields are mostly asked for in stored order, and found at the hint.
-                let at = (*hint).min(pairs.len());
-                let found = (at..pairs.len())
-                    .chain(0..at)
-                    .find(|&i| same(pairs[i].0.as_bytes(), key.as_bytes()));
+            Fields::Borrowed { pairs, unique, .. } => {
+                let n = pairs.len();
+                let at = (*hint).min(n);
+                let is = |i: usize| same(pairs[i].0.as_bytes(), key.as_bytes());
+                let found = if *unique {
+                    // Fields are mostly asked for in about the stored order: the nearest
+                    // match to the hint, ahead first, is the only one.
+                    (0..n).find_map(|d| {
+                        let ahead = at + d;
+                        if ahead < n && is(ahead) {
+                            return Some(ahead);
+                        }
+                        let behind = at.checked_sub(d + 1)?;
+                        is(behind).then_some(behind)
+                    })
+                } else {
+                    // From the hint to the end, then from the start (`Record::get_near`).
+                    (at..n).chain(0..at).find(|&i| is(i))
+                };
                 match found {
                     Some(i) => {
                         *hint = i + 1;
@@ -51,7 +78,11 @@ impl<'a> Fields<'a> {
 
 /// The keys of the last stored record read, in order.
 #[derive(Default)]
-pub(super) struct StoredKeys(Vec<String>);
+pub(super) struct StoredKeys {
+    keys: Vec<String>,
+    /// Whether no key is there twice.
+    unique: bool,
+}
 
 impl StoredKeys {
     /// [`scan_pairs`] of `json`, checked against these keys first (no search for the end
@@ -61,8 +92,11 @@ impl StoredKeys {
             return Some(found);
         }
         let found = scan_pairs(json)?;
-        self.0.clear();
-        self.0.extend(found.0.iter().map(|(k, _)| k.to_string()));
+        self.keys.clear();
+        self.keys.extend(found.0.iter().map(|(k, _)| k.to_string()));
+        let mut sorted: Vec<&str> = self.keys.iter().map(String::as_str).collect();
+        sorted.sort_unstable();
+        self.unique = sorted.windows(2).all(|w| w[0] != w[1]);
         Some(found)
     }
 
@@ -70,7 +104,7 @@ impl StoredKeys {
     /// order (no blank, no backslash), and whether its values go into JSON as they are.
     fn same_keys<'a>(&self, json: &'a str) -> Option<(Vec<(&'a str, &'a str)>, bool)> {
         let b = json.as_bytes();
-        let keys = &self.0;
+        let keys = &self.keys;
         if keys.is_empty() || !starts(b, 0, b"[[\"") {
             return None;
         }
@@ -362,6 +396,35 @@ mod tests {
                 let mut b = a.as_bytes().to_vec();
                 b[i] = b'_';
                 assert!(!same(a.as_bytes(), &b), "{a} {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn fields_are_found_as_the_decoded_record_finds_them() {
+        let texts = [
+            r#"[["A","1"],["B","2"],["C","3"],["D","4"]]"#,
+            // Twice the same key: the one at or after the cursor, else the first.
+            r#"[["A","1"],["B","2"],["A","3"],["C","4"],["B","5"]]"#,
+            r#"[["A","1"],["B","2"],["C","3"],["D","4"]]"#,
+            r#"[["A","x"],["B","y"],["A","z"],["C",""],["B","w"]]"#,
+        ];
+        let asks: [&[&str]; 4] = [
+            &["A", "B", "C", "D", "E"],
+            &["B", "A", "D", "C", "A", "B"],
+            &["C", "A", "B", "A", "B", "C", "A"],
+            &["D", "D", "A", "Z", "B"],
+        ];
+        let mut keys = StoredKeys::default();
+        for t in texts {
+            let fields = Fields::parse(t, &mut keys).expect("parse");
+            assert!(matches!(fields, Fields::Borrowed { .. }), "{t}");
+            let rec = Record::from_json(t).expect("json");
+            for ask in asks {
+                let (mut h1, mut h2) = (0, 0);
+                for k in ask {
+                    assert_eq!(fields.get(k, &mut h1), rec.get_near(k, &mut h2), "{t} {ask:?} {k}");
+                }
             }
         }
     }
