@@ -520,6 +520,9 @@ pub const LIST_USERS: ListView = ListView {
     },
 };
 
+/// How much of a long answer is made before it is written (see `Ctx::take_output`).
+const FLUSH_AT: usize = 64 * 1024;
+
 pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     let format = args.get(0);
     let root = ctx.root_user()?;
@@ -538,9 +541,16 @@ pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthEr
     // `v-list-users` shows the store's counters for the root user only.
     let counts = root_counts(ctx)?;
     let hide = !ctx.caller.sees_login_secrets();
-    // Each user is rendered as it is read: no row outlives its turn. (The user count sizes
-    // the answer's buffer; a JSON object is about 1,800 bytes.)
-    o.reserve(counts.0.parse::<usize>().unwrap_or(0).saturating_mul(2048));
+    // Each user is rendered as it is read: no row outlives its turn. Through the CLI the
+    // answer is written as it grows (17 MB of JSON for 10,000 users would otherwise be held
+    // whole: a fresh page of memory for every 4 KB); else the user count sizes the buffer (a
+    // JSON object is about 1,800 bytes).
+    let mut output = ctx.take_output();
+    o.reserve(if output.streams() {
+        2 * FLUSH_AT
+    } else {
+        counts.0.parse::<usize>().unwrap_or(0).saturating_mul(2048)
+    });
     let mut stream = out::Stream::start(&LIST_USERS, format, &mut o);
     let mut home = String::new();
     let mut keys = StoredKeys::default();
@@ -556,6 +566,9 @@ pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthEr
             hide,
         };
         stream.row(&row, &mut o);
+        if o.len() >= FLUSH_AT {
+            output.flush(&mut o);
+        }
         Ok(())
     })?;
     stream.finish(&mut o);
