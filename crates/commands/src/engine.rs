@@ -133,6 +133,29 @@ pub struct Ctx<'t, 'c> {
     deferred: Vec<Deferred>,
     /// Accounts being created: their markers go once the transaction committed.
     pending: Vec<crate::pending::Marker>,
+    /// Where the answer may be written as it is made (the CLI's stdout; see [`run_to`]).
+    output: Output<'t>,
+}
+
+/// The caller's output, for an answer written as it is made (a listing of 10,000 users is
+/// 17 MB): see [`Ctx::take_output`].
+#[derive(Default)]
+pub struct Output<'t>(Option<&'t mut (dyn std::io::Write + 't)>);
+
+impl Output<'_> {
+    /// Whether [`Output::flush`] writes (else the whole answer is returned).
+    pub fn streams(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Write the answer made so far and empty `out`; without an output, keep it in `out`.
+    /// (A write error is ignored, as the CLI ignores one at the end.)
+    pub fn flush(&mut self, out: &mut String) {
+        if let Some(w) = self.0.as_mut() {
+            let _ = w.write_all(out.as_bytes());
+            out.clear();
+        }
+    }
 }
 
 impl<'t, 'c> Ctx<'t, 'c> {
@@ -146,11 +169,20 @@ impl<'t, 'c> Ctx<'t, 'c> {
             now,
             deferred: Vec::new(),
             pending: Vec::new(),
+            output: Output::default(),
         }
     }
 }
 
-impl Ctx<'_, '_> {
+impl<'t> Ctx<'t, '_> {
+    /// The caller's output, for a long answer written as it is made (what the handler then
+    /// returns is written after it). The CLI has one; the API and the engine's own runs do
+    /// not (the answer is returned whole). A failure after a write leaves what was written
+    /// before the error's text, as Hestia's scripts print as they go.
+    pub fn take_output(&mut self) -> Output<'t> {
+        std::mem::take(&mut self.output)
+    }
+
     /// Hold `marker` until the command's transaction ends (see [`crate::pending`]).
     pub fn hold_pending(&mut self, marker: crate::pending::Marker) {
         self.pending.push(marker);
@@ -224,8 +256,29 @@ fn failed(e: HearthError) -> Outcome {
     }
 }
 
+/// [`run`], with `out` as the command's output: a long answer is written to it as it is made,
+/// and the returned `stdout` is the rest (the caller writes it to `out` after).
+pub fn run_to(home: &Home, name: &str, args: &[String], scope: &Scope, out: &mut dyn std::io::Write) -> Outcome {
+    let mut store = match home.store() {
+        Ok(s) => s,
+        Err(e) => return failed(e),
+    };
+    run_with_output(home, &mut store, name, args, scope, Some(out))
+}
+
 /// Run `name` with `args` within `scope` on an open store.
 pub fn run_with(home: &Home, store: &mut Store, name: &str, args: &[String], scope: &Scope) -> Outcome {
+    run_with_output(home, store, name, args, scope, None)
+}
+
+fn run_with_output(
+    home: &Home,
+    store: &mut Store,
+    name: &str,
+    args: &[String],
+    scope: &Scope,
+    mut output: Option<&mut dyn std::io::Write>,
+) -> Outcome {
     if !scope.permits(name, args) {
         return failed(Scope::refuse(name));
     }
@@ -254,6 +307,7 @@ pub fn run_with(home: &Home, store: &mut Store, name: &str, args: &[String], sco
     let mut pending = Vec::new();
     let body = |tx: &mut Tx<'_>| {
         let mut ctx = Ctx::new(tx, home, &host, caller, &now);
+        ctx.output = Output(output.as_mut().map(|w| &mut **w as &mut dyn std::io::Write));
         let r = (spec.handler)(&mut ctx, &args);
         deferred = std::mem::take(&mut ctx.deferred);
         pending = std::mem::take(&mut ctx.pending);
@@ -509,6 +563,36 @@ mod tests {
         assert_eq!(out.exit_code(), 10, "{}", out.stdout);
         let out = run(&home, "v-list-user", &strings(&["dora"]), &cli);
         assert_eq!(out.code, ReturnCode::Ok, "dora is still there");
+    }
+
+    #[test]
+    fn an_answer_written_as_it_is_made_ends_as_the_whole_answer() {
+        let mut sink = Vec::new();
+        let mut part = String::from("{\n");
+        let mut output = Output(Some(&mut sink));
+        assert!(output.streams());
+        output.flush(&mut part);
+        assert!(part.is_empty());
+        let mut none = Output::default();
+        let mut kept = String::from("kept");
+        assert!(!none.streams());
+        none.flush(&mut kept);
+        assert_eq!(kept, "kept");
+        assert_eq!(sink, b"{\n");
+
+        // Through the CLI's entry: what was written, then what was returned, is the answer.
+        let (_dir, home, _) = home_with_keys();
+        let cli = authorize_cli();
+        for format in ["json", "plain", "csv", "shell", "list"] {
+            let whole = run(&home, "v-list-users", &strings(&[format]), &cli);
+            let mut written = Vec::new();
+            let rest = run_to(&home, "v-list-users", &strings(&[format]), &cli, &mut written);
+            written.extend_from_slice(rest.stdout.as_bytes());
+            assert_eq!(
+                (rest.code, String::from_utf8(written).expect("utf-8")),
+                (whole.code, whole.stdout)
+            );
+        }
     }
 
     #[test]

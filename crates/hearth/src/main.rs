@@ -96,8 +96,10 @@ fn run_command(name: &str, args: &[String]) -> ExitCode {
             return exit(e.code.exit_code());
         }
     };
-    let out = engine::run(&home, name, args, &engine::authorize_cli());
-    let mut stdout = std::io::stdout().lock();
+    // A long answer (a list of every user) is written as it is made, the rest here.
+    let mut stdout = std::io::stdout();
+    let out = engine::run_to(&home, name, args, &engine::authorize_cli(), &mut stdout);
+    let mut stdout = stdout.lock();
     let _ = stdout.write_all(out.stdout.as_bytes());
     let _ = stdout.flush();
     exit(out.exit_code())

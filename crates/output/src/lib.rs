@@ -11,19 +11,25 @@
 use std::fmt::Write as _;
 
 pub mod view;
-pub use view::{BLANKS, Cell, Fields, JsonFrame, ListView, Num, Shell, Split, insert_after, key_first, render};
+pub use view::{BLANKS, Cell, Fields, JsonFrame, ListView, Num, Shell, Split, Stream, insert_after, key_first, render};
 
 /// The output format of a list command: one type, defined with its parsing in the domain crate
 /// (`hearth_domain::validate::Format`).
 pub use hearth_domain::validate::Format;
 
+/// Whether `s` goes into a JSON string as it is: no double quote, backslash, control character,
+/// DEL, U+2028 or U+2029 (which [`push_json_escaped`] escapes).
+pub fn json_verbatim(s: &str) -> bool {
+    // (0xE2 starts U+2028 and U+2029; no early exit: the check runs over whole vectors.)
+    !s.bytes().fold(false, |any, b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\') | (b == 0x7f) | (b == 0xe2)
+    })
+}
+
 /// Append `s` escaped for the inside of a JSON string.
 pub fn push_json_escaped(out: &mut String, s: &str) {
-    // Most values need no escape: copy them whole. (0xE2 starts U+2028 and U+2029.)
-    if !s
-        .bytes()
-        .any(|b| b < 0x20 || b == b'"' || b == b'\\' || b == 0x7f || b == 0xe2)
-    {
+    // Most values need no escape: copy them whole.
+    if json_verbatim(s) {
         out.push_str(s);
         return;
     }

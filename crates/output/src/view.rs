@@ -18,6 +18,13 @@ use std::borrow::Cow;
 pub trait Fields {
     /// The value of `key`, `""` when absent.
     fn field(&self, key: &str, hint: &mut usize) -> &str;
+
+    /// Whether no value of this row holds a character that JSON escapes (see
+    /// [`crate::push_json_escaped`]): the JSON renderer then copies the values without looking
+    /// at them. `false` (each value is checked) unless the row knows.
+    fn json_verbatim(&self) -> bool {
+        false
+    }
 }
 
 /// How the JSON document frames its objects.
@@ -248,116 +255,181 @@ impl Num {
 
 /// Write `rows` in `format` as `view` declares, appending to `out`.
 pub fn render<R: Fields>(view: &ListView, format: Format, rows: &[R], out: &mut String) {
-    match format {
-        Format::Json => render_json(view, rows, out),
-        Format::Plain if view.plain_shell => render_shell(view, rows, out),
-        Format::Plain => render_plain(view, rows, out),
-        Format::Csv => render_csv(view, rows, out),
-        Format::Shell => render_shell(view, rows, out),
+    let mut s = Stream::start(view, format, out);
+    for row in rows {
+        s.row(row, out);
     }
+    s.finish(out);
 }
 
-fn render_shell<R: Fields>(view: &ListView, rows: &[R], out: &mut String) {
-    match &view.shell {
-        Shell::Lines { width, lines } => {
-            for row in rows {
-                render_lines(*width, lines, row, out);
-            }
-        }
-        Shell::Table {
-            header,
-            dashes,
-            cells,
-            split,
-        } => render_table(header, dashes, cells, split, rows, out),
-    }
+/// A list written row by row as its rows are read ([`render`] without holding every row):
+/// [`Stream::start`], [`Stream::row`] per object, [`Stream::finish`], all on the same `out`.
+pub struct Stream<'v> {
+    view: &'v ListView,
+    format: Format,
+    /// Rows written so far (the framing differs before the first, between and after the last).
+    rows: usize,
+    /// A shell table's cells per line, header and dashes first: `column -t` needs every row
+    /// before it writes the first line.
+    table: Vec<Vec<String>>,
 }
 
-fn render_json<R: Fields>(view: &ListView, rows: &[R], out: &mut String) {
-    let JsonFrame::Objects { close, last } = view.json_frame else {
-        return render_json_framed(view, rows, out);
-    };
-    out.push_str("{\n");
-    for (i, row) in rows.iter().enumerate() {
-        if i > 0 {
-            out.push_str(close);
-            out.push_str(",\n");
-        }
-        let mut hint = 0;
-        out.push_str("    \"");
-        push_json_escaped(out, row.field(view.key, &mut hint));
-        out.push_str("\": {");
-        push_members(view, row, &mut hint, "\n        ", ",\n        ", out);
-        out.push('\n');
-    }
-    if !rows.is_empty() {
-        out.push_str(close);
-        out.push_str(last);
-    }
-    out.push_str("}\n");
-}
-
-/// The JSON frames other than [`JsonFrame::Objects`].
-fn render_json_framed<R: Fields>(view: &ListView, rows: &[R], out: &mut String) {
-    match view.json_frame {
-        JsonFrame::Objects { .. } => {} // written by `render_json`
-        JsonFrame::ObjectLines { empty } => {
-            if rows.is_empty() {
-                out.push_str(empty);
-                return;
-            }
-            out.push_str("{\n");
-            for (i, row) in rows.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(",\n");
+impl<'v> Stream<'v> {
+    /// Write what comes before the first row (a JSON bracket, the CSV header).
+    pub fn start(view: &'v ListView, format: Format, out: &mut String) -> Stream<'v> {
+        let mut s = Stream {
+            view,
+            format,
+            rows: 0,
+            table: Vec::new(),
+        };
+        match format {
+            Format::Json => match view.json_frame {
+                JsonFrame::Objects { .. } => out.push_str("{\n"),
+                JsonFrame::Array => out.push('['),
+                _ => {}
+            },
+            Format::Csv => csv_header(view, out),
+            Format::Plain if !s.shell() => {}
+            Format::Plain | Format::Shell => {
+                if let Shell::Table { header, dashes, .. } = &view.shell {
+                    for line in [header, dashes] {
+                        let mut cells = Vec::new();
+                        pieces(line, &BLANKS, |p| cells.push(p.to_string()));
+                        s.table.push(cells);
+                    }
                 }
-                let mut hint = 0;
-                out.push_str("    \"");
-                push_json_escaped(out, row.field(view.key, &mut hint));
-                out.push_str("\": {");
-                push_members(view, row, &mut hint, "", ", ", out);
-                out.push('}');
             }
-            out.push_str("\n}\n");
+        }
+        s
+    }
+
+    /// Whether this format writes the shell form (the plain format of some views does).
+    fn shell(&self) -> bool {
+        match self.format {
+            Format::Shell => true,
+            Format::Plain => self.view.plain_shell,
+            Format::Json | Format::Csv => false,
+        }
+    }
+
+    /// Write one object (a shell table keeps its cells for the end).
+    pub fn row<R: Fields + ?Sized>(&mut self, row: &R, out: &mut String) {
+        let view = self.view;
+        let first = self.rows == 0;
+        self.rows += 1;
+        match self.format {
+            Format::Json => json_row(view, first, row, out),
+            Format::Csv => csv_row(view, row, out),
+            Format::Plain if !self.shell() => plain_row(view, row, out),
+            Format::Plain | Format::Shell => match &view.shell {
+                Shell::Lines { width, lines } => render_lines(*width, lines, row, out),
+                Shell::Table { cells, split, .. } => {
+                    let mut hint = 0;
+                    let mut line = Vec::new();
+                    for c in cells.iter() {
+                        let v = cell(c, row, &mut hint).unwrap_or_default();
+                        pieces(&v, split, |p| line.push(p.to_string()));
+                    }
+                    self.table.push(line);
+                }
+            },
+        }
+    }
+
+    /// Write what comes after the last row (a shell table: the whole table).
+    pub fn finish(self, out: &mut String) {
+        let view = self.view;
+        match self.format {
+            Format::Json => match view.json_frame {
+                JsonFrame::Objects { close, last } => {
+                    if self.rows > 0 {
+                        out.push_str(close);
+                        out.push_str(last);
+                    }
+                    out.push_str("}\n");
+                }
+                JsonFrame::ObjectLines { empty } => {
+                    out.push_str(if self.rows == 0 { empty } else { "\n}\n" });
+                }
+                JsonFrame::Array => out.push_str("\n]\n"),
+                JsonFrame::Object | JsonFrame::ObjectLine | JsonFrame::Named(_) => {}
+            },
+            Format::Csv => {}
+            Format::Plain if !self.shell() => {}
+            Format::Plain | Format::Shell => table_write(&self.table, out),
+        }
+    }
+}
+
+/// One row of the JSON document, framed as the view declares (`first`: no object before it).
+fn json_row<R: Fields + ?Sized>(view: &ListView, first: bool, row: &R, out: &mut String) {
+    match view.json_frame {
+        JsonFrame::Objects { close, .. } => {
+            if !first {
+                out.push_str(close);
+                out.push_str(",\n");
+            }
+            let mut hint = 0;
+            out.push_str("    \"");
+            push_json_escaped(out, row.field(view.key, &mut hint));
+            out.push_str("\": {");
+            push_members(view, row, &mut hint, "\n        ", ",\n        ", out);
+            out.push('\n');
+        }
+        JsonFrame::ObjectLines { .. } => {
+            out.push_str(if first { "{\n" } else { ",\n" });
+            let mut hint = 0;
+            out.push_str("    \"");
+            push_json_escaped(out, row.field(view.key, &mut hint));
+            out.push_str("\": {");
+            push_members(view, row, &mut hint, "", ", ", out);
+            out.push('}');
         }
         JsonFrame::Object => {
-            for row in rows {
-                out.push('{');
-                push_members(view, row, &mut 0, "\n    ", ",\n    ", out);
-                out.push_str("\n}\n");
-            }
+            out.push('{');
+            push_members(view, row, &mut 0, "\n    ", ",\n    ", out);
+            out.push_str("\n}\n");
         }
         JsonFrame::ObjectLine => {
-            for row in rows {
-                out.push('{');
-                push_members(view, row, &mut 0, "", ", ", out);
-                out.push_str("}\n");
-            }
+            out.push('{');
+            push_members(view, row, &mut 0, "", ", ", out);
+            out.push_str("}\n");
         }
         JsonFrame::Named(name) => {
-            for row in rows {
-                out.push_str("{\n\t\"");
-                push_json_escaped(out, name);
-                out.push_str("\": {");
-                push_members(view, row, &mut 0, "\n\t\t", ",\n\t\t", out);
-                out.push_str("\n\t}\n}\n");
-            }
+            out.push_str("{\n\t\"");
+            push_json_escaped(out, name);
+            out.push_str("\": {");
+            push_members(view, row, &mut 0, "\n\t\t", ",\n\t\t", out);
+            out.push_str("\n\t}\n}\n");
         }
         JsonFrame::Array => {
-            out.push('[');
-            for (i, row) in rows.iter().enumerate() {
-                out.push_str(if i == 0 { "\n    \"" } else { ",\n    \"" });
-                push_json_escaped(out, row.field(view.key, &mut 0));
-                out.push('"');
-            }
-            out.push_str("\n]\n");
+            out.push_str(if first { "\n    \"" } else { ",\n    \"" });
+            push_json_escaped(out, row.field(view.key, &mut 0));
+            out.push('"');
         }
     }
 }
 
 /// The members of `row` as `"KEY": value`, each after `lead_first` (the first written) or
-/// `lead` (the others).
-fn push_members<R: Fields>(view: &ListView, row: &R, hint: &mut usize, lead_first: &str, lead: &str, out: &mut String) {
+/// `lead` (the others). A row that knows its values need no escape ([`Fields::json_verbatim`])
+/// has them copied as they are.
+fn push_members<R: Fields + ?Sized>(
+    view: &ListView,
+    row: &R,
+    hint: &mut usize,
+    lead_first: &str,
+    lead: &str,
+    out: &mut String,
+) {
+    let verbatim = row.json_verbatim();
+    let value = |out: &mut String, v: &str| {
+        if verbatim {
+            out.push_str(v);
+        } else {
+            push_json_escaped(out, v);
+        }
+    };
     let mut first = true;
     for k in view.json {
         let v = row.field(k, hint);
@@ -367,7 +439,8 @@ fn push_members<R: Fields>(view: &ListView, row: &R, hint: &mut usize, lead_firs
         out.push_str(if first { lead_first } else { lead });
         first = false;
         out.push('"');
-        push_json_escaped(out, k);
+        // Member names are the view's constants: ASCII names need no escape.
+        value(out, k);
         out.push_str(if view.json_tight.contains(k) { "\":" } else { "\": " });
         if view.json_arrays.contains(k) {
             out.push('[');
@@ -378,35 +451,33 @@ fn push_members<R: Fields>(view: &ListView, row: &R, hint: &mut usize, lead_firs
             }
             out.push(']');
         } else if view.json_bare.contains(k) {
-            push_json_escaped(out, v);
+            value(out, v);
         } else {
             out.push('"');
-            push_json_escaped(out, v);
+            value(out, v);
             out.push('"');
         }
     }
 }
 
-fn render_plain<R: Fields>(view: &ListView, rows: &[R], out: &mut String) {
+fn plain_row<R: Fields + ?Sized>(view: &ListView, row: &R, out: &mut String) {
     if view.plain.is_empty() {
         return;
     }
-    for row in rows {
-        let mut hint = 0;
-        for (j, k) in view.plain.iter().enumerate() {
-            if j > 0 {
-                out.push('\t');
-            }
-            push_plain(out, row.field(k, &mut hint));
-        }
-        if view.plain_trailing_tab {
+    let mut hint = 0;
+    for (j, k) in view.plain.iter().enumerate() {
+        if j > 0 {
             out.push('\t');
         }
-        out.push('\n');
+        push_plain(out, row.field(k, &mut hint));
     }
+    if view.plain_trailing_tab {
+        out.push('\t');
+    }
+    out.push('\n');
 }
 
-fn render_csv<R: Fields>(view: &ListView, rows: &[R], out: &mut String) {
+fn csv_header(view: &ListView, out: &mut String) {
     if view.csv.is_empty() {
         return;
     }
@@ -417,26 +488,30 @@ fn render_csv<R: Fields>(view: &ListView, rows: &[R], out: &mut String) {
         out.push_str(k);
     }
     out.push('\n');
-    for row in rows {
-        let mut hint = 0;
-        for (j, k) in view.csv.iter().enumerate() {
-            if j > 0 {
-                out.push(',');
-            }
-            let v = row.field(k, &mut hint);
-            if view.csv_quoted.contains(k) {
-                push_csv_quoted(out, v);
-            } else {
-                push_csv_field(out, v);
-            }
-        }
-        out.push('\n');
+}
+
+fn csv_row<R: Fields + ?Sized>(view: &ListView, row: &R, out: &mut String) {
+    if view.csv.is_empty() {
+        return;
     }
+    let mut hint = 0;
+    for (j, k) in view.csv.iter().enumerate() {
+        if j > 0 {
+            out.push(',');
+        }
+        let v = row.field(k, &mut hint);
+        if view.csv_quoted.contains(k) {
+            push_csv_quoted(out, v);
+        } else {
+            push_csv_field(out, v);
+        }
+    }
+    out.push('\n');
 }
 
 /// The value of a shell cell, borrowed when it is a field as stored; `None` when a
 /// [`Cell::When`] leaves it out.
-fn cell<'a, R: Fields>(c: &'a Cell, row: &'a R, hint: &mut usize) -> Option<Cow<'a, str>> {
+fn cell<'a, R: Fields + ?Sized>(c: &'a Cell, row: &'a R, hint: &mut usize) -> Option<Cow<'a, str>> {
     Some(match c {
         Cell::Field(k) => row.field(k, hint).into(),
         Cell::Ratio(used, limit) => {
@@ -481,7 +556,7 @@ fn cell<'a, R: Fields>(c: &'a Cell, row: &'a R, hint: &mut usize) -> Option<Cow<
     })
 }
 
-fn render_lines<R: Fields>(width: usize, lines: &[(&str, Cell)], row: &R, out: &mut String) {
+fn render_lines<R: Fields + ?Sized>(width: usize, lines: &[(&str, Cell)], row: &R, out: &mut String) {
     let mut hint = 0;
     for (label, c) in lines {
         if let Some(v) = cell(c, row, &mut hint) {
@@ -508,54 +583,30 @@ fn pieces(v: &str, split: &Split, mut f: impl FnMut(&str)) {
     }
 }
 
-/// Hestia's table: the header and dashes split on blanks, each row's cells as `split` says,
-/// aligned as `column -t` does.
-fn render_table<R: Fields>(header: &str, dashes: &str, cells: &[Cell], split: &Split, rows: &[R], out: &mut String) {
-    // Each row's pieces, in order (a cell left out by `When` is an empty value).
-    let for_pieces = |row: &R, f: &mut dyn FnMut(&str)| {
-        let mut hint = 0;
-        for c in cells {
-            let v = cell(c, row, &mut hint).unwrap_or_default();
-            pieces(&v, split, &mut *f);
-        }
-    };
-    // First pass: the width of each column (of the escaped text, as it is written).
+/// Hestia's table (`column -t`): every line's cells (header and dashes first), each padded to
+/// its column's widest (of the escaped text, as it is written), the last column not padded.
+fn table_write(lines: &[Vec<String>], out: &mut String) {
     let mut widths: Vec<usize> = Vec::new();
-    let mut measure = |i: &mut usize, p: &str| {
-        let w = escape_controls(p).chars().count();
-        if *i == widths.len() {
-            widths.push(w);
-        } else {
-            widths[*i] = widths[*i].max(w);
+    for line in lines {
+        for (i, p) in line.iter().enumerate() {
+            let w = escape_controls(p).chars().count();
+            if i == widths.len() {
+                widths.push(w);
+            } else {
+                widths[i] = widths[i].max(w);
+            }
         }
-        *i += 1;
-    };
-    for line in [header, dashes] {
-        let mut i = 0;
-        pieces(line, &BLANKS, |p| measure(&mut i, p));
-    }
-    for row in rows {
-        let mut i = 0;
-        for_pieces(row, &mut |p| measure(&mut i, p));
     }
     let ncols = widths.len();
-    let write = |i: &mut usize, p: &str, out: &mut String| {
-        let p = escape_controls(p);
-        out.push_str(&p);
-        if *i + 1 < ncols {
-            let pad = widths[*i] - p.chars().count() + 2;
-            out.extend(std::iter::repeat_n(' ', pad));
+    for line in lines {
+        for (i, p) in line.iter().enumerate() {
+            let p = escape_controls(p);
+            out.push_str(&p);
+            if i + 1 < ncols {
+                let pad = widths[i] - p.chars().count() + 2;
+                out.extend(std::iter::repeat_n(' ', pad));
+            }
         }
-        *i += 1;
-    };
-    for line in [header, dashes] {
-        let mut i = 0;
-        pieces(line, &BLANKS, |p| write(&mut i, p, out));
-        out.push('\n');
-    }
-    for row in rows {
-        let mut i = 0;
-        for_pieces(row, &mut |p| write(&mut i, p, out));
         out.push('\n');
     }
 }

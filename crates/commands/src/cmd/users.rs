@@ -4,7 +4,6 @@
 use super::common::{self, demo_mode, format_arg, unsuspended};
 use crate::engine::{Args, Ctx};
 use hearth_domain::object::{User, package, user};
-use hearth_domain::record::Record;
 use hearth_domain::validate::{
     ConfigKey, Email, FullName, Kind, NewUserName, PackageName, Restart, Role, UserName, check,
 };

@@ -4,6 +4,11 @@ use super::*;
 use hearth_output::{Num, Split, insert_after, key_first};
 use hearth_store::HistoryEntry;
 
+mod stored;
+#[cfg(test)]
+use stored::borrowed_pairs;
+use stored::{Fields, StoredKeys};
+
 const LIST_USER_JSON: &[&str] = &[
     "NAME",
     "PACKAGE",
@@ -188,101 +193,26 @@ pub const LIST_USER: ListView = ListView {
 struct UserRow<'a> {
     name: &'a str,
     rec: Fields<'a>,
-    home: String,
+    home: &'a str,
     counts: Option<&'a (String, String)>,
     hide: bool,
-}
-
-/// A user's stored fields: borrowed from the stored JSON text when no value holds an escape
-/// (no copy per field), else the decoded record.
-enum Fields<'a> {
-    Borrowed(Vec<(&'a str, &'a str)>),
-    Shared(&'a Record),
-    Owned(Record),
-}
-
-impl<'a> Fields<'a> {
-    fn parse(json: &'a str) -> Result<Fields<'a>, HearthError> {
-        if let Some(pairs) = borrowed_pairs(json) {
-            return Ok(Fields::Borrowed(pairs));
-        }
-        Record::from_json(json)
-            .map(Fields::Owned)
-            .map_err(|e| HearthError::new(ReturnCode::Disk, format!("store failure: a stored user record: {e}")))
-    }
-
-    fn get(&self, key: &str, hint: &mut usize) -> &str {
-        match self {
-            Fields::Borrowed(pairs) => {
-                let n = pairs.len();
-                for step in 0..n {
-                    let i = (*hint + step) % n;
-                    if pairs[i].0 == key {
-                        *hint = i + 1;
-                        return pairs[i].1;
-                    }
-                }
-                ""
-            }
-            Fields::Shared(rec) => rec.get_near(key, hint),
-            Fields::Owned(rec) => rec.get_near(key, hint),
-        }
-    }
-}
-
-/// The pairs of a stored record's JSON text (`[["KEY","value"],…]`) borrowed from it, or
-/// `None` when a string holds an escape (or the text is not that shape): the caller decodes it.
-fn borrowed_pairs(json: &str) -> Option<Vec<(&str, &str)>> {
-    let b = json.as_bytes();
-    let mut i = 0;
-    let skip = |i: &mut usize| {
-        while b.get(*i).is_some_and(u8::is_ascii_whitespace) {
-            *i += 1;
-        }
-    };
-    let expect = |i: &mut usize, c: u8| {
-        skip(i);
-        (b.get(*i) == Some(&c)).then(|| *i += 1)
-    };
-    let string = |i: &mut usize| -> Option<&str> {
-        expect(i, b'"')?;
-        let start = *i;
-        let len = b[start..].iter().position(|&c| c == b'"' || c == b'\\')?;
-        *i = start + len;
-        expect(i, b'"')?;
-        // Both ends are ASCII quotes, so the slice lies on character boundaries.
-        json.get(start..start + len)
-    };
-    let mut pairs = Vec::with_capacity(80);
-    expect(&mut i, b'[')?;
-    if expect(&mut i, b']').is_none() {
-        loop {
-            expect(&mut i, b'[')?;
-            let k = string(&mut i)?;
-            expect(&mut i, b',')?;
-            let v = string(&mut i)?;
-            expect(&mut i, b']')?;
-            pairs.push((k, v));
-            if expect(&mut i, b',').is_none() {
-                expect(&mut i, b']')?;
-                break;
-            }
-        }
-    }
-    skip(&mut i);
-    (i == b.len()).then_some(pairs)
 }
 
 impl out::Fields for UserRow<'_> {
     fn field(&self, key: &str, hint: &mut usize) -> &str {
         match (key, self.counts) {
             ("USER", _) => self.name,
-            ("HOME", _) => &self.home,
+            ("HOME", _) => self.home,
             ("U_USERS", Some((users, _))) => users,
             ("SUSPENDED_USERS", Some((_, suspended))) => suspended,
             ("RKEY" | "TWOFA" | "QRCODE", _) if self.hide => "",
             (k, _) => self.rec.get(k, hint),
         }
+    }
+
+    fn json_verbatim(&self) -> bool {
+        // The derived fields: the name (and the home made of it) and the counts (digits).
+        self.rec.verbatim() && out::json_verbatim(self.name)
     }
 }
 
@@ -302,10 +232,11 @@ pub fn list_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthErr
     // `v-list-user` shows the root user's counters for every user (Hestia reads them from the
     // root user's file).
     let counts = root_counts(ctx)?;
+    let home = format!("/home/{user}");
     let row = UserRow {
         name: user,
         rec: Fields::Shared(shared.record()),
-        home: format!("/home/{user}"),
+        home: &home,
         counts: Some(&counts),
         hide: !ctx.caller.sees_login_secrets(),
     };
@@ -418,16 +349,19 @@ pub const LIST_USERS: ListView = ListView {
     ..ListView::BASE
 };
 
+/// How much of a long answer is made before it is written (see `Ctx::take_output`).
+const FLUSH_AT: usize = 64 * 1024;
+
 pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     let format = args.get(0);
     let root = ctx.root_user()?;
-    let users = ctx.tx.users_json()?;
     let mut o = String::new();
     if format == Some("list") {
-        for (n, _) in &users {
-            o.push_str(n);
+        ctx.tx.each_user_json(|name, _| {
+            o.push_str(name);
             o.push('\n');
-        }
+            Ok(())
+        })?;
         return Ok(o);
     }
     let Some(format) = Format::from_arg(format) else {
@@ -436,18 +370,37 @@ pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthEr
     // `v-list-users` shows the store's counters for the root user only.
     let counts = root_counts(ctx)?;
     let hide = !ctx.caller.sees_login_secrets();
-    let mut rows = Vec::with_capacity(users.len());
-    for (name, json) in &users {
-        rows.push(UserRow {
+    // Each user is rendered as it is read: no row outlives its turn. Through the CLI the
+    // answer is written as it grows (17 MB of JSON for 10,000 users would otherwise be held
+    // whole: a fresh page of memory for every 4 KB); else the user count sizes the buffer (a
+    // JSON object is about 1,800 bytes).
+    let mut output = ctx.take_output();
+    o.reserve(if output.streams() {
+        2 * FLUSH_AT
+    } else {
+        counts.0.parse::<usize>().unwrap_or(0).saturating_mul(2048)
+    });
+    let mut stream = out::Stream::start(&LIST_USERS, format, &mut o);
+    let mut home = String::new();
+    let mut keys = StoredKeys::default();
+    ctx.tx.each_user_json(|name, json| {
+        home.clear();
+        home.push_str("/home/");
+        home.push_str(name);
+        let row = UserRow {
             name,
-            rec: Fields::parse(json)?,
-            home: format!("/home/{name}"),
-            counts: (*name == root).then_some(&counts),
+            rec: Fields::parse(json, &mut keys)?,
+            home: &home,
+            counts: (name == root).then_some(&counts),
             hide,
-        });
-    }
-    o.reserve(users.len() * 2048);
-    out::render(&LIST_USERS, format, &rows, &mut o);
+        };
+        stream.row(&row, &mut o);
+        if o.len() >= FLUSH_AT {
+            output.flush(&mut o);
+        }
+        Ok(())
+    })?;
+    stream.finish(&mut o);
     Ok(o)
 }
 
@@ -530,6 +483,7 @@ pub fn list_user_log(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Heart
 #[cfg(test)]
 mod list_tests {
     use super::*;
+    use hearth_domain::record::Record;
 
     #[test]
     fn stored_pairs_are_borrowed_unless_escaped() {

@@ -1,0 +1,431 @@
+//! A stored user record read for a listing: the `[["KEY","value"],…]` JSON text of the users
+//! table, read without decoding it into a `Record` (10,000 users for one `v-list-users`).
+
+use hearth_domain::record::Record;
+use hearth_domain::{HearthError, ReturnCode};
+
+/// A user's stored fields: borrowed from the stored JSON text when no value holds an escape
+/// (no copy per field), else the decoded record.
+pub(super) enum Fields<'a> {
+    Borrowed {
+        pairs: Vec<(&'a str, &'a str)>,
+        /// Whether every value goes into a JSON answer as it is.
+        verbatim: bool,
+        /// Whether no key is there twice.
+        unique: bool,
+    },
+    Shared(&'a Record),
+    Owned(Record),
+}
+
+impl<'a> Fields<'a> {
+    /// The fields of a stored record's JSON text; `keys` are the keys of the record parsed
+    /// before (records made from the same template share them: the text is then compared
+    /// with them instead of being searched for the end of each key).
+    pub(super) fn parse(json: &'a str, keys: &mut StoredKeys) -> Result<Fields<'a>, HearthError> {
+        if let Some((pairs, verbatim)) = keys.pairs(json) {
+            let unique = keys.unique;
+            return Ok(Fields::Borrowed {
+                pairs,
+                verbatim,
+                unique,
+            });
+        }
+        Record::from_json(json)
+            .map(Fields::Owned)
+            .map_err(|e| HearthError::new(ReturnCode::Disk, format!("store failure: a stored user record: {e}")))
+    }
+
+    /// Whether every value goes into a JSON answer as it is (known of borrowed fields only).
+    pub(super) fn verbatim(&self) -> bool {
+        matches!(self, Fields::Borrowed { verbatim: true, .. })
+    }
+
+    pub(super) fn get(&self, key: &str, hint: &mut usize) -> &str {
+        match self {
+            Fields::Borrowed { pairs, unique, .. } => {
+                let n = pairs.len();
+                let at = (*hint).min(n);
+                let is = |i: usize| same(pairs[i].0.as_bytes(), key.as_bytes());
+                let found = if *unique {
+                    // Fields are mostly asked for in about the stored order: the nearest
+                    // match to the hint, ahead first, is the only one.
+                    (0..n).find_map(|d| {
+                        let ahead = at + d;
+                        if ahead < n && is(ahead) {
+                            return Some(ahead);
+                        }
+                        let behind = at.checked_sub(d + 1)?;
+                        is(behind).then_some(behind)
+                    })
+                } else {
+                    // From the hint to the end, then from the start (`Record::get_near`).
+                    (at..n).chain(0..at).find(|&i| is(i))
+                };
+                match found {
+                    Some(i) => {
+                        *hint = i + 1;
+                        pairs[i].1
+                    }
+                    None => "",
+                }
+            }
+            Fields::Shared(rec) => rec.get_near(key, hint),
+            Fields::Owned(rec) => rec.get_near(key, hint),
+        }
+    }
+}
+
+/// The keys of the last stored record read, in order.
+#[derive(Default)]
+pub(super) struct StoredKeys {
+    keys: Vec<String>,
+    /// Whether no key is there twice.
+    unique: bool,
+}
+
+impl StoredKeys {
+    /// [`scan_pairs`] of `json`, checked against these keys first (no search for the end
+    /// of each key); these keys become those of `json` when they differ.
+    fn pairs<'a>(&mut self, json: &'a str) -> Option<(Vec<(&'a str, &'a str)>, bool)> {
+        if let Some(found) = self.same_keys(json) {
+            return Some(found);
+        }
+        let found = scan_pairs(json)?;
+        self.keys.clear();
+        self.keys.extend(found.0.iter().map(|(k, _)| k.to_string()));
+        let mut sorted: Vec<&str> = self.keys.iter().map(String::as_str).collect();
+        sorted.sort_unstable();
+        self.unique = sorted.windows(2).all(|w| w[0] != w[1]);
+        Some(found)
+    }
+
+    /// The pairs of `json` when it is exactly `[["KEY","value"],…]` with these keys in this
+    /// order (no blank, no backslash), and whether its values go into JSON as they are.
+    fn same_keys<'a>(&self, json: &'a str) -> Option<(Vec<(&'a str, &'a str)>, bool)> {
+        let b = json.as_bytes();
+        let keys = &self.keys;
+        if keys.is_empty() || !starts(b, 0, b"[[\"") {
+            return None;
+        }
+        let mut special = false;
+        let mut pairs = Vec::with_capacity(keys.len());
+        // The key's opening quote.
+        let mut open = 2;
+        for (j, k) in keys.iter().enumerate() {
+            let key_end = open + 1 + k.len();
+            if !b.get(open + 1..key_end).is_some_and(|s| same(s, k.as_bytes())) || !starts(b, key_end, b"\",\"") {
+                return None;
+            }
+            let (value_end, s) = scan_string(b, key_end + 3)?;
+            special |= s;
+            // Both ends of each slice are ASCII quotes: they lie on character boundaries.
+            pairs.push((json.get(open + 1..key_end)?, json.get(key_end + 3..value_end)?));
+            let last = j + 1 == keys.len();
+            if !last && starts(b, value_end, b"\"],[\"") {
+                open = value_end + 4;
+            } else if !(last && starts(b, value_end, b"\"]]") && value_end + 3 == b.len()) {
+                return None;
+            }
+        }
+        // A key that matched holds no backslash; a value may (then its quote is escaped).
+        if special && b.contains(&b'\\') {
+            return None;
+        }
+        Some((pairs, !special))
+    }
+}
+
+/// Whether b[at..] starts with `want`.
+fn starts<const N: usize>(b: &[u8], at: usize, want: &[u8; N]) -> bool {
+    b.get(at..at + N).is_some_and(|s| s == want)
+}
+
+/// `a == b` for short keys without a call to memcmp: two overlapping loads of 8 or 4 bytes
+/// from each.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    fn word<const N: usize>(s: &[u8], at: usize) -> Option<[u8; N]> {
+        s.get(at..at + N)?.try_into().ok()
+    }
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        8..=16 => word::<8>(a, 0) == word(b, 0) && word::<8>(a, n - 8) == word(b, n - 8),
+        4..=7 => word::<4>(a, 0) == word(b, 0) && word::<4>(a, n - 4) == word(b, n - 4),
+        _ => a == b,
+    }
+}
+
+/// The pairs of a stored record's JSON text (`[["KEY","value"],…]`) borrowed from it, or
+/// `None` when a string holds an escape (or the text is not that shape).
+#[cfg(test)]
+pub(super) fn borrowed_pairs(json: &str) -> Option<Vec<(&str, &str)>> {
+    scan_pairs(json).map(|(pairs, _)| pairs)
+}
+
+/// The pairs of a stored record's JSON text (`[["KEY","value"],…]`) borrowed from it, and
+/// whether no value holds a character that a JSON answer escapes; `None` when the text holds
+/// an escape (a backslash) or is not that shape: the caller decodes it.
+fn scan_pairs(json: &str) -> Option<(Vec<(&str, &str)>, bool)> {
+    let b = json.as_bytes();
+    // Without a backslash anywhere, every double quote opens or closes a string: the text is
+    // the structure between strings, `[[` KEY `,` VALUE `],[` KEY `,` VALUE … `]]`. Each
+    // string's scan tells whether it holds a backslash (or a byte a JSON answer escapes); the
+    // structure between strings is compared, so a backslash there is refused too.
+    let mut special = false;
+    let mut string = |open: usize| {
+        let (close, s) = scan_string(b, open + 1)?;
+        special |= s;
+        Some(close)
+    };
+    // Whether b[from..to] is `want`, blanks aside (the stored text has none).
+    let structure = |from: usize, to: usize, want: &[u8]| {
+        let mut got = b[from..to].iter().filter(|c| !c.is_ascii_whitespace());
+        want.iter().all(|w| got.next() == Some(w)) && got.next().is_none()
+    };
+    let quote = |from: usize| b.get(from..)?.iter().position(|&c| c == b'"').map(|p| from + p);
+    let mut pairs = Vec::with_capacity(80);
+    let Some(mut open) = quote(0) else {
+        return structure(0, b.len(), b"[]").then_some((pairs, true));
+    };
+    if !structure(0, open, b"[[") {
+        return None;
+    }
+    loop {
+        // open: the key's opening quote.
+        let key_end = string(open)?;
+        let value_open = if starts(b, key_end + 1, b",\"") {
+            key_end + 2
+        } else {
+            let q = quote(key_end + 1)?;
+            structure(key_end + 1, q, b",").then_some(q)?
+        };
+        let value_end = string(value_open)?;
+        // Both ends of each slice are ASCII quotes: they lie on character boundaries.
+        pairs.push((json.get(open + 1..key_end)?, json.get(value_open + 1..value_end)?));
+        open = if starts(b, value_end + 1, b"],[\"") {
+            value_end + 4
+        } else {
+            match quote(value_end + 1) {
+                Some(q) if structure(value_end + 1, q, b"],[") => q,
+                Some(_) => return None,
+                None if structure(value_end + 1, b.len(), b"]]") => break,
+                None => return None,
+            }
+        };
+    }
+    if special && b.contains(&b'\\') {
+        return None;
+    }
+    Some((pairs, !special))
+}
+
+/// The closing quote of a string whose text starts at `from`, and whether the text may hold a
+/// backslash or a byte a JSON answer escapes (a control character, DEL, or 0xE2, the first
+/// byte of U+2028 and U+2029). Eight bytes at a time: most strings of a stored record are
+/// shorter, so their end is found without a loop per byte. (The bytes after the quote in its
+/// word are looked at too: at worst a value is then checked again when it is written.)
+fn scan_string(b: &[u8], from: usize) -> Option<(usize, bool)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    // The bytes of x that are zero (or below n) are flagged; the lowest flag is exact.
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
+    let mut special = 0;
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().ok()?);
+        special |=
+            zero(w ^ (ONES * u64::from(b'\\'))) | below(w, 0x20) | zero(w ^ (ONES * 0x7f)) | zero(w ^ (ONES * 0xe2));
+        let quote = zero(w ^ (ONES * u64::from(b'"')));
+        if quote != 0 {
+            return Some((i + (quote.trailing_zeros() / 8) as usize, special != 0));
+        }
+        i += 8;
+    }
+    let mut special = special != 0;
+    for (j, &c) in b.get(i..)?.iter().enumerate() {
+        if c == b'"' {
+            return Some((i + j, special));
+        }
+        special |= c < 0x20 || c == b'\\' || c == 0x7f || c == 0xe2;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hearth_output as out;
+
+    /// Records stored as `Record::to_json` writes them, with values of every length and the
+    /// characters a JSON answer escapes.
+    fn samples() -> Vec<Record> {
+        let values = [
+            "",
+            "0",
+            "no",
+            "default",
+            "unlimited",
+            "u00001@example.org",
+            "ns1.example.com,ns2.example.com",
+            "a\"b",
+            "back\\slash",
+            "tab\there",
+            "nl\n",
+            "del\u{7f}",
+            "ls\u{2028}",
+            "ps\u{2029}",
+            "e2 \u{20ac}",
+            "bücher",
+            "\u{1b}[31m",
+            "0123456789abcdef0123",
+            "quote at end 7\"",
+        ];
+        let mut recs = vec![Record::from_pairs([] as [(&str, &str); 0])];
+        for (i, v) in values.iter().enumerate() {
+            let k = "K".repeat(i + 1);
+            recs.push(Record::from_pairs([("NAME", "N"), (k.as_str(), v), ("Z", "z")]));
+        }
+        recs.push(Record::from_pairs(
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("KEY_{i:02}"), v.to_string())),
+        ));
+        recs
+    }
+
+    #[test]
+    fn scanned_pairs_are_the_stored_pairs_and_tell_whether_values_need_escapes() {
+        for rec in samples() {
+            let json = rec.to_json();
+            let want: Vec<(String, String)> = Record::from_json(&json).expect("json").pairs().to_vec();
+            match scan_pairs(&json) {
+                None => assert!(json.contains('\\'), "{json}"),
+                Some((pairs, verbatim)) => {
+                    assert!(!json.contains('\\'), "{json}");
+                    let got: Vec<(String, String)> =
+                        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+                    assert_eq!(got, want, "{json}");
+                    assert_eq!(verbatim, pairs.iter().all(|(_, v)| out::json_verbatim(v)), "{json}");
+                }
+            }
+            // Blanks between the tokens change nothing.
+            let spaced = json
+                .replace("\",\"", "\" ,\t\"")
+                .replace("],[", "] ,\n [")
+                .replace("[[", " [ [");
+            assert_eq!(borrowed_pairs(&spaced), borrowed_pairs(&json), "{spaced}");
+        }
+    }
+
+    #[test]
+    fn records_with_the_keys_of_the_one_before_give_the_same_pairs() {
+        let a = Record::from_pairs([("NAME", "A"), ("PACKAGE", "default"), ("BACKUPS_INCREMENTAL", "no")]);
+        let b = Record::from_pairs([("NAME", "Bea"), ("PACKAGE", "gold"), ("BACKUPS_INCREMENTAL", "yes")]);
+        let reordered = Record::from_pairs([("PACKAGE", "x"), ("NAME", "B"), ("BACKUPS_INCREMENTAL", "yes")]);
+        let fewer = Record::from_pairs([("NAME", "A"), ("PACKAGE", "default")]);
+        let more = Record::from_pairs([
+            ("NAME", "A"),
+            ("PACKAGE", "p"),
+            ("BACKUPS_INCREMENTAL", "no"),
+            ("X", "1"),
+        ]);
+        let renamed = Record::from_pairs([("NAME", "A"), ("PACKAGF", "default"), ("BACKUPS_INCREMENTAL", "no")]);
+        let escaped = Record::from_pairs([("NAME", "say \"hi\""), ("PACKAGE", "p"), ("BACKUPS_INCREMENTAL", "no")]);
+        let special = Record::from_pairs([
+            ("NAME", "l\u{2028}"),
+            ("PACKAGE", "p"),
+            ("BACKUPS_INCREMENTAL", "\u{7f}"),
+        ]);
+        let mut texts: Vec<String> = [
+            &a, &b, &reordered, &b, &fewer, &a, &more, &a, &renamed, &a, &escaped, &special, &a,
+        ]
+        .iter()
+        .map(|r| r.to_json())
+        .collect();
+        texts.push(a.to_json().replace(",", " , "));
+        texts.push(a.to_json() + " ");
+        texts.push(a.to_json().replacen("[[", "[", 1));
+        texts.extend(samples().iter().map(Record::to_json));
+        let mut keys = StoredKeys::default();
+        for t in &texts {
+            assert_eq!(keys.pairs(t), scan_pairs(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn strings_end_at_their_quote_and_tell_special_bytes() {
+        for len in 0..24 {
+            for (c, special) in [
+                ('a', false),
+                ('\\', true),
+                ('\u{1}', true),
+                ('\u{7f}', true),
+                ('\u{2028}', true),
+                ('é', false),
+                ('~', false),
+            ] {
+                for at in 0..len.max(1) {
+                    let text: String = (0..len).map(|i| if i == at { c } else { 'x' }).collect();
+                    let b = format!("\"{text}\"],[\"next\"");
+                    let (end, flagged) = scan_string(b.as_bytes(), 1).expect("quote");
+                    assert_eq!(end, 1 + text.len(), "{b}");
+                    assert!(flagged || !(special && len > 0), "{b}");
+                    if len > 0 && !special {
+                        // Only the bytes after the quote in its word may be looked at too.
+                        assert!(!flagged, "{b}");
+                    }
+                }
+            }
+        }
+        assert_eq!(scan_string(b"\"no end", 1), None);
+    }
+
+    #[test]
+    fn keys_compare_like_strings() {
+        let word = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        for n in 0..word.len() {
+            let a = &word[..n];
+            assert!(same(a.as_bytes(), a.as_bytes()));
+            assert!(!same(a.as_bytes(), &word.as_bytes()[..n + 1]));
+            for i in 0..n {
+                let mut b = a.as_bytes().to_vec();
+                b[i] = b'_';
+                assert!(!same(a.as_bytes(), &b), "{a} {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn fields_are_found_as_the_decoded_record_finds_them() {
+        let texts = [
+            r#"[["A","1"],["B","2"],["C","3"],["D","4"]]"#,
+            // Twice the same key: the one at or after the cursor, else the first.
+            r#"[["A","1"],["B","2"],["A","3"],["C","4"],["B","5"]]"#,
+            r#"[["A","1"],["B","2"],["C","3"],["D","4"]]"#,
+            r#"[["A","x"],["B","y"],["A","z"],["C",""],["B","w"]]"#,
+        ];
+        let asks: [&[&str]; 4] = [
+            &["A", "B", "C", "D", "E"],
+            &["B", "A", "D", "C", "A", "B"],
+            &["C", "A", "B", "A", "B", "C", "A"],
+            &["D", "D", "A", "Z", "B"],
+        ];
+        let mut keys = StoredKeys::default();
+        for t in texts {
+            let fields = Fields::parse(t, &mut keys).expect("parse");
+            assert!(matches!(fields, Fields::Borrowed { .. }), "{t}");
+            let rec = Record::from_json(t).expect("json");
+            for ask in asks {
+                let (mut h1, mut h2) = (0, 0);
+                for k in ask {
+                    assert_eq!(fields.get(k, &mut h1), rec.get_near(k, &mut h2), "{t} {ask:?} {k}");
+                }
+            }
+        }
+    }
+}
