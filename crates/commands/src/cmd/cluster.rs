@@ -17,7 +17,7 @@ use crate::engine::{Args, Ctx};
 use hearth_cluster::sequence::{self, Step};
 use hearth_cluster::{Client, Peer, PeerAuth, RunError, SendError, TlsTrust};
 use hearth_domain::object::{ClusterHost, cluster, dns_record, dns_zone, setting};
-use hearth_domain::validate::{ApiKeyHash, HostName, Port, UserName};
+use hearth_domain::validate::{ApiKeyHash, HostName, Port, UserName, or_empty};
 use hearth_domain::{HearthError, ReturnCode, kv};
 use hearth_output::{self as out, Cell, JsonFrame, ListView, Shell, Split};
 use hearth_store::{QueuedOp, Tx};
@@ -169,10 +169,10 @@ pub fn add_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
         u => u,
     };
     let fingerprint = args.s(6);
-    let host: HostName = args.req(0)?;
-    let host = &*host;
-    let port: Port = args.req(1)?;
-    let port = &*port;
+    let host: Option<HostName> = args.opt(0)?;
+    let host = or_empty(&host);
+    let port: Option<Port> = args.opt(1)?;
+    let port = or_empty(&port);
     dns_user.parse::<UserName>()?;
     if password.is_empty() {
         args.opt::<ApiKeyHash>(2)?;
@@ -231,8 +231,8 @@ pub fn add_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
 /// `v-delete-remote-dns-host HOST`: the slave drops this master's zones (best effort), the host
 /// and what was queued for it go.
 pub fn delete_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let host: HostName = args.req(0)?;
-    let host = &*host;
+    let host: Option<HostName> = args.opt(0)?;
+    let host = or_empty(&host);
     let Some(rec) = ctx.tx.cluster_host(host)? else {
         return Err(HearthError::not_exist(format!("remote dns host {host} doesn't exist")));
     };
@@ -255,8 +255,8 @@ pub fn delete_remote_dns_host(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Stri
 }
 
 fn set_suspended(ctx: &mut Ctx<'_, '_>, args: &Args, value: &str) -> Result<String, HearthError> {
-    let host: HostName = args.req(0)?;
-    let host = &*host;
+    let host: Option<HostName> = args.opt(0)?;
+    let host = or_empty(&host);
     let Some(mut rec) = ctx.tx.cluster_host(host)? else {
         return Err(HearthError::not_exist(format!("remote dns host {host} doesn't exist")));
     };

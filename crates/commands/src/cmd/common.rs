@@ -2,6 +2,7 @@
 
 use crate::engine::{Args, Ctx};
 use hearth_domain::object::{User, user};
+use hearth_domain::validate::{UserName, or_empty};
 use hearth_domain::{HearthError, ReturnCode};
 use hearth_output::Format;
 
@@ -10,6 +11,14 @@ pub fn user(ctx: &Ctx<'_, '_>, name: &str) -> Result<User, HearthError> {
     ctx.tx
         .user(name)?
         .ok_or_else(|| HearthError::not_exist(format!("user {name} doesn't exist")))
+}
+
+/// `is_object_valid 'user' 'USER' USER` for a user argument (`None` when it was empty, which
+/// the format check lets through and no user is named): the name and the user.
+pub fn user_of(ctx: &Ctx<'_, '_>, user: Option<UserName>) -> Result<(UserName, User), HearthError> {
+    let rec = self::user(ctx, or_empty(&user))?;
+    let user = user.ok_or_else(|| HearthError::not_exist("user  doesn't exist"))?;
+    Ok((user, rec))
 }
 
 /// [`user`] without a copy: the record shared with the store's read cache.

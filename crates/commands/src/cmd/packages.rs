@@ -7,7 +7,7 @@ use crate::engine::{Args, Ctx};
 use hearth_domain::kv;
 use hearth_domain::object::{Package, package, user};
 use hearth_domain::record::Record;
-use hearth_domain::validate::{Kind, PackageName, UserName, check};
+use hearth_domain::validate::{Kind, PackageName, UserName, check, or_empty};
 use hearth_domain::{HearthError, ReturnCode};
 use hearth_output::{self as out, BLANKS, Cell, Fields, JsonFrame, ListView, Shell};
 
@@ -91,8 +91,8 @@ fn consistent(ctx: &Ctx<'_, '_>, src: &Package) -> Result<Package, HearthError> 
 
 pub fn add_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     let file = args.s(0);
-    let name: PackageName = args.req(1)?;
-    let name = &*name;
+    let name: Option<PackageName> = args.opt(1)?;
+    let name = or_empty(&name);
     let rewrite = args.s(2) == "yes";
     let exists = ctx.tx.package(name)?.is_some();
     if !rewrite && exists {
@@ -134,8 +134,8 @@ fn now_nanos() -> i64 {
 }
 
 pub fn delete_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let name: PackageName = args.req(0)?;
-    let name = &*name;
+    let name: Option<PackageName> = args.opt(0)?;
+    let name = or_empty(&name);
     package(ctx, name)?;
     if name == "default" {
         // compat: Hestia deletes it and leaves users pointing at a missing package.
@@ -182,12 +182,12 @@ const LIMIT_USAGE: [(package::Key, user::Key, &str); 7] = [
 ];
 
 pub fn change_user_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: UserName = args.req(0)?;
-    let user = &*user;
-    let name: PackageName = args.req(1)?;
-    let name = &*name;
+    let user: Option<UserName> = args.opt(0)?;
+    let name: Option<PackageName> = args.opt(1)?;
+    let name = or_empty(&name);
     let force = args.s(2);
-    let rec = common::user(ctx, user)?;
+    let (user, rec) = common::user_of(ctx, user)?;
+    let user = &*user;
     let pkg = package(ctx, name)?;
     if force != "yes" {
         for (limit, used, label) in LIMIT_USAGE {
@@ -367,8 +367,8 @@ pub const LIST_PACKAGE: ListView = ListView {
 };
 
 pub fn list_package(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let name: PackageName = args.req(0)?;
-    let name = &*name;
+    let name: Option<PackageName> = args.opt(0)?;
+    let name = or_empty(&name);
     let p = package(ctx, name)?;
     let mut o = String::new();
     if let Some(format) = format_arg(args, 1) {

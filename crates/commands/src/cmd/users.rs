@@ -211,10 +211,10 @@ pub fn add_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthErro
 // ------------------------------------------------------------------------------------ delete
 
 pub fn delete_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: UserName = args.req(0)?;
+    let user: Option<UserName> = args.opt(0)?;
     let _restart: Option<Restart> = args.opt(1)?;
+    let (user, _) = common::user_of(ctx, user)?;
     let user = &*user;
-    common::user(ctx, user)?;
     if user == ctx.root_user()? {
         // compat: Hestia exits 0 without doing anything.
         return Err(HearthError::new(
@@ -242,10 +242,10 @@ pub fn delete_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthE
 // ------------------------------------------------------------------------------------ suspend
 
 pub fn suspend_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: UserName = args.req(0)?;
+    let user: Option<UserName> = args.opt(0)?;
     let restart: Option<Restart> = args.opt(1)?;
+    let (user, mut rec) = common::user_of(ctx, user)?;
     let user = &*user;
-    let mut rec = common::user(ctx, user)?;
     unsuspended(user, &rec)?;
     if user == ctx.root_user()? {
         // compat: Hestia exits 0 without doing anything.
@@ -269,10 +269,10 @@ pub fn suspend_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hearth
 }
 
 pub fn unsuspend_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: UserName = args.req(0)?;
+    let user: Option<UserName> = args.opt(0)?;
     let restart: Option<Restart> = args.opt(1)?;
+    let (user, mut rec) = common::user_of(ctx, user)?;
     let user = &*user;
-    let mut rec = common::user(ctx, user)?;
     if user == ctx.root_user()? || !rec.yes(user::SUSPENDED) {
         // Nothing to do (Hestia does not check either; it just must not fail here).
         return Ok(String::new());
@@ -294,9 +294,9 @@ pub fn unsuspend_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
 // ------------------------------------------------------------------------------------ change
 
 pub fn change_password(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: UserName = args.req(0)?;
+    let user: Option<UserName> = args.opt(0)?;
+    let (user, mut rec) = common::user_of(ctx, user)?;
     let user = &*user;
-    let mut rec = common::user(ctx, user)?;
     unsuspended(user, &rec)?;
     let password = &crate::tmpfile::password_arg(ctx, args.s(1));
     // compat: Hestia reads an empty password from the terminal and accepts any length.
@@ -332,11 +332,11 @@ pub fn change_password(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hea
 }
 
 pub fn change_shell(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: UserName = args.req(0)?;
-    let user = &*user;
+    let user: Option<UserName> = args.opt(0)?;
     let shell = args.s(1);
     let shell_path = shell_of(ctx, shell)?;
-    let mut rec = common::user(ctx, user)?;
+    let (user, mut rec) = common::user_of(ctx, user)?;
+    let user = &*user;
     unsuspended(user, &rec)?;
     demo_mode(ctx)?;
     let base = shell_path.rsplit('/').next().unwrap_or(shell).to_string();
@@ -362,10 +362,10 @@ fn shell_of(ctx: &Ctx<'_, '_>, shell: &str) -> Result<String, HearthError> {
 }
 
 pub fn change_contact(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: UserName = args.req(0)?;
-    let user = &*user;
+    let user: Option<UserName> = args.opt(0)?;
     let email: Option<Email> = args.opt(1)?;
-    let mut rec = common::user(ctx, user)?;
+    let (user, mut rec) = common::user_of(ctx, user)?;
+    let user = &*user;
     unsuspended(user, &rec)?;
     let Some(email) = email else {
         return Err(HearthError::invalid("invalid email format :: "));
@@ -385,11 +385,11 @@ pub fn change_contact(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
 }
 
 pub fn change_name(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: UserName = args.req(0)?;
-    let user = &*user;
+    let user: Option<UserName> = args.opt(0)?;
     let name: Option<FullName> = args.opt(1)?;
     let name = name.as_deref().unwrap_or("");
-    let mut rec = common::user(ctx, user)?;
+    let (user, mut rec) = common::user_of(ctx, user)?;
+    let user = &*user;
     unsuspended(user, &rec)?;
     let lname: Option<FullName> = args.opt(2)?;
     demo_mode(ctx)?;
@@ -409,11 +409,11 @@ pub fn change_name(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthE
 }
 
 pub fn change_role(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: UserName = args.req(0)?;
-    let user = &*user;
+    let user: Option<UserName> = args.opt(0)?;
     let role: Option<Role> = args.opt(1)?;
     let role = role.as_deref().unwrap_or("");
-    let mut rec = common::user(ctx, user)?;
+    let (user, mut rec) = common::user_of(ctx, user)?;
+    let user = &*user;
     unsuspended(user, &rec)?;
     demo_mode(ctx)?;
     let previous = rec.get(user::ROLE).to_string();
@@ -449,12 +449,12 @@ fn config_key(arg: &str) -> Result<String, HearthError> {
 }
 
 pub fn change_config_value(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: UserName = args.req(0)?;
-    let user = &*user;
+    let user: Option<UserName> = args.opt(0)?;
     let key = config_key(args.s(1))?;
     let value = args.s(2);
     check(Kind::Common, value).map_err(|_| HearthError::invalid(format!("invalid {} format :: {value}", args.s(1))))?;
-    let mut rec = common::user(ctx, user)?;
+    let (user, mut rec) = common::user_of(ctx, user)?;
+    let user = &*user;
     unsuspended(user, &rec)?;
     demo_mode(ctx)?;
     if key.is_empty() {
@@ -516,10 +516,11 @@ pub fn verify_password(
 }
 
 pub fn get_user_value(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: UserName = args.req(0)?;
-    let user = &*user;
+    let user: Option<UserName> = args.opt(0)?;
     let key = config_key(args.s(1))?;
-    let rec = with_root_counters(ctx, common::user(ctx, user)?, true)?;
+    let (user, rec) = common::user_of(ctx, user)?;
+    let user = &*user;
+    let rec = with_root_counters(ctx, rec, true)?;
     let value = match key.as_str() {
         "HOME" => format!("/home/{user}"),
         "USER" => user.to_string(),

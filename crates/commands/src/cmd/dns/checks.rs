@@ -30,13 +30,7 @@ pub(super) fn zone_of(
     Ok((domain, z))
 }
 
-/// `is_object_valid 'user' 'USER' USER` for a user argument (`None` when it was empty, which
-/// the format check lets through and no user is named): the name and the user.
-pub(super) fn user_of(ctx: &Ctx<'_, '_>, user: Option<UserName>) -> Result<(UserName, User), HearthError> {
-    let rec = common::user(ctx, or_empty(&user))?;
-    let user = user.ok_or_else(|| HearthError::not_exist("user  doesn't exist"))?;
-    Ok((user, rec))
-}
+pub(super) use crate::cmd::common::user_of;
 
 /// The domain argument `i` after Hestia's `format_domain`, checked by the domain rule (`None`
 /// when it is empty: the rule skips it).

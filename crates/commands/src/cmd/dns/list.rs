@@ -1,7 +1,7 @@
 //! The DNS list commands (`v-list-dns-domains`, `-domain`, `-records`, `-templates`), declared
 //! as list views. None is memoised (only settings, packages, users and keys are).
 
-use super::checks::zone;
+use super::checks::zone_of;
 use crate::cmd::common::{self, format_arg};
 use crate::engine::{Args, Ctx};
 use hearth_domain::HearthError;
@@ -142,9 +142,9 @@ impl Fields for DomainRow<'_> {
 
 /// `v-list-dns-domains USER [FORMAT]`
 pub fn list_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: UserName = args.req(0)?;
+    let user: Option<UserName> = args.opt(0)?;
+    let (user, _) = common::user_of(ctx, user)?;
     let user = &*user;
-    common::user(ctx, user)?;
     let domains = ctx.tx.dns_domains(user)?;
     let mut o = String::new();
     if let Some(format) = format_arg(args, 1) {
@@ -156,11 +156,10 @@ pub fn list_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, He
 
 /// `v-list-dns-domain USER DOMAIN [FORMAT]`
 pub fn list_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: UserName = args.req(0)?;
-    let domain: DomainName = args.req(1)?;
-    let (user, domain) = (&*user, &*domain);
-    common::user(ctx, user)?;
-    let rec = zone(ctx, user, domain)?;
+    let (user, domain): (Option<UserName>, Option<DomainName>) = (args.opt(0)?, args.opt(1)?);
+    let (user, _) = common::user_of(ctx, user)?;
+    let (domain, rec) = zone_of(ctx, &user, domain)?;
+    let domain = &*domain;
     let mut o = String::new();
     if let Some(format) = format_arg(args, 2) {
         out::render(&LIST_DNS_DOMAIN, format, &[DomainRow { domain, rec: &rec }], &mut o);
@@ -261,11 +260,10 @@ impl Fields for RecordRow<'_> {
 
 /// `v-list-dns-records USER DOMAIN [FORMAT]`
 pub fn list_dns_records(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: UserName = args.req(0)?;
-    let domain: DomainName = args.req(1)?;
-    let (user, domain) = (&*user, &*domain);
-    common::user(ctx, user)?;
-    let zone_rec = zone(ctx, user, domain)?;
+    let (user, domain): (Option<UserName>, Option<DomainName>) = (args.opt(0)?, args.opt(1)?);
+    let (user, _) = common::user_of(ctx, user)?;
+    let (domain, zone_rec) = zone_of(ctx, &user, domain)?;
+    let domain = &*domain;
     let ttl = zone_rec.get(dns_zone::TTL);
     let records = ctx.tx.dns_records(domain)?;
     let mut o = String::new();
