@@ -389,7 +389,7 @@ pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthEr
         home.push_str(name);
         let row = UserRow {
             name,
-            rec: Fields::parse(json, &mut keys)?,
+            rec: keys.read(json)?,
             home: &home,
             counts: (name == root).then_some(&counts),
             hide,

@@ -3,39 +3,23 @@
 
 use hearth_domain::record::Record;
 use hearth_domain::{HearthError, ReturnCode};
+use std::cell::Cell;
 
 /// A user's stored fields: borrowed from the stored JSON text when no value holds an escape
 /// (no copy per field), else the decoded record.
 pub(super) enum Fields<'a> {
+    /// The values of `json` where [`StoredKeys`] found them, under its keys.
     Borrowed {
-        pairs: Vec<(&'a str, &'a str)>,
+        json: &'a str,
+        keys: &'a StoredKeys,
         /// Whether every value goes into a JSON answer as it is.
         verbatim: bool,
-        /// Whether no key is there twice.
-        unique: bool,
     },
     Shared(&'a Record),
     Owned(Record),
 }
 
-impl<'a> Fields<'a> {
-    /// The fields of a stored record's JSON text; `keys` are the keys of the record parsed
-    /// before (records made from the same template share them: the text is then compared
-    /// with them instead of being searched for the end of each key).
-    pub(super) fn parse(json: &'a str, keys: &mut StoredKeys) -> Result<Fields<'a>, HearthError> {
-        if let Some((pairs, verbatim)) = keys.pairs(json) {
-            let unique = keys.unique;
-            return Ok(Fields::Borrowed {
-                pairs,
-                verbatim,
-                unique,
-            });
-        }
-        Record::from_json(json)
-            .map(Fields::Owned)
-            .map_err(|e| HearthError::new(ReturnCode::Disk, format!("store failure: a stored user record: {e}")))
-    }
-
+impl Fields<'_> {
     /// Whether every value goes into a JSON answer as it is (known of borrowed fields only).
     pub(super) fn verbatim(&self) -> bool {
         matches!(self, Fields::Borrowed { verbatim: true, .. })
@@ -43,29 +27,34 @@ impl<'a> Fields<'a> {
 
     pub(super) fn get(&self, key: &str, hint: &mut usize) -> &str {
         match self {
-            Fields::Borrowed { pairs, unique, .. } => {
-                let n = pairs.len();
-                let at = (*hint).min(n);
-                let is = |i: usize| same(pairs[i].0.as_bytes(), key.as_bytes());
-                let found = if *unique {
-                    // Fields are mostly asked for in about the stored order: the nearest
-                    // match to the hint, ahead first, is the only one.
-                    (0..n).find_map(|d| {
-                        let ahead = at + d;
-                        if ahead < n && is(ahead) {
-                            return Some(ahead);
-                        }
-                        let behind = at.checked_sub(d + 1)?;
-                        is(behind).then_some(behind)
+            Fields::Borrowed { json, keys, .. } => {
+                let names = &keys.keys;
+                let is = |i: usize| same(names[i].as_bytes(), key.as_bytes());
+                let found = if keys.unique {
+                    // The hint counts the fields asked of this row: a listing asks them in the
+                    // same order of every row, so the place found at the same turn of the row
+                    // before is tried first (with unique keys, a match is the only one).
+                    let turn = keys.plan.get(*hint);
+                    *hint += 1;
+                    let guess = turn.map(Cell::get).filter(|&i| i < names.len() && is(i));
+                    guess.or_else(|| {
+                        let i = (0..names.len()).find(|&i| is(i))?;
+                        turn.inspect(|t| t.set(i));
+                        Some(i)
                     })
                 } else {
                     // From the hint to the end, then from the start (`Record::get_near`).
-                    (at..n).chain(0..at).find(|&i| is(i))
+                    let at = (*hint).min(names.len());
+                    let i = (at..names.len()).chain(0..at).find(|&i| is(i));
+                    if let Some(i) = i {
+                        *hint = i + 1;
+                    }
+                    i
                 };
                 match found {
                     Some(i) => {
-                        *hint = i + 1;
-                        pairs[i].1
+                        let (start, end) = keys.values[i];
+                        json.get(start..end).unwrap_or("")
                     }
                     None => "",
                 }
@@ -76,40 +65,73 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// The keys of the last stored record read, in order.
+/// The keys of the last stored record read, in order, and where its values lie in its text.
+/// Records made from the same template share their keys: the next text is compared with them
+/// instead of being searched for the end of each key.
 #[derive(Default)]
 pub(super) struct StoredKeys {
     keys: Vec<String>,
     /// Whether no key is there twice.
     unique: bool,
+    /// (start, end) of each value in the text.
+    values: Vec<(usize, usize)>,
+    /// With unique keys, the place of the field asked at each turn of the last row (see
+    /// [`Fields::get`]).
+    plan: Vec<Cell<usize>>,
 }
 
+/// How many fields of a row [`StoredKeys::plan`] follows.
+const PLAN_TURNS: usize = 128;
+
 impl StoredKeys {
-    /// [`scan_pairs`] of `json`, checked against these keys first (no search for the end
-    /// of each key); these keys become those of `json` when they differ.
-    fn pairs<'a>(&mut self, json: &'a str) -> Option<(Vec<(&'a str, &'a str)>, bool)> {
-        if let Some(found) = self.same_keys(json) {
-            return Some(found);
+    /// The fields of a stored record's JSON text.
+    pub(super) fn read<'a>(&'a mut self, json: &'a str) -> Result<Fields<'a>, HearthError> {
+        match self.scan(json) {
+            Some(verbatim) => Ok(Fields::Borrowed {
+                json,
+                keys: self,
+                verbatim,
+            }),
+            None => Record::from_json(json)
+                .map(Fields::Owned)
+                .map_err(|e| HearthError::new(ReturnCode::Disk, format!("store failure: a stored user record: {e}"))),
         }
-        let found = scan_pairs(json)?;
+    }
+
+    /// Find the keys and values of `json` ([`scan_pairs`], checked against these keys first;
+    /// these keys become those of `json` when they differ): whether its values go into JSON
+    /// as they are, or `None` when it must be decoded.
+    fn scan(&mut self, json: &str) -> Option<bool> {
+        if let Some(verbatim) = self.same_keys(json) {
+            return Some(verbatim);
+        }
+        let (pairs, verbatim) = scan_pairs(json)?;
+        // Each value is a slice of `json`: its place is its distance from the start.
+        let start = json.as_ptr() as usize;
+        self.values.clear();
+        self.values.extend(pairs.iter().map(|(_, v)| {
+            let at = v.as_ptr() as usize - start;
+            (at, at + v.len())
+        }));
         self.keys.clear();
-        self.keys.extend(found.0.iter().map(|(k, _)| k.to_string()));
+        self.keys.extend(pairs.iter().map(|(k, _)| k.to_string()));
         let mut sorted: Vec<&str> = self.keys.iter().map(String::as_str).collect();
         sorted.sort_unstable();
         self.unique = sorted.windows(2).all(|w| w[0] != w[1]);
-        Some(found)
+        self.plan.resize_with(PLAN_TURNS, Cell::default);
+        Some(verbatim)
     }
 
-    /// The pairs of `json` when it is exactly `[["KEY","value"],…]` with these keys in this
-    /// order (no blank, no backslash), and whether its values go into JSON as they are.
-    fn same_keys<'a>(&self, json: &'a str) -> Option<(Vec<(&'a str, &'a str)>, bool)> {
+    /// The values of `json` when it is exactly `[["KEY","value"],…]` with these keys in this
+    /// order (no blank, no backslash), and whether they go into JSON as they are.
+    fn same_keys(&mut self, json: &str) -> Option<bool> {
         let b = json.as_bytes();
         let keys = &self.keys;
         if keys.is_empty() || !starts(b, 0, b"[[\"") {
             return None;
         }
         let mut special = false;
-        let mut pairs = Vec::with_capacity(keys.len());
+        self.values.clear();
         // The key's opening quote.
         let mut open = 2;
         for (j, k) in keys.iter().enumerate() {
@@ -119,8 +141,7 @@ impl StoredKeys {
             }
             let (value_end, s) = scan_string(b, key_end + 3)?;
             special |= s;
-            // Both ends of each slice are ASCII quotes: they lie on character boundaries.
-            pairs.push((json.get(open + 1..key_end)?, json.get(key_end + 3..value_end)?));
+            self.values.push((key_end + 3, value_end));
             let last = j + 1 == keys.len();
             if !last && starts(b, value_end, b"\"],[\"") {
                 open = value_end + 4;
@@ -132,7 +153,18 @@ impl StoredKeys {
         if special && b.contains(&b'\\') {
             return None;
         }
-        Some((pairs, !special))
+        Some(!special)
+    }
+
+    /// The pairs found by the last [`StoredKeys::scan`] of `json`.
+    #[cfg(test)]
+    fn pairs<'a>(&'a self, json: &'a str) -> Vec<(&'a str, &'a str)> {
+        let value = |&(start, end): &(usize, usize)| json.get(start..end).expect("value");
+        self.keys
+            .iter()
+            .map(String::as_str)
+            .zip(self.values.iter().map(value))
+            .collect()
     }
 }
 
@@ -353,7 +385,8 @@ mod tests {
         texts.extend(samples().iter().map(Record::to_json));
         let mut keys = StoredKeys::default();
         for t in &texts {
-            assert_eq!(keys.pairs(t), scan_pairs(t), "{t}");
+            let found = keys.scan(t).map(|verbatim| (keys.pairs(t), verbatim));
+            assert_eq!(found, scan_pairs(t), "{t}");
         }
     }
 
@@ -408,6 +441,9 @@ mod tests {
             r#"[["A","1"],["B","2"],["A","3"],["C","4"],["B","5"]]"#,
             r#"[["A","1"],["B","2"],["C","3"],["D","4"]]"#,
             r#"[["A","x"],["B","y"],["A","z"],["C",""],["B","w"]]"#,
+            // The same keys in another order: the places found in the record before are wrong.
+            r#"[["D","4"],["C","3"],["B","2"],["A","1"]]"#,
+            r#"[["A","1"],["B","2"],["C","3"],["D","4"]]"#,
         ];
         let asks: [&[&str]; 4] = [
             &["A", "B", "C", "D", "E"],
@@ -417,7 +453,7 @@ mod tests {
         ];
         let mut keys = StoredKeys::default();
         for t in texts {
-            let fields = Fields::parse(t, &mut keys).expect("parse");
+            let fields = keys.read(t).expect("read");
             assert!(matches!(fields, Fields::Borrowed { .. }), "{t}");
             let rec = Record::from_json(t).expect("json");
             for ask in asks {
