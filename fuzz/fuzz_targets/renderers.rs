@@ -5,7 +5,7 @@
 //! field keeps only the line breaks it quotes).
 #![no_main]
 use hearth_domain::text::{escape_controls, has_control};
-use hearth_output::{column_t, csv_field, csv_quoted, json_member, json_str, plain_field, shell_line};
+use hearth_output::{column_t, csv_field, csv_quoted, plain_field, push_json_escaped, shell_line};
 use libfuzzer_sys::fuzz_target;
 
 /// One RFC 4180 field (the whole input is the field).
@@ -32,17 +32,25 @@ fn parse_csv_field(s: &str) -> Option<String> {
     }
 }
 
+/// `s` as a JSON string literal, through the renderers' escaper.
+fn json_str(s: &str) -> String {
+    let mut out = String::from("\"");
+    push_json_escaped(&mut out, s);
+    out.push('"');
+    out
+}
+
 fuzz_target!(|data: &[u8]| {
     let value = String::from_utf8_lossy(data);
     let v = value.as_ref();
-    let parsed: serde_json::Value = serde_json::from_str(&json_str(v)).expect("json_str is valid JSON");
+    let parsed: serde_json::Value = serde_json::from_str(&json_str(v)).expect("an escaped value is valid JSON");
     assert_eq!(parsed.as_str(), Some(v));
     // serde_json gives this one key a meaning of its own (RawValue): not ours to test.
     if v.contains("$serde_json::private::") {
         return;
     }
-    let doc = format!("{{{}}}", json_member(v, v));
-    let parsed: serde_json::Value = serde_json::from_str(&doc).expect("json_member is valid JSON");
+    let doc = format!("{{{}: {}}}", json_str(v), json_str(v));
+    let parsed: serde_json::Value = serde_json::from_str(&doc).expect("an escaped member is valid JSON");
     assert_eq!(parsed.get(v).and_then(|x| x.as_str()), Some(v));
     // CSV: the value comes back with its control characters escaped, line breaks kept.
     let keep_breaks = |t: &str| -> String {
@@ -57,8 +65,16 @@ fuzz_target!(|data: &[u8]| {
             .collect()
     };
     let want = keep_breaks(v);
-    assert_eq!(parse_csv_field(&csv_quoted(v)).as_deref(), Some(want.as_str()), "csv_quoted");
-    assert_eq!(parse_csv_field(&csv_field(v)).as_deref(), Some(want.as_str()), "csv_field");
+    assert_eq!(
+        parse_csv_field(&csv_quoted(v)).as_deref(),
+        Some(want.as_str()),
+        "csv_quoted"
+    );
+    assert_eq!(
+        parse_csv_field(&csv_field(v)).as_deref(),
+        Some(want.as_str()),
+        "csv_field"
+    );
     assert!(!csv_field(v).chars().any(|c| c.is_control() && c != '\n' && c != '\r'));
     let cell = plain_field(v);
     assert!(!has_control(&cell), "plain cell {cell:?}");
