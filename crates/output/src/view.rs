@@ -272,6 +272,47 @@ pub struct Stream<'v> {
     /// A shell table's cells per line, header and dashes first: `column -t` needs every row
     /// before it writes the first line.
     table: Vec<Vec<String>>,
+    /// JSON: the view's members, read once for every row.
+    members: Vec<Member>,
+}
+
+/// A JSON member as the view declares it: its name written once (`"KEY": ` or `"KEY":`).
+struct Member {
+    key: &'static str,
+    head: String,
+    kind: MemberKind,
+    omit_empty: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum MemberKind {
+    Text,
+    Bare,
+    Array,
+}
+
+fn members(view: &ListView) -> Vec<Member> {
+    view.json
+        .iter()
+        .map(|&k| {
+            let mut head = String::from("\"");
+            push_json_escaped(&mut head, k);
+            head.push_str(if view.json_tight.contains(&k) { "\":" } else { "\": " });
+            let kind = if view.json_arrays.contains(&k) {
+                MemberKind::Array
+            } else if view.json_bare.contains(&k) {
+                MemberKind::Bare
+            } else {
+                MemberKind::Text
+            };
+            Member {
+                key: k,
+                head,
+                kind,
+                omit_empty: view.json_omit_empty.contains(&k),
+            }
+        })
+        .collect()
 }
 
 impl<'v> Stream<'v> {
@@ -282,13 +323,17 @@ impl<'v> Stream<'v> {
             format,
             rows: 0,
             table: Vec::new(),
+            members: Vec::new(),
         };
         match format {
-            Format::Json => match view.json_frame {
-                JsonFrame::Objects { .. } => out.push_str("{\n"),
-                JsonFrame::Array => out.push('['),
-                _ => {}
-            },
+            Format::Json => {
+                s.members = members(view);
+                match view.json_frame {
+                    JsonFrame::Objects { .. } => out.push_str("{\n"),
+                    JsonFrame::Array => out.push('['),
+                    _ => {}
+                }
+            }
             Format::Csv => csv_header(view, out),
             Format::Plain if !s.shell() => {}
             Format::Plain | Format::Shell => {
@@ -319,7 +364,7 @@ impl<'v> Stream<'v> {
         let first = self.rows == 0;
         self.rows += 1;
         match self.format {
-            Format::Json => json_row(view, first, row, out),
+            Format::Json => json_row(view, &self.members, first, row, out),
             Format::Csv => csv_row(view, row, out),
             Format::Plain if !self.shell() => plain_row(view, row, out),
             Format::Plain | Format::Shell => match &view.shell {
@@ -363,7 +408,7 @@ impl<'v> Stream<'v> {
 }
 
 /// One row of the JSON document, framed as the view declares (`first`: no object before it).
-fn json_row<R: Fields + ?Sized>(view: &ListView, first: bool, row: &R, out: &mut String) {
+fn json_row<R: Fields + ?Sized>(view: &ListView, members: &[Member], first: bool, row: &R, out: &mut String) {
     match view.json_frame {
         JsonFrame::Objects { close, .. } => {
             if !first {
@@ -374,7 +419,7 @@ fn json_row<R: Fields + ?Sized>(view: &ListView, first: bool, row: &R, out: &mut
             out.push_str("    \"");
             push_json_escaped(out, row.field(view.key, &mut hint));
             out.push_str("\": {");
-            push_members(view, row, &mut hint, "\n        ", ",\n        ", out);
+            push_members(members, row, &mut hint, "\n        ", ",\n        ", out);
             out.push('\n');
         }
         JsonFrame::ObjectLines { .. } => {
@@ -383,24 +428,24 @@ fn json_row<R: Fields + ?Sized>(view: &ListView, first: bool, row: &R, out: &mut
             out.push_str("    \"");
             push_json_escaped(out, row.field(view.key, &mut hint));
             out.push_str("\": {");
-            push_members(view, row, &mut hint, "", ", ", out);
+            push_members(members, row, &mut hint, "", ", ", out);
             out.push('}');
         }
         JsonFrame::Object => {
             out.push('{');
-            push_members(view, row, &mut 0, "\n    ", ",\n    ", out);
+            push_members(members, row, &mut 0, "\n    ", ",\n    ", out);
             out.push_str("\n}\n");
         }
         JsonFrame::ObjectLine => {
             out.push('{');
-            push_members(view, row, &mut 0, "", ", ", out);
+            push_members(members, row, &mut 0, "", ", ", out);
             out.push_str("}\n");
         }
         JsonFrame::Named(name) => {
             out.push_str("{\n\t\"");
             push_json_escaped(out, name);
             out.push_str("\": {");
-            push_members(view, row, &mut 0, "\n\t\t", ",\n\t\t", out);
+            push_members(members, row, &mut 0, "\n\t\t", ",\n\t\t", out);
             out.push_str("\n\t}\n}\n");
         }
         JsonFrame::Array => {
@@ -415,7 +460,7 @@ fn json_row<R: Fields + ?Sized>(view: &ListView, first: bool, row: &R, out: &mut
 /// `lead` (the others). A row that knows its values need no escape ([`Fields::json_verbatim`])
 /// has them copied as they are.
 fn push_members<R: Fields + ?Sized>(
-    view: &ListView,
+    members: &[Member],
     row: &R,
     hint: &mut usize,
     lead_first: &str,
@@ -431,31 +476,30 @@ fn push_members<R: Fields + ?Sized>(
         }
     };
     let mut first = true;
-    for k in view.json {
-        let v = row.field(k, hint);
-        if v.is_empty() && view.json_omit_empty.contains(k) {
+    for m in members {
+        let v = row.field(m.key, hint);
+        if m.omit_empty && v.is_empty() {
             continue;
         }
         out.push_str(if first { lead_first } else { lead });
         first = false;
-        out.push('"');
-        // Member names are the view's constants: ASCII names need no escape.
-        value(out, k);
-        out.push_str(if view.json_tight.contains(k) { "\":" } else { "\": " });
-        if view.json_arrays.contains(k) {
-            out.push('[');
-            for (i, item) in v.split(',').filter(|s| !s.is_empty()).enumerate() {
-                out.push_str(if i == 0 { "\"" } else { ", \"" });
-                push_json_escaped(out, item);
+        out.push_str(&m.head);
+        match m.kind {
+            MemberKind::Array => {
+                out.push('[');
+                for (i, item) in v.split(',').filter(|s| !s.is_empty()).enumerate() {
+                    out.push_str(if i == 0 { "\"" } else { ", \"" });
+                    push_json_escaped(out, item);
+                    out.push('"');
+                }
+                out.push(']');
+            }
+            MemberKind::Bare => value(out, v),
+            MemberKind::Text => {
+                out.push('"');
+                value(out, v);
                 out.push('"');
             }
-            out.push(']');
-        } else if view.json_bare.contains(k) {
-            value(out, v);
-        } else {
-            out.push('"');
-            value(out, v);
-            out.push('"');
         }
     }
 }
