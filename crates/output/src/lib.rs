@@ -51,11 +51,9 @@ pub fn push_json_escaped(out: &mut String, s: &str) {
 /// A value for a plain (TAB-separated) row: tabs and newlines inside a value would break the
 /// row, so they become spaces.
 pub fn plain_field(s: &str) -> String {
-    if s.contains(['\t', '\n', '\r']) {
-        escape_controls(&s.replace(['\t', '\n', '\r'], " ")).into_owned()
-    } else {
-        escape_controls(s).into_owned()
-    }
+    let mut out = String::new();
+    view::push_plain(&mut out, s);
+    out
 }
 
 /// Control characters are written escaped in every text format (`\e`, `\x01`…): a value
@@ -65,11 +63,9 @@ pub use hearth_domain::text::escape_controls;
 
 /// A CSV field as Hestia writes it unquoted: quoted (RFC 4180) only when it has to be.
 pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        csv_quoted(s)
-    } else {
-        escape_controls(s).into_owned()
-    }
+    let mut out = String::new();
+    view::push_csv_field(&mut out, s);
+    out
 }
 
 /// A CSV field that Hestia always wraps in double quotes; inner quotes are doubled (Hestia does
@@ -93,29 +89,8 @@ pub fn csv_quoted(s: &str) -> String {
 /// spaces after its last cell (as `column` does). Cells are taken as given: callers split on
 /// whitespace first where Hestia's input would be split.
 pub fn column_t(rows: &[Vec<String>]) -> String {
-    // Control characters escaped once per cell; widths are those of the escaped text.
-    let rows: Vec<Vec<std::borrow::Cow<'_, str>>> = rows
-        .iter()
-        .map(|r| r.iter().map(|c| escape_controls(c)).collect())
-        .collect();
-    let ncols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let mut widths = vec![0usize; ncols];
-    for row in &rows {
-        for (i, cell) in row.iter().enumerate() {
-            widths[i] = widths[i].max(display_width(cell));
-        }
-    }
     let mut out = String::new();
-    for row in &rows {
-        for (i, cell) in row.iter().enumerate() {
-            out.push_str(cell);
-            if i + 1 < ncols {
-                let pad = widths[i] - display_width(cell) + 2;
-                out.extend(std::iter::repeat_n(' ', pad));
-            }
-        }
-        out.push('\n');
-    }
+    view::table_write(rows, &mut out);
     out
 }
 
@@ -125,10 +100,6 @@ pub fn split_blank(line: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect()
-}
-
-fn display_width(s: &str) -> usize {
-    s.chars().count()
 }
 
 /// `KEY:<pad>value` lines of the shell format, the key padded to `width` columns.

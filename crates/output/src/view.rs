@@ -629,7 +629,7 @@ fn pieces(v: &str, split: &Split, mut f: impl FnMut(&str)) {
 
 /// Hestia's table (`column -t`): every line's cells (header and dashes first), each padded to
 /// its column's widest (of the escaped text, as it is written), the last column not padded.
-fn table_write(lines: &[Vec<String>], out: &mut String) {
+pub(crate) fn table_write(lines: &[Vec<String>], out: &mut String) {
     let mut widths: Vec<usize> = Vec::new();
     for line in lines {
         for (i, p) in line.iter().enumerate() {
@@ -660,8 +660,8 @@ fn maybe_control(s: &str) -> bool {
     s.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2)
 }
 
-/// [`crate::plain_field`] appended to `out`.
-fn push_plain(out: &mut String, s: &str) {
+/// A plain cell appended to `out` (see [`crate::plain_field`]).
+pub(crate) fn push_plain(out: &mut String, s: &str) {
     if !maybe_control(s) {
         out.push_str(s);
     } else if s.contains(['\t', '\n', '\r']) {
@@ -671,8 +671,8 @@ fn push_plain(out: &mut String, s: &str) {
     }
 }
 
-/// [`crate::csv_field`] appended to `out`.
-fn push_csv_field(out: &mut String, s: &str) {
+/// A CSV field appended to `out` (see [`crate::csv_field`]).
+pub(crate) fn push_csv_field(out: &mut String, s: &str) {
     if s.contains([',', '"', '\n', '\r']) {
         push_csv_quoted(out, s);
     } else if maybe_control(s) {

@@ -564,8 +564,9 @@ impl<'a> Tx<'a> {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(store_err)
     }
 
-    /// Every user's stored record as its JSON text (`[["KEY","value"],…]`), in creation order:
-    /// for listings that read fields without building a [`Record`] per user.
+    /// Every user's stored record as its JSON text (`[["KEY","value"],…]`), in creation order
+    /// (the collected form of [`Tx::each_user_json`], for the tests).
+    #[cfg(test)]
     pub fn users_json(&self) -> Result<Vec<(String, String)>> {
         let mut all = Vec::new();
         self.each_user_json(|name, conf| {

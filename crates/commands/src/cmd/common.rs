@@ -60,14 +60,6 @@ pub fn format_arg_or_shell(args: &Args, i: usize) -> Option<Format> {
     Format::from_arg_or_shell(args.get(i))
 }
 
-/// Whether `value` is within a package limit (`unlimited` or an integer ≥ `used + 1`).
-pub fn within_limit(limit: &str, used_after: u64) -> bool {
-    match limit {
-        "unlimited" | "" => true,
-        n => n.parse::<u64>().map(|n| used_after <= n).unwrap_or(false),
-    }
-}
-
 /// `is_package_full`: fail with E_LIMIT when adding one more object would pass the user's
 /// package limit `limit_key`, given the current count.
 pub fn package_room(owner: &User, limit: user::Key, used: u64) -> Result<(), HearthError> {
