@@ -76,7 +76,7 @@ fn consistent(ctx: &Ctx<'_, '_>, src: &Package) -> Result<Package, HearthError> 
         return Err(HearthError::invalid(format!("shell {shell} is not valid")));
     }
     let mut rec = Package::new();
-    for k in PACKAGE_KEYS {
+    for &k in PACKAGE_KEYS {
         rec.set(
             k,
             if k == package::SHELL {
@@ -156,7 +156,7 @@ fn apply_package(ctx: &mut Ctx<'_, '_>, user: &str, name: &str, pkg: &Package) -
     let mut rec = common::user(ctx, user)?;
     let old_shell = rec.get(user::SHELL).to_string();
     rec.set(user::PACKAGE, name);
-    for k in PACKAGE_KEYS {
+    for &k in PACKAGE_KEYS {
         // A package's limits are the user's keys of the same names.
         rec.set_by_name(k.name(), pkg.get(k));
     }

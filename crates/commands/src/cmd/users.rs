@@ -11,31 +11,7 @@ use hearth_domain::{HearthError, ReturnCode};
 use hearth_output::{self as out, BLANKS, Cell, Format, JsonFrame, ListView, Shell};
 
 /// Keys of a package copied into a user's record, in package order.
-pub const PACKAGE_KEYS: [package::Key; 23] = [
-    package::WEB_TEMPLATE,
-    package::PROXY_TEMPLATE,
-    package::BACKEND_TEMPLATE,
-    package::DNS_TEMPLATE,
-    package::WEB_DOMAINS,
-    package::WEB_ALIASES,
-    package::DNS_DOMAINS,
-    package::DNS_RECORDS,
-    package::MAIL_DOMAINS,
-    package::MAIL_ACCOUNTS,
-    package::RATE_LIMIT,
-    package::DATABASES,
-    package::CRON_JOBS,
-    package::DISK_QUOTA,
-    package::CPU_QUOTA,
-    package::CPU_QUOTA_PERIOD,
-    package::MEMORY_LIMIT,
-    package::SWAP_LIMIT,
-    package::BANDWIDTH,
-    package::NS,
-    package::SHELL,
-    package::BACKUPS,
-    package::BACKUPS_INCREMENTAL,
-];
+pub const PACKAGE_KEYS: &[package::Key] = package::ORDER.split_at(package::ORDER.len() - 2).0;
 
 /// Keys after the package's in a new user.conf (`v-add-user`), with their initial values.
 const USER_TAIL: [(user::Key, &str); 45] = [
