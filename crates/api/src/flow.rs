@@ -79,7 +79,7 @@ impl Endpoint {
     }
 
     fn run(&self, name: &str, args: &[String], scope: &Scope) -> Result<engine::Outcome, Answer> {
-        self.with_store(|s| engine::run_with(&self.home, s, name, args, scope))
+        self.with_store(|s| engine::run_grouped(&self.home, s, name, args, scope))
     }
 
     /// Answer one request whose body gave `fields`, from client address `ip`.

@@ -766,6 +766,11 @@ pub fn serve(home: hearth_commands::Home, opts: ServeOptions) -> Result<(), Stri
             Err(e) => eprintln!("hearth: checking interrupted account creations: {}", e.message),
         }
     }
+    // Host changes committed but not applied (the previous run killed between its commit and
+    // its reload?) are applied now, then after every group of writes.
+    if let Err(e) = home.committer().start_applier(&home) {
+        return Err(e.message);
+    }
     let mut listen = opts.listen.clone();
     if listen.is_empty() && opts.plain.is_empty() {
         let port: u16 = home

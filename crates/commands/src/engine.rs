@@ -135,6 +135,8 @@ pub struct Ctx<'t, 'c> {
     pending: Vec<crate::pending::Marker>,
     /// Where the answer may be written as it is made (the CLI's stdout; see [`run_to`]).
     output: Output<'t>,
+    /// The host units the command's change touched (see [`crate::pipeline`]).
+    touched: crate::pipeline::Touched,
 }
 
 /// The caller's output, for an answer written as it is made (a listing of 10,000 users is
@@ -170,7 +172,29 @@ impl<'t, 'c> Ctx<'t, 'c> {
             deferred: Vec::new(),
             pending: Vec::new(),
             output: Output::default(),
+            touched: Default::default(),
         }
+    }
+
+    /// A context for a command of a group ([`crate::pipeline::group`]).
+    pub(crate) fn for_job(
+        tx: &'t mut Tx<'c>,
+        home: &'t Home,
+        host: &'t Host,
+        caller: &'t Caller,
+        now: &'t Now,
+    ) -> Self {
+        Ctx::new(tx, home, host, caller, now)
+    }
+
+    /// What the command left to do after its handler: history lines to write even if it
+    /// failed, accounts being created, host units touched.
+    pub(crate) fn take_effects(&mut self) -> (Vec<Deferred>, Vec<crate::pending::Marker>, crate::pipeline::Touched) {
+        (
+            std::mem::take(&mut self.deferred),
+            std::mem::take(&mut self.pending),
+            std::mem::take(&mut self.touched),
+        )
     }
 }
 
@@ -181,6 +205,17 @@ impl<'t> Ctx<'t, '_> {
     /// before the error's text, as Hestia's scripts print as they go.
     pub fn take_output(&mut self) -> Output<'t> {
         std::mem::take(&mut self.output)
+    }
+
+    /// The change touches host unit `unit` (checked before the commit, applied after it; see
+    /// [`crate::pipeline`]); `reload`: the service is to be reloaded for it.
+    pub fn touch(&mut self, unit: crate::pipeline::Unit, reload: bool) {
+        self.touched.touch(unit, reload);
+    }
+
+    /// The DNS include file is to be rewritten whatever it lists (`v-rebuild-dns-*`).
+    pub fn touch_full_include(&mut self) {
+        self.touched.full_include = true;
     }
 
     /// Hold `marker` until the command's transaction ends (see [`crate::pending`]).
@@ -305,18 +340,39 @@ fn run_with_output(
     let host = home.host();
     let mut deferred = Vec::new();
     let mut pending = Vec::new();
+    let mut touched = crate::pipeline::Touched::default();
     let body = |tx: &mut Tx<'_>| {
         let mut ctx = Ctx::new(tx, home, &host, caller, &now);
         ctx.output = Output(output.as_mut().map(|w| &mut **w as &mut dyn std::io::Write));
         let r = (spec.handler)(&mut ctx, &args);
-        deferred = std::mem::take(&mut ctx.deferred);
-        pending = std::mem::take(&mut ctx.pending);
-        r
+        (deferred, pending, touched) = ctx.take_effects();
+        // The host units it touched: checked with the services' own checkers, then marked
+        // (durably, with the change) for the apply below.
+        r.and_then(|out| {
+            if !touched.is_empty() {
+                crate::pipeline::check_alone(ctx.tx, home, &host, &touched)?;
+                touched.mark(ctx.tx)?;
+            }
+            Ok(out)
+        })
     };
-    let result = match spec.mode {
+    let mut result = match spec.mode {
         Mode::Read => store.read(body),
         Mode::Write => store.write(body),
     };
+    // Committed: the host follows (a failure here, such as a failed reload, is answered; the
+    // change stays, and its marks bring it to the host at the next apply).
+    if result.is_ok()
+        && !touched.is_empty()
+        && let Err(e) = crate::pipeline::apply_pending(home, store)
+    {
+        // A command that held its reload back is not failed by another's pending one.
+        if touched.wants_reload() {
+            result = Err(e);
+        } else {
+            crate::pipeline::log_refused(home, "apply", &e);
+        }
+    }
     // Committed: the accounts created are recorded. Otherwise the markers stay (unlocked) for
     // `pending::sweep`, in case an account outlived the rollback.
     if result.is_ok() {
@@ -325,19 +381,7 @@ fn run_with_output(
         drop(pending);
     }
     if result.is_err() && !deferred.is_empty() {
-        let _ = store.write(|tx| {
-            for d in &deferred {
-                tx.log_history(
-                    &d.user,
-                    &now.date,
-                    &now.time,
-                    d.level,
-                    d.category,
-                    &history_text(&d.message),
-                )?;
-            }
-            Ok(())
-        });
+        write_deferred(store, &now, &deferred);
     }
     // A read is logged only when it failed with a detail for the log (a tool or I/O failure:
     // an administrator must see it; a refusal of a read is not an event, as in Hestia).
@@ -351,6 +395,58 @@ fn run_with_output(
         },
         Err(e) => failed(e),
     }
+}
+
+/// [`run_with`] for a server's workers: a command that writes is committed in a group with
+/// the writes that arrive meanwhile, and its host changes are applied after the commit by the
+/// home's applier (see [`crate::pipeline::group`]).
+pub fn run_grouped(home: &Home, store: &mut Store, name: &str, args: &[String], scope: &Scope) -> Outcome {
+    let Some(spec) = find(name).filter(|s| s.mode == Mode::Write) else {
+        return run_with(home, store, name, args, scope);
+    };
+    if !scope.permits(name, args) {
+        return failed(Scope::refuse(name));
+    }
+    if let Err(e) = check_arg_sizes(args) {
+        return failed(e);
+    }
+    let args = Args(args.to_vec());
+    if args.len() < spec.min_args {
+        let e = HearthError::raw(spec.usage_code, spec.usage());
+        home.log_event(spec, &args, Some(&e));
+        return failed(e);
+    }
+    let job = crate::pipeline::group::Job::new(spec, args.clone(), scope.caller().clone(), Now::current());
+    let done = home.committer().submit(home, store, job);
+    let now = Now::current();
+    if done.result.is_err() && !done.deferred.is_empty() {
+        write_deferred(store, &now, &done.deferred);
+    }
+    home.log_event(spec, &args, done.result.as_ref().err());
+    match done.result {
+        Ok(stdout) => Outcome {
+            stdout,
+            code: ReturnCode::Ok,
+        },
+        Err(e) => failed(e),
+    }
+}
+
+/// History lines of a failed command (its transaction rolled back), in a write of their own.
+fn write_deferred(store: &mut Store, now: &Now, deferred: &[Deferred]) {
+    let _ = store.write(|tx| {
+        for d in deferred {
+            tx.log_history(
+                &d.user,
+                &now.date,
+                &now.time,
+                d.level,
+                d.category,
+                &history_text(&d.message),
+            )?;
+        }
+        Ok(())
+    });
 }
 
 /// Read-only commands whose output depends only on the stored settings, packages, users and

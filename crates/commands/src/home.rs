@@ -46,6 +46,8 @@ pub struct Home {
     pub dir: PathBuf,
     pub config: Config,
     host: std::sync::OnceLock<Host>,
+    /// The group commit of this home's writes (shared by its clones: the API's workers).
+    committer: std::sync::Arc<crate::pipeline::group::Committer>,
 }
 
 fn io_err(what: &str, path: &Path, e: std::io::Error) -> HearthError {
@@ -88,6 +90,7 @@ impl Home {
             dir: dir.to_path_buf(),
             config,
             host: std::sync::OnceLock::new(),
+            committer: Default::default(),
         })
     }
 
@@ -109,6 +112,11 @@ impl Home {
     }
     pub fn host(&self) -> Host {
         self.host_ref().clone()
+    }
+
+    /// The group commit of this home's writes.
+    pub fn committer(&self) -> &std::sync::Arc<crate::pipeline::group::Committer> {
+        &self.committer
     }
 
     /// The host layer of this home's host-root (made once).

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod home;
 pub mod import;
 pub mod pending;
+pub mod pipeline;
 pub mod profiles;
 pub mod tmpfile;
 pub mod util;

@@ -204,6 +204,13 @@ pub fn write_zone(host_root: &Path, user: &str, domain: &str, text: &str) -> Res
     Ok(path)
 }
 
+/// Whether [`write_zone`] could write a zone of `user` now (the same checks of `home/USER`,
+/// `conf` and `conf/dns`, which are created when missing): run before a change commits, so a
+/// zone directory a user tampered with refuses the change instead of failing its apply.
+pub fn zone_dir_ready(host_root: &Path, user: &str) -> Result<()> {
+    zone_dir(host_root, user, true).map(|_| ())
+}
+
 /// The text of the zone file of `domain`, when it is a regular file reached as
 /// [`write_zone`] reaches it (`None` for a symlink, a directory, a FIFO, a missing file or
 /// directory, or a `conf`/`conf/dns` that is not root's).
@@ -369,6 +376,113 @@ pub fn check_zone(domain: &str, path: &Path) -> Result<()> {
                 .with_detail(output_of(&done)),
         )
     }
+}
+
+/// What named-checkzone says of the zone text `text` of `domain` (given on its standard input,
+/// so nothing is written before the check): `Ok(empty)` when it loads the zone, else the
+/// reasons it refuses it ([`check_reasons`]), with its whole output as the error's detail
+/// ([`CheckVerdict::detail`]).
+pub fn check_zone_text(domain: &str, text: &str) -> Result<CheckVerdict> {
+    check_zone_domain(domain)?;
+    let name = ascii_name(domain);
+    let args = [
+        OsStr::new("-i"),
+        OsStr::new("local"),
+        OsStr::new("-k"),
+        OsStr::new("fail"),
+        OsStr::new("--"),
+        OsStr::new(&name),
+        OsStr::new("/dev/stdin"),
+    ];
+    let done = run(NAMED_CHECKZONE, &args, Some(text.as_bytes()), None)?;
+    if done.success() {
+        return Ok(CheckVerdict::default());
+    }
+    let mut reasons = check_reasons(&done.stdout);
+    reasons.extend(check_reasons(&done.stderr));
+    if reasons.is_empty() {
+        // Refused without a reason hearth can read: the status is the reason.
+        reasons.push(format!("named-checkzone: {}", done.status));
+    }
+    Ok(CheckVerdict {
+        reasons,
+        detail: Some(output_of(&done)),
+    })
+}
+
+/// named-checkzone's verdict on a zone text: the reasons it refuses it (none: it loads).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CheckVerdict {
+    /// Why the zone is refused (see [`check_reasons`]); empty: it loads.
+    pub reasons: Vec<String>,
+    detail: Option<String>,
+}
+
+impl CheckVerdict {
+    /// Whether named-checkzone loads the zone.
+    pub fn valid(&self) -> bool {
+        self.reasons.is_empty()
+    }
+
+    /// The tool's output, for error.log.
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
+
+    /// The reasons of this verdict that `before` does not have (compared in lower case): a
+    /// change to a zone that was already refused is accepted when it adds no reason.
+    pub fn new_since(&self, before: &CheckVerdict) -> Vec<String> {
+        let old: std::collections::BTreeSet<String> = before.reasons.iter().map(|r| r.to_ascii_lowercase()).collect();
+        self.reasons
+            .iter()
+            .filter(|r| !old.contains(&r.to_ascii_lowercase()))
+            .cloned()
+            .collect()
+    }
+}
+
+/// The reasons in named-checkzone's output: its error lines without the file and line
+/// (`dns_master_load: FILE:LINE: `) or zone (`zone NAME/IN: `) they start with; its summaries
+/// (`not loaded due to errors`, `loading from master file … failed`) and its warnings about
+/// records below the apex (`NAME/MX 'TARGET' …`) are left out. Control characters are
+/// replaced, and each reason is cut at 200 bytes.
+pub fn check_reasons(output: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in output.lines() {
+        let mut l = line.trim();
+        if let Some(rest) = l.strip_prefix("dns_master_load: ") {
+            // FILE:LINE: the file is /dev/stdin or a zone path (no ": " in either).
+            l = rest.splitn(3, ':').nth(2).map(str::trim).unwrap_or(rest);
+        } else if l.starts_with("zone ") {
+            match l.split_once(": ") {
+                Some((_, rest)) => l = rest,
+                None => continue,
+            }
+        } else {
+            continue;
+        }
+        let warning = l.split_once(' ').is_some_and(|(head, _)| head.contains('/'));
+        if l.is_empty()
+            || warning
+            || l.starts_with("not loaded due to errors")
+            || l.starts_with("loading from master file")
+            || l.starts_with("loaded serial")
+        {
+            continue;
+        }
+        let mut clean: String = l.chars().map(|c| if c.is_control() { '?' } else { c }).collect();
+        if clean.len() > 200 {
+            let mut cut = 200;
+            while !clean.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            clean.truncate(cut);
+        }
+        if !out.contains(&clean) {
+            out.push(clean);
+        }
+    }
+    out
 }
 
 /// `rndc [-c CONF] reload`: named rereads its configuration and every changed zone. On

@@ -45,6 +45,7 @@ pub mod dns;
 mod error;
 mod files;
 mod password;
+pub mod zone_rules;
 
 use std::ffi::{OsStr, OsString};
 use std::fs::{self, File, OpenOptions};

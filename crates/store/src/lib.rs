@@ -11,6 +11,7 @@
 mod cluster;
 mod dns;
 mod generation;
+mod host;
 mod schema;
 
 use hearth_domain::object::settings::SettingName;
@@ -25,6 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use cluster::{HostState, QueuedOp};
+pub use host::PendingUnit;
 pub use schema::SCHEMA_VERSION;
 
 /// A store failure as a Hestia error (E_DISK: the panel's own storage failed).

@@ -1,9 +1,9 @@
 //! Schema migrations. Entry N (1-based) brings the store from version N-1 to N. Never edit a
 //! released entry: add a new one.
 
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
-pub const MIGRATIONS: [&str; 6] = [
+pub const MIGRATIONS: [&str; 7] = [
     // v1: settings, packages, users, access keys, legacy keys, history.
     r#"
 CREATE TABLE settings (
@@ -125,5 +125,17 @@ ALTER TABLE dns_cluster_hosts ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE dns_cluster_hosts ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
 DELETE FROM dns_cluster_queue WHERE seq NOT IN (SELECT max(seq) FROM dns_cluster_queue GROUP BY host, op);
 CREATE UNIQUE INDEX dns_cluster_queue_op ON dns_cluster_queue(host, op);
+"#,
+    // v7: host changes committed but not yet applied (the host pipeline's durable marks): one
+    // row per host object (a zone file…), written in the transaction of the change and removed
+    // once the host holds it. `seq` orders the marks (a mark renewed after an apply read it
+    // stays); `changes` counts the changes it stands for; `reload` asks the service to reload.
+    r#"
+CREATE TABLE host_pending (
+    unit    TEXT PRIMARY KEY NOT NULL,
+    seq     INTEGER NOT NULL,
+    changes INTEGER NOT NULL DEFAULT 1,
+    reload  INTEGER NOT NULL DEFAULT 1
+) STRICT;
 "#,
 ];

@@ -138,7 +138,10 @@ fn a_refused_zone_leaves_named_checkzone_output_in_error_log_once() {
     ]);
     assert_eq!(
         (r.code, r.stdout.as_str()),
-        (20, "Error: dns zone bob.example is not valid\n"),
+        (
+            20,
+            "Error: dns zone bob.example is not valid: NS 'ns1.bob.example' has no address records (A or AAAA)\n"
+        ),
         "{r:?}"
     );
     let errors = log(&env, "error.log");

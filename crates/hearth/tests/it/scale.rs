@@ -338,6 +338,7 @@ fn a_large_store_lists_authenticates_and_adds_correctly() {
             .map(str::to_string)
             .collect()
     };
+    env.wait_applied();
     let listed = include_lines();
     assert_eq!(listed.len(), 2, "{listed:?}");
     assert!(listed[0].starts_with("zone \"big.example.com\""), "{listed:?}");

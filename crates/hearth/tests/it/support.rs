@@ -109,6 +109,24 @@ impl Env {
         r.stdout
     }
 
+    /// Wait (at most 20 s) until every host change committed is applied (no mark left in
+    /// `host_pending`): `hearth serve` applies after answering.
+    pub fn wait_applied(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let out = std::process::Command::new("/usr/bin/sqlite3")
+                .arg(self.home().join("data/hearth.db"))
+                .arg("SELECT count(*) FROM host_pending")
+                .output()
+                .expect("sqlite3");
+            if String::from_utf8_lossy(&out.stdout).trim() == "0" {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "host changes not applied in 20 s");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     pub fn read_host(&self, rel: &str) -> String {
         std::fs::read_to_string(self.host_root().join(rel)).unwrap_or_default()
     }

@@ -5,107 +5,11 @@ use super::checks::{bump_serial, dns_system, save_zone, sync_counters, user_of, 
 use crate::cmd::cluster;
 use crate::cmd::common;
 use crate::engine::{Args, Ctx};
+use crate::pipeline::Unit;
 use hearth_domain::HearthError;
-use hearth_domain::dns::next_serial;
 use hearth_domain::object::settings::DnsSystem;
-use hearth_domain::object::{dns_record, dns_zone, user};
+use hearth_domain::object::user;
 use hearth_domain::validate::{DomainName, Restart, UserName, or_empty};
-
-/// A host failure as the command reports it; its diagnostic detail (named-checkzone's or
-/// rndc's output, the I/O error) travels with it to error.log (`Home::log_event`).
-fn host_err(_ctx: &Ctx<'_, '_>, e: hearth_host::HostError) -> HearthError {
-    e.into()
-}
-
-/// A host failure that is not returned (a put-back that failed after another failure): its
-/// diagnostic detail goes to error.log now.
-fn log_host_err(ctx: &Ctx<'_, '_>, e: hearth_host::HostError) {
-    if e.detail().is_some() {
-        ctx.home
-            .append_log("error.log", &format!("{} {} dns: {e}", ctx.now.date, ctx.now.time));
-    }
-}
-
-/// Render one zone onto the host: for an active master zone, `DOMAIN.db` is written and checked
-/// with named-checkzone (a zone that fails the check is put back as it was and the command
-/// fails with E_RESTART); a suspended, slave or deleted zone has its file removed.
-fn render_zone_file(ctx: &Ctx<'_, '_>, user: &str, domain: &str) -> Result<(), HearthError> {
-    use hearth_host::dns::{ZoneData, ZoneRecord, check_zone, remove_zone, render_zone, write_zone, zone_path};
-    let root = ctx.host.root();
-    let zone = match ctx.tx.dns_domain(domain)? {
-        Some((owner, z)) if owner == user && !z.yes(dns_zone::SUSPENDED) && !z.yes(dns_zone::SLAVE) => z,
-        _ => return remove_zone(root, user, domain).map_err(|e| host_err(ctx, e)),
-    };
-    let today: String = ctx.now.date.chars().filter(char::is_ascii_digit).collect();
-    let data = ZoneData {
-        ttl: zone.get(dns_zone::TTL).parse().unwrap_or(14400),
-        soa: zone.get(dns_zone::SOA).to_string(),
-        serial: zone
-            .get(dns_zone::SERIAL)
-            .parse()
-            .or_else(|_| next_serial("", &today).parse())
-            .unwrap_or(1),
-    };
-    let records: Vec<ZoneRecord> = ctx
-        .tx
-        .dns_records(domain)?
-        .iter()
-        .map(|r| ZoneRecord {
-            name: r.get(dns_record::RECORD).to_string(),
-            rtype: r.get(dns_record::TYPE).to_string(),
-            priority: r.get(dns_record::PRIORITY).to_string(),
-            value: r.get(dns_record::VALUE).to_string(),
-            ttl: r.get(dns_record::TTL).to_string(),
-            suspended: r.yes(dns_record::SUSPENDED),
-        })
-        .collect();
-    let text = render_zone(domain, &data, &records).map_err(|e| host_err(ctx, e))?;
-    zone_path(root, user, domain).map_err(|e| host_err(ctx, e))?;
-    // Never through a symlink: a planted link's target must not come back as the zone.
-    let previous = hearth_host::dns::read_zone(root, user, domain);
-    let path = write_zone(root, user, domain, &text).map_err(|e| host_err(ctx, e))?;
-    // In a sandbox the check runs when the tool is installed; on a real host it must be.
-    if (!ctx.host.is_sandbox() || hearth_host::dns::check_zone_available())
-        && let Err(e) = check_zone(domain, &path)
-    {
-        let restored = match &previous {
-            Some(old) => write_zone(root, user, domain, old).map(|_| ()),
-            None => remove_zone(root, user, domain),
-        };
-        if let Err(r) = restored {
-            log_host_err(ctx, r);
-        }
-        return Err(host_err(ctx, e));
-    }
-    Ok(())
-}
-
-/// Rewrite the zone-statement include file from the store: every active master zone whose
-/// file exists.
-fn sync_include(ctx: &Ctx<'_, '_>) -> Result<(), HearthError> {
-    use hearth_host::dns::{write_zones_include, zone_path};
-    let root = ctx.host.root();
-    let mut candidates = Vec::new();
-    for (user, domain, zone) in ctx.tx.all_dns_domains()? {
-        if zone.yes(dns_zone::SUSPENDED) || zone.yes(dns_zone::SLAVE) {
-            continue;
-        }
-        if let Ok(path) = zone_path(root, &user, &domain) {
-            candidates.push((user, domain, path));
-        }
-    }
-    // Zone files that exist as regular files, never through a symlink a user planted.
-    let keys: Vec<(&str, &str)> = candidates.iter().map(|(u, d, _)| (u.as_str(), d.as_str())).collect();
-    let present = hearth_host::dns::zones_exist(root, &keys);
-    let zones: Vec<(String, std::path::PathBuf)> = candidates
-        .into_iter()
-        .zip(present)
-        .filter(|(_, here)| *here)
-        .map(|((_, domain, path), _)| (domain, path))
-        .collect();
-    write_zones_include(root, &zones).map_err(|e| host_err(ctx, e))?;
-    Ok(())
-}
 
 /// `v-restart-dns RESTART`: `rndc reload`, unless RESTART is `no`. A sandbox host-root is only
 /// reloaded when `rndc_conf` names the named that serves it (its zones are not the system's).
@@ -114,103 +18,53 @@ fn reload(ctx: &Ctx<'_, '_>, restart: &str) -> Result<(), HearthError> {
     if restart == "no" || (ctx.host.is_sandbox() && conf.is_none()) {
         return Ok(());
     }
-    hearth_host::dns::reload(conf).map_err(|e| host_err(ctx, e))
+    hearth_host::dns::reload(conf).map_err(HearthError::from)
 }
 
-/// Bring the host in line with the store for `domains` of `user` (zone files, include file),
-/// then reload BIND. Nothing happens when the DNS system does not use zone files.
-/// The include file is rewritten (from every zone of the server) only when it does not list
-/// exactly the published zones whose files exist, so a record change costs the same with
-/// 10 zones or 10,000; the rebuild commands rewrite it always ([`publish_rebuild`]).
-pub fn publish(ctx: &Ctx<'_, '_>, user: &str, domains: &[&str], restart: &str) -> Result<(), HearthError> {
-    publish_with(ctx, user, domains, restart, false)
-}
-
-/// [`publish`] that rewrites the whole include file whatever it lists (`v-rebuild-dns-*`).
-pub fn publish_rebuild(ctx: &Ctx<'_, '_>, user: &str, domains: &[&str], restart: &str) -> Result<(), HearthError> {
-    publish_with(ctx, user, domains, restart, true)
-}
-
-fn publish_with(
-    ctx: &Ctx<'_, '_>,
-    user: &str,
-    domains: &[&str],
-    restart: &str,
-    full_include: bool,
-) -> Result<(), HearthError> {
-    // The cluster's slaves get every published change (queued in this transaction).
+/// The change of `domains` of `user` goes to the host: to the cluster's slaves (queued in this
+/// transaction) and, when the DNS system uses zone files, through the host pipeline (each
+/// zone checked before the commit, its file and the include file written after it, BIND
+/// reloaded unless RESTART is `no`: see [`crate::pipeline`]).
+pub fn publish(ctx: &mut Ctx<'_, '_>, user: &str, domains: &[&str], restart: &str) -> Result<(), HearthError> {
     for domain in domains {
         cluster::zone_changed(ctx.tx, domain)?;
     }
     if !ctx.tx.settings()?.dns_system().writes_zones() {
         return Ok(());
     }
-    // What the host holds now: put back if anything below fails (the store rolls back too,
-    // so a failed command leaves zone files and include file as they were).
-    let root = ctx.host.root();
-    let saved_zones: Vec<(&str, Option<String>)> = domains
-        .iter()
-        .map(|d| {
-            let text = hearth_host::dns::read_zone(root, user, d);
-            (*d, text)
-        })
-        .collect();
-    let saved_include = hearth_host::dns::read_zones_include(root);
-    let applied = domains
-        .iter()
-        .try_for_each(|domain| render_zone_file(ctx, user, domain))
-        .and_then(|()| {
-            if full_include || !include_lists(root, user, domains, saved_include.as_deref()) {
-                sync_include(ctx)
-            } else {
-                Ok(())
-            }
-        })
-        .and_then(|()| reload(ctx, restart));
-    if applied.is_err() {
-        for (domain, text) in &saved_zones {
-            let put_back = match text {
-                Some(t) => hearth_host::dns::write_zone(root, user, domain, t).map(|_| ()),
-                None => hearth_host::dns::remove_zone(root, user, domain),
-            };
-            if let Err(e) = put_back {
-                log_host_err(ctx, e);
-            }
-        }
-        if let Err(e) = hearth_host::dns::restore_zones_include(root, saved_include.as_deref()) {
-            log_host_err(ctx, e);
-        }
+    for domain in domains {
+        let unit = Unit::DnsZone {
+            user: user.to_string(),
+            domain: domain.to_string(),
+        };
+        ctx.touch(unit, restart != "no");
     }
-    applied
+    Ok(())
 }
 
-/// Whether the include file `text` lists exactly those of `domains` (of `user`) whose zone
-/// files exist now (by their file paths, which name the user and the domain).
-fn include_lists(root: &std::path::Path, user: &str, domains: &[&str], text: Option<&str>) -> bool {
-    let Some(text) = text else { return false };
-    domains.iter().all(|d| {
-        let Ok(path) = hearth_host::dns::zone_path(root, user, d) else {
-            return false;
-        };
-        let exists = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
-        let listed = path
-            .to_str()
-            .is_some_and(|p| text.contains(&format!(" file \"{p}\"; }};\n")));
-        exists == listed
-    })
+/// [`publish`] that rewrites the whole include file whatever it lists (`v-rebuild-dns-*`).
+pub fn publish_rebuild(ctx: &mut Ctx<'_, '_>, user: &str, domains: &[&str], restart: &str) -> Result<(), HearthError> {
+    publish(ctx, user, domains, restart)?;
+    if ctx.tx.settings()?.dns_system().writes_zones() {
+        ctx.touch_full_include();
+    }
+    Ok(())
 }
 
 /// Remove every zone file of `user` and rewrite the include file (for `v-delete-user`, whose
 /// store cascade removes the zones): call it after the user's zones left the store.
-pub fn unpublish_user(ctx: &Ctx<'_, '_>, user: &str, domains: &[String]) -> Result<(), HearthError> {
+pub fn unpublish_user(ctx: &mut Ctx<'_, '_>, user: &str, domains: &[String]) -> Result<(), HearthError> {
     if !ctx.tx.settings()?.dns_system().writes_zones() {
         return Ok(());
     }
     for d in domains {
-        hearth_host::dns::remove_zone(ctx.host.root(), user, d).map_err(|e| host_err(ctx, e))?;
+        let unit = Unit::DnsZone {
+            user: user.to_string(),
+            domain: d.clone(),
+        };
+        ctx.touch(unit, true);
     }
-    sync_include(ctx)?;
-    reload(ctx, "")
+    Ok(())
 }
 
 /// `v-rebuild-dns-domain USER DOMAIN [RESTART] [UPDATE_SERIAL]`
