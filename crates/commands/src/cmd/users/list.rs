@@ -5,9 +5,10 @@ use hearth_output::{Num, Split, insert_after, key_first};
 use hearth_store::HistoryEntry;
 
 mod stored;
+use std::cell::RefCell;
 #[cfg(test)]
 use stored::borrowed_pairs;
-use stored::{Fields, StoredKeys};
+use stored::{Fields, Plan, StoredKeys};
 
 const LIST_USER_JSON: &[&str] = &[
     "NAME",
@@ -196,6 +197,47 @@ struct UserRow<'a> {
     home: &'a str,
     counts: Option<&'a (String, String)>,
     hide: bool,
+    /// Where a listing's keys are, kept from row to row (none: each is looked up).
+    plan: Option<&'a RefCell<Plan<Source>>>,
+}
+
+/// What [`UserRow::field`] gives for a key, with the key's place among the stored fields.
+#[derive(Clone, Copy)]
+enum Source {
+    Name,
+    Home,
+    Users(Option<usize>),
+    SuspendedUsers(Option<usize>),
+    Secret(Option<usize>),
+    Stored(Option<usize>),
+}
+
+impl Source {
+    fn of(key: &str, place: Option<usize>) -> Source {
+        match key {
+            "USER" => Source::Name,
+            "HOME" => Source::Home,
+            "U_USERS" => Source::Users(place),
+            "SUSPENDED_USERS" => Source::SuspendedUsers(place),
+            "RKEY" | "TWOFA" | "QRCODE" => Source::Secret(place),
+            _ => Source::Stored(place),
+        }
+    }
+}
+
+impl UserRow<'_> {
+    fn value(&self, source: Source) -> &str {
+        match (source, self.counts) {
+            (Source::Name, _) => self.name,
+            (Source::Home, _) => self.home,
+            (Source::Users(_), Some((users, _))) => users,
+            (Source::SuspendedUsers(_), Some((_, suspended))) => suspended,
+            (Source::Secret(_), _) if self.hide => "",
+            (Source::Users(at) | Source::SuspendedUsers(at) | Source::Secret(at) | Source::Stored(at), _) => {
+                self.rec.at(at)
+            }
+        }
+    }
 }
 
 impl out::Fields for UserRow<'_> {
@@ -207,6 +249,13 @@ impl out::Fields for UserRow<'_> {
             ("SUSPENDED_USERS", Some((_, suspended))) => suspended,
             ("RKEY" | "TWOFA" | "QRCODE", _) if self.hide => "",
             (k, _) => self.rec.get(k, hint),
+        }
+    }
+
+    fn each_value(&self, keys: &[&str], hint: &mut usize, f: &mut dyn FnMut(&str)) {
+        match self.plan.and_then(|plan| self.rec.plan(plan, keys, Source::of)) {
+            Some(steps) => steps.iter().for_each(|&s| f(self.value(s))),
+            None => keys.iter().for_each(|k| f(self.field(k, hint))),
         }
     }
 
@@ -239,6 +288,7 @@ pub fn list_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthErr
         home: &home,
         counts: Some(&counts),
         hide: !ctx.caller.sees_login_secrets(),
+        plan: None,
     };
     let mut o = String::with_capacity(4096);
     out::render(&LIST_USER, format, &[row], &mut o);
@@ -383,6 +433,7 @@ pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthEr
     let mut stream = out::Stream::start(&LIST_USERS, format, &mut o);
     let mut home = String::new();
     let mut keys = StoredKeys::default();
+    let plan = RefCell::new(Plan::default());
     ctx.tx.each_user_json(|name, json| {
         home.clear();
         home.push_str("/home/");
@@ -393,6 +444,7 @@ pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthEr
             home: &home,
             counts: (name == root).then_some(&counts),
             hide,
+            plan: Some(&plan),
         };
         stream.row(&row, &mut o);
         if o.len() >= FLUSH_AT {

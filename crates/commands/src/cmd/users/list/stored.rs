@@ -3,7 +3,7 @@
 
 use hearth_domain::record::Record;
 use hearth_domain::{HearthError, ReturnCode};
-use std::cell::Cell;
+use std::cell::{Cell, Ref, RefCell};
 
 /// A user's stored fields: borrowed from the stored JSON text when no value holds an escape
 /// (no copy per field), else the decoded record.
@@ -63,6 +63,62 @@ impl Fields<'_> {
             Fields::Owned(rec) => rec.get_near(key, hint),
         }
     }
+
+    /// What `plan` holds for `keys` in records of this one's key layout: made by `step(key,
+    /// its place among the stored fields)` for each key when the keys or the layout differ
+    /// from the last row's. `None` unless the fields are borrowed under unique keys (a place
+    /// then names the one value of its key).
+    pub(super) fn plan<'p, S>(
+        &self,
+        plan: &'p RefCell<Plan<S>>,
+        keys: &[&str],
+        step: impl Fn(&str, Option<usize>) -> S,
+    ) -> Option<Ref<'p, [S]>> {
+        let Fields::Borrowed { keys: stored, .. } = self else {
+            return None;
+        };
+        if !stored.unique {
+            return None;
+        }
+        let made_for = (keys.as_ptr().cast::<()>(), keys.len(), stored.layout);
+        if plan.borrow().made_for != Some(made_for) {
+            let mut p = plan.borrow_mut();
+            p.steps.clear();
+            p.steps
+                .extend(keys.iter().map(|&k| step(k, stored.keys.iter().position(|s| s == k))));
+            p.made_for = Some(made_for);
+        }
+        Some(Ref::map(plan.borrow(), |p| p.steps.as_slice()))
+    }
+
+    /// The value at a place found by [`Fields::plan`] (`""`: none).
+    pub(super) fn at(&self, place: Option<usize>) -> &str {
+        match (self, place) {
+            (Fields::Borrowed { json, keys, .. }, Some(i)) => keys
+                .values
+                .get(i)
+                .and_then(|&(start, end)| json.get(start..end))
+                .unwrap_or(""),
+            _ => "",
+        }
+    }
+}
+
+/// What a listing does for each key it asks of a row ([`Fields::plan`]), kept from row to
+/// row while the keys asked and the stored key layout stay the same.
+pub(super) struct Plan<S> {
+    /// The keys asked (where they lie, how many) and [`StoredKeys::layout`].
+    made_for: Option<(*const (), usize, u64)>,
+    steps: Vec<S>,
+}
+
+impl<S> Default for Plan<S> {
+    fn default() -> Self {
+        Plan {
+            made_for: None,
+            steps: Vec::new(),
+        }
+    }
 }
 
 /// The keys of the last stored record read, in order, and where its values lie in its text.
@@ -78,6 +134,8 @@ pub(super) struct StoredKeys {
     /// With unique keys, the place of the field asked at each turn of the last row (see
     /// [`Fields::get`]).
     plan: Vec<Cell<usize>>,
+    /// Changes whenever the keys do (a [`Plan`] is made for one layout).
+    layout: u64,
 }
 
 /// How many fields of a row [`StoredKeys::plan`] follows.
@@ -119,6 +177,7 @@ impl StoredKeys {
         sorted.sort_unstable();
         self.unique = sorted.windows(2).all(|w| w[0] != w[1]);
         self.plan.resize_with(PLAN_TURNS, Cell::default);
+        self.layout += 1;
         Some(verbatim)
     }
 
