@@ -536,6 +536,54 @@ pub fn list_user_log(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Heart
 mod list_tests {
     use super::*;
     use hearth_domain::record::Record;
+    use out::Fields as _;
+
+    #[test]
+    fn a_row_hands_over_the_values_each_key_gives() {
+        let base = Record::from_pairs([
+            ("NAME", "Ann"),
+            ("PACKAGE", "default"),
+            ("RKEY", "secret"),
+            ("U_USERS", "7"),
+            ("SUSPENDED_USERS", "1"),
+            ("TIME", "10:00:00"),
+        ]);
+        let other = Record::from_pairs([("TIME", "11:00:00"), ("NAME", "Bob"), ("QRCODE", "q"), ("X", "1")]);
+        let twice = Record::from_pairs([("NAME", "A"), ("PACKAGE", "p"), ("NAME", "B"), ("RKEY", "r")]);
+        let escaped = Record::from_pairs([("NAME", "say \"hi\""), ("RKEY", "k")]);
+        let texts: Vec<String> = [&base, &base, &other, &base, &twice, &base, &escaped, &other]
+            .iter()
+            .map(|r| r.to_json())
+            .collect();
+        let asks: [&[&str]; 4] = [
+            LIST_USERS_JSON,
+            &LIST_USERS_PLAIN,
+            &LIST_USERS_CSV,
+            &["NAME", "NAME", "ZZ", "USER"],
+        ];
+        let counts = ("10".to_string(), "2".to_string());
+        let mut keys = StoredKeys::default();
+        let plan = RefCell::new(Plan::default());
+        for (i, t) in texts.iter().enumerate() {
+            for hide in [false, true] {
+                let row = UserRow {
+                    name: "ann",
+                    rec: keys.read(t).expect("read"),
+                    home: "/home/ann",
+                    counts: (i % 3 == 0).then_some(&counts),
+                    hide,
+                    plan: Some(&plan),
+                };
+                for ask in asks {
+                    let mut got = Vec::new();
+                    row.each_value(ask, &mut 0, &mut |v| got.push(v.to_string()));
+                    let mut hint = 0;
+                    let want: Vec<String> = ask.iter().map(|k| row.field(k, &mut hint).to_string()).collect();
+                    assert_eq!(got, want, "{t} {ask:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn stored_pairs_are_borrowed_unless_escaped() {

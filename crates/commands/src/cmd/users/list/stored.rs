@@ -136,6 +136,9 @@ pub(super) struct StoredKeys {
     plan: Vec<Cell<usize>>,
     /// Changes whenever the keys do (a [`Plan`] is made for one layout).
     layout: u64,
+    /// The text before each value of a record with these keys: `[["KEY","` for the first,
+    /// `"],["KEY","` for the others (see [`StoredKeys::same_keys`]).
+    before: Vec<Vec<u8>>,
 }
 
 /// How many fields of a row [`StoredKeys::plan`] follows.
@@ -178,6 +181,11 @@ impl StoredKeys {
         self.unique = sorted.windows(2).all(|w| w[0] != w[1]);
         self.plan.resize_with(PLAN_TURNS, Cell::default);
         self.layout += 1;
+        self.before.clear();
+        self.before.extend(self.keys.iter().enumerate().map(|(j, k)| {
+            let open: &[u8] = if j == 0 { b"[[\"" } else { b"\"],[\"" };
+            [open, k.as_bytes(), b"\",\""].concat()
+        }));
         Some(verbatim)
     }
 
@@ -185,28 +193,25 @@ impl StoredKeys {
     /// order (no blank, no backslash), and whether they go into JSON as they are.
     fn same_keys(&mut self, json: &str) -> Option<bool> {
         let b = json.as_bytes();
-        let keys = &self.keys;
-        if keys.is_empty() || !starts(b, 0, b"[[\"") {
+        if self.before.is_empty() {
             return None;
         }
         let mut special = false;
         self.values.clear();
-        // The key's opening quote.
-        let mut open = 2;
-        for (j, k) in keys.iter().enumerate() {
-            let key_end = open + 1 + k.len();
-            if !b.get(open + 1..key_end).is_some_and(|s| same(s, k.as_bytes())) || !starts(b, key_end, b"\",\"") {
+        // The end of the text compared so far: the closing quote of the value before.
+        let mut at = 0;
+        for before in &self.before {
+            let start = at + before.len();
+            if !b.get(at..start).is_some_and(|s| same(s, before)) {
                 return None;
             }
-            let (value_end, s) = scan_string(b, key_end + 3)?;
+            let (end, s) = scan_string(b, start)?;
             special |= s;
-            self.values.push((key_end + 3, value_end));
-            let last = j + 1 == keys.len();
-            if !last && starts(b, value_end, b"\"],[\"") {
-                open = value_end + 4;
-            } else if !(last && starts(b, value_end, b"\"]]") && value_end + 3 == b.len()) {
-                return None;
-            }
+            self.values.push((start, end));
+            at = end;
+        }
+        if !(starts(b, at, b"\"]]") && at + 3 == b.len()) {
+            return None;
         }
         // A key that matched holds no backslash; a value may (then its quote is escaped).
         if special && b.contains(&b'\\') {
@@ -232,8 +237,8 @@ fn starts<const N: usize>(b: &[u8], at: usize, want: &[u8; N]) -> bool {
     b.get(at..at + N).is_some_and(|s| s == want)
 }
 
-/// `a == b` for short keys without a call to memcmp: two overlapping loads of 8 or 4 bytes
-/// from each.
+/// `a == b` for short keys without a call to memcmp: two overlapping loads of 16, 8 or 4
+/// bytes from each.
 fn same(a: &[u8], b: &[u8]) -> bool {
     fn word<const N: usize>(s: &[u8], at: usize) -> Option<[u8; N]> {
         s.get(at..at + N)?.try_into().ok()
@@ -243,7 +248,8 @@ fn same(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     match n {
-        8..=16 => word::<8>(a, 0) == word(b, 0) && word::<8>(a, n - 8) == word(b, n - 8),
+        16..=32 => word::<16>(a, 0) == word(b, 0) && word::<16>(a, n - 16) == word(b, n - 16),
+        8..=15 => word::<8>(a, 0) == word(b, 0) && word::<8>(a, n - 8) == word(b, n - 8),
         4..=7 => word::<4>(a, 0) == word(b, 0) && word::<4>(a, n - 4) == word(b, n - 4),
         _ => a == b,
     }
@@ -479,14 +485,14 @@ mod tests {
 
     #[test]
     fn keys_compare_like_strings() {
-        let word = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        let word = "ABCDEFGHIJKLMNOPQRSTUVWXYZ_ABCDEFGHIJKLMNOPQRSTUVWXYZ";
         for n in 0..word.len() {
             let a = &word[..n];
             assert!(same(a.as_bytes(), a.as_bytes()));
             assert!(!same(a.as_bytes(), &word.as_bytes()[..n + 1]));
             for i in 0..n {
                 let mut b = a.as_bytes().to_vec();
-                b[i] = b'_';
+                b[i] = b'-';
                 assert!(!same(a.as_bytes(), &b), "{a} {i}");
             }
         }
