@@ -19,6 +19,17 @@ pub trait Fields {
     /// The value of `key`, `""` when absent.
     fn field(&self, key: &str, hint: &mut usize) -> &str;
 
+    /// The values of `keys`, in order, each handed to `f`: the JSON, plain and CSV renderers
+    /// ask a row for all its fields at once. `keys` is the same slice (a view's members or
+    /// columns) for every row of a list, so a row may keep where each key is found instead
+    /// of looking for it per row. The default asks [`Fields::field`] for each in turn, with
+    /// `hint`.
+    fn each_value(&self, keys: &[&str], hint: &mut usize, f: &mut dyn FnMut(&str)) {
+        for k in keys {
+            f(self.field(k, hint));
+        }
+    }
+
     /// Whether no value of this row holds a character that JSON escapes (see
     /// [`crate::push_json_escaped`]): the JSON renderer then copies the values without looking
     /// at them. `false` (each value is checked) unless the row knows.
@@ -274,12 +285,17 @@ pub struct Stream<'v> {
     table: Vec<Vec<String>>,
     /// JSON: the view's members, read once for every row.
     members: Vec<Member>,
+    /// CSV: whether each column is always quoted.
+    csv_quoted: Vec<bool>,
 }
 
-/// A JSON member as the view declares it: its name written once (`"KEY": ` or `"KEY":`).
+/// A JSON member as the view declares it, what comes before its value written once per list:
+/// the separator, the name (`"KEY": ` or `"KEY":`) and a string's opening quote.
 struct Member {
-    key: &'static str,
-    head: String,
+    /// Before the value of the first member written.
+    first: String,
+    /// Before the value of a member after another.
+    next: String,
     kind: MemberKind,
     omit_empty: bool,
 }
@@ -291,13 +307,21 @@ enum MemberKind {
     Array,
 }
 
+/// What comes before the first member of an object and before each other one.
+fn member_leads(frame: &JsonFrame) -> (&'static str, &'static str) {
+    match frame {
+        JsonFrame::Objects { .. } => ("\n        ", ",\n        "),
+        JsonFrame::Object => ("\n    ", ",\n    "),
+        JsonFrame::Named(_) => ("\n\t\t", ",\n\t\t"),
+        JsonFrame::ObjectLines { .. } | JsonFrame::ObjectLine | JsonFrame::Array => ("", ", "),
+    }
+}
+
 fn members(view: &ListView) -> Vec<Member> {
+    let (lead_first, lead) = member_leads(&view.json_frame);
     view.json
         .iter()
         .map(|&k| {
-            let mut head = String::from("\"");
-            push_json_escaped(&mut head, k);
-            head.push_str(if view.json_tight.contains(&k) { "\":" } else { "\": " });
             let kind = if view.json_arrays.contains(&k) {
                 MemberKind::Array
             } else if view.json_bare.contains(&k) {
@@ -305,9 +329,19 @@ fn members(view: &ListView) -> Vec<Member> {
             } else {
                 MemberKind::Text
             };
+            let before = |lead: &str| {
+                let mut s = String::from(lead);
+                s.push('"');
+                push_json_escaped(&mut s, k);
+                s.push_str(if view.json_tight.contains(&k) { "\":" } else { "\": " });
+                if kind == MemberKind::Text {
+                    s.push('"');
+                }
+                s
+            };
             Member {
-                key: k,
-                head,
+                first: before(lead_first),
+                next: before(lead),
                 kind,
                 omit_empty: view.json_omit_empty.contains(&k),
             }
@@ -324,6 +358,7 @@ impl<'v> Stream<'v> {
             rows: 0,
             table: Vec::new(),
             members: Vec::new(),
+            csv_quoted: Vec::new(),
         };
         match format {
             Format::Json => {
@@ -334,7 +369,10 @@ impl<'v> Stream<'v> {
                     _ => {}
                 }
             }
-            Format::Csv => csv_header(view, out),
+            Format::Csv => {
+                s.csv_quoted = view.csv.iter().map(|k| view.csv_quoted.contains(k)).collect();
+                csv_header(view, out);
+            }
             Format::Plain if !s.shell() => {}
             Format::Plain | Format::Shell => {
                 if let Shell::Table { header, dashes, .. } = &view.shell {
@@ -365,7 +403,7 @@ impl<'v> Stream<'v> {
         self.rows += 1;
         match self.format {
             Format::Json => json_row(view, &self.members, first, row, out),
-            Format::Csv => csv_row(view, row, out),
+            Format::Csv => csv_row(view, &self.csv_quoted, row, out),
             Format::Plain if !self.shell() => plain_row(view, row, out),
             Format::Plain | Format::Shell => match &view.shell {
                 Shell::Lines { width, lines } => render_lines(*width, lines, row, out),
@@ -419,7 +457,7 @@ fn json_row<R: Fields + ?Sized>(view: &ListView, members: &[Member], first: bool
             out.push_str("    \"");
             push_json_escaped(out, row.field(view.key, &mut hint));
             out.push_str("\": {");
-            push_members(members, row, &mut hint, "\n        ", ",\n        ", out);
+            push_members(view.json, members, row, &mut hint, out);
             out.push('\n');
         }
         JsonFrame::ObjectLines { .. } => {
@@ -428,24 +466,24 @@ fn json_row<R: Fields + ?Sized>(view: &ListView, members: &[Member], first: bool
             out.push_str("    \"");
             push_json_escaped(out, row.field(view.key, &mut hint));
             out.push_str("\": {");
-            push_members(members, row, &mut hint, "", ", ", out);
+            push_members(view.json, members, row, &mut hint, out);
             out.push('}');
         }
         JsonFrame::Object => {
             out.push('{');
-            push_members(members, row, &mut 0, "\n    ", ",\n    ", out);
+            push_members(view.json, members, row, &mut 0, out);
             out.push_str("\n}\n");
         }
         JsonFrame::ObjectLine => {
             out.push('{');
-            push_members(members, row, &mut 0, "", ", ", out);
+            push_members(view.json, members, row, &mut 0, out);
             out.push_str("}\n");
         }
         JsonFrame::Named(name) => {
             out.push_str("{\n\t\"");
             push_json_escaped(out, name);
             out.push_str("\": {");
-            push_members(members, row, &mut 0, "\n\t\t", ",\n\t\t", out);
+            push_members(view.json, members, row, &mut 0, out);
             out.push_str("\n\t}\n}\n");
         }
         JsonFrame::Array => {
@@ -456,34 +494,22 @@ fn json_row<R: Fields + ?Sized>(view: &ListView, members: &[Member], first: bool
     }
 }
 
-/// The members of `row` as `"KEY": value`, each after `lead_first` (the first written) or
-/// `lead` (the others). A row that knows its values need no escape ([`Fields::json_verbatim`])
-/// has them copied as they are.
-fn push_members<R: Fields + ?Sized>(
-    members: &[Member],
-    row: &R,
-    hint: &mut usize,
-    lead_first: &str,
-    lead: &str,
-    out: &mut String,
-) {
+/// The members of `row` (the view's `keys`, read as `members`) as `"KEY": value`, each after
+/// the separator its frame writes before the first member or before the others. A row that
+/// knows its values need no escape ([`Fields::json_verbatim`]) has them copied as they are.
+fn push_members<R: Fields + ?Sized>(keys: &[&str], members: &[Member], row: &R, hint: &mut usize, out: &mut String) {
     let verbatim = row.json_verbatim();
-    let value = |out: &mut String, v: &str| {
-        if verbatim {
-            out.push_str(v);
-        } else {
-            push_json_escaped(out, v);
-        }
-    };
+    let mut members = members.iter();
     let mut first = true;
-    for m in members {
-        let v = row.field(m.key, hint);
+    row.each_value(keys, hint, &mut |v| {
+        let Some(m) = members.next() else {
+            return;
+        };
         if m.omit_empty && v.is_empty() {
-            continue;
+            return;
         }
-        out.push_str(if first { lead_first } else { lead });
+        out.push_str(if first { &m.first } else { &m.next });
         first = false;
-        out.push_str(&m.head);
         match m.kind {
             MemberKind::Array => {
                 out.push('[');
@@ -494,27 +520,32 @@ fn push_members<R: Fields + ?Sized>(
                 }
                 out.push(']');
             }
-            MemberKind::Bare => value(out, v),
-            MemberKind::Text => {
-                out.push('"');
-                value(out, v);
-                out.push('"');
+            MemberKind::Bare | MemberKind::Text => {
+                if verbatim {
+                    out.push_str(v);
+                } else {
+                    push_json_escaped(out, v);
+                }
+                if m.kind == MemberKind::Text {
+                    out.push('"');
+                }
             }
         }
-    }
+    });
 }
 
 fn plain_row<R: Fields + ?Sized>(view: &ListView, row: &R, out: &mut String) {
     if view.plain.is_empty() {
         return;
     }
-    let mut hint = 0;
-    for (j, k) in view.plain.iter().enumerate() {
-        if j > 0 {
+    let mut first = true;
+    row.each_value(view.plain, &mut 0, &mut |v| {
+        if !first {
             out.push('\t');
         }
-        push_plain(out, row.field(k, &mut hint));
-    }
+        first = false;
+        push_plain(out, v);
+    });
     if view.plain_trailing_tab {
         out.push('\t');
     }
@@ -534,22 +565,24 @@ fn csv_header(view: &ListView, out: &mut String) {
     out.push('\n');
 }
 
-fn csv_row<R: Fields + ?Sized>(view: &ListView, row: &R, out: &mut String) {
+/// One CSV row (`quoted`: whether each of the view's columns is always quoted).
+fn csv_row<R: Fields + ?Sized>(view: &ListView, quoted: &[bool], row: &R, out: &mut String) {
     if view.csv.is_empty() {
         return;
     }
-    let mut hint = 0;
-    for (j, k) in view.csv.iter().enumerate() {
-        if j > 0 {
+    let mut quoted = quoted.iter();
+    let mut first = true;
+    row.each_value(view.csv, &mut 0, &mut |v| {
+        if !first {
             out.push(',');
         }
-        let v = row.field(k, &mut hint);
-        if view.csv_quoted.contains(k) {
+        first = false;
+        if quoted.next() == Some(&true) {
             push_csv_quoted(out, v);
         } else {
             push_csv_field(out, v);
         }
-    }
+    });
     out.push('\n');
 }
 

@@ -5,9 +5,10 @@ use hearth_output::{Num, Split, insert_after, key_first};
 use hearth_store::HistoryEntry;
 
 mod stored;
+use std::cell::RefCell;
 #[cfg(test)]
 use stored::borrowed_pairs;
-use stored::{Fields, StoredKeys};
+use stored::{Fields, Plan, StoredKeys};
 
 const LIST_USER_JSON: &[&str] = &[
     "NAME",
@@ -196,6 +197,47 @@ struct UserRow<'a> {
     home: &'a str,
     counts: Option<&'a (String, String)>,
     hide: bool,
+    /// Where a listing's keys are, kept from row to row (none: each is looked up).
+    plan: Option<&'a RefCell<Plan<Source>>>,
+}
+
+/// What [`UserRow::field`] gives for a key, with the key's place among the stored fields.
+#[derive(Clone, Copy)]
+enum Source {
+    Name,
+    Home,
+    Users(Option<usize>),
+    SuspendedUsers(Option<usize>),
+    Secret(Option<usize>),
+    Stored(Option<usize>),
+}
+
+impl Source {
+    fn of(key: &str, place: Option<usize>) -> Source {
+        match key {
+            "USER" => Source::Name,
+            "HOME" => Source::Home,
+            "U_USERS" => Source::Users(place),
+            "SUSPENDED_USERS" => Source::SuspendedUsers(place),
+            "RKEY" | "TWOFA" | "QRCODE" => Source::Secret(place),
+            _ => Source::Stored(place),
+        }
+    }
+}
+
+impl UserRow<'_> {
+    fn value(&self, source: Source) -> &str {
+        match (source, self.counts) {
+            (Source::Name, _) => self.name,
+            (Source::Home, _) => self.home,
+            (Source::Users(_), Some((users, _))) => users,
+            (Source::SuspendedUsers(_), Some((_, suspended))) => suspended,
+            (Source::Secret(_), _) if self.hide => "",
+            (Source::Users(at) | Source::SuspendedUsers(at) | Source::Secret(at) | Source::Stored(at), _) => {
+                self.rec.at(at)
+            }
+        }
+    }
 }
 
 impl out::Fields for UserRow<'_> {
@@ -207,6 +249,13 @@ impl out::Fields for UserRow<'_> {
             ("SUSPENDED_USERS", Some((_, suspended))) => suspended,
             ("RKEY" | "TWOFA" | "QRCODE", _) if self.hide => "",
             (k, _) => self.rec.get(k, hint),
+        }
+    }
+
+    fn each_value(&self, keys: &[&str], hint: &mut usize, f: &mut dyn FnMut(&str)) {
+        match self.plan.and_then(|plan| self.rec.plan(plan, keys, Source::of)) {
+            Some(steps) => steps.iter().for_each(|&s| f(self.value(s))),
+            None => keys.iter().for_each(|k| f(self.field(k, hint))),
         }
     }
 
@@ -239,6 +288,7 @@ pub fn list_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthErr
         home: &home,
         counts: Some(&counts),
         hide: !ctx.caller.sees_login_secrets(),
+        plan: None,
     };
     let mut o = String::with_capacity(4096);
     out::render(&LIST_USER, format, &[row], &mut o);
@@ -383,6 +433,7 @@ pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthEr
     let mut stream = out::Stream::start(&LIST_USERS, format, &mut o);
     let mut home = String::new();
     let mut keys = StoredKeys::default();
+    let plan = RefCell::new(Plan::default());
     ctx.tx.each_user_json(|name, json| {
         home.clear();
         home.push_str("/home/");
@@ -393,6 +444,7 @@ pub fn list_users(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthEr
             home: &home,
             counts: (name == root).then_some(&counts),
             hide,
+            plan: Some(&plan),
         };
         stream.row(&row, &mut o);
         if o.len() >= FLUSH_AT {
@@ -484,6 +536,54 @@ pub fn list_user_log(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Heart
 mod list_tests {
     use super::*;
     use hearth_domain::record::Record;
+    use out::Fields as _;
+
+    #[test]
+    fn a_row_hands_over_the_values_each_key_gives() {
+        let base = Record::from_pairs([
+            ("NAME", "Ann"),
+            ("PACKAGE", "default"),
+            ("RKEY", "secret"),
+            ("U_USERS", "7"),
+            ("SUSPENDED_USERS", "1"),
+            ("TIME", "10:00:00"),
+        ]);
+        let other = Record::from_pairs([("TIME", "11:00:00"), ("NAME", "Bob"), ("QRCODE", "q"), ("X", "1")]);
+        let twice = Record::from_pairs([("NAME", "A"), ("PACKAGE", "p"), ("NAME", "B"), ("RKEY", "r")]);
+        let escaped = Record::from_pairs([("NAME", "say \"hi\""), ("RKEY", "k")]);
+        let texts: Vec<String> = [&base, &base, &other, &base, &twice, &base, &escaped, &other]
+            .iter()
+            .map(|r| r.to_json())
+            .collect();
+        let asks: [&[&str]; 4] = [
+            LIST_USERS_JSON,
+            &LIST_USERS_PLAIN,
+            &LIST_USERS_CSV,
+            &["NAME", "NAME", "ZZ", "USER"],
+        ];
+        let counts = ("10".to_string(), "2".to_string());
+        let mut keys = StoredKeys::default();
+        let plan = RefCell::new(Plan::default());
+        for (i, t) in texts.iter().enumerate() {
+            for hide in [false, true] {
+                let row = UserRow {
+                    name: "ann",
+                    rec: keys.read(t).expect("read"),
+                    home: "/home/ann",
+                    counts: (i % 3 == 0).then_some(&counts),
+                    hide,
+                    plan: Some(&plan),
+                };
+                for ask in asks {
+                    let mut got = Vec::new();
+                    row.each_value(ask, &mut 0, &mut |v| got.push(v.to_string()));
+                    let mut hint = 0;
+                    let want: Vec<String> = ask.iter().map(|k| row.field(k, &mut hint).to_string()).collect();
+                    assert_eq!(got, want, "{t} {ask:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn stored_pairs_are_borrowed_unless_escaped() {

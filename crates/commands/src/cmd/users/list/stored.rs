@@ -3,7 +3,7 @@
 
 use hearth_domain::record::Record;
 use hearth_domain::{HearthError, ReturnCode};
-use std::cell::Cell;
+use std::cell::{Cell, Ref, RefCell};
 
 /// A user's stored fields: borrowed from the stored JSON text when no value holds an escape
 /// (no copy per field), else the decoded record.
@@ -63,6 +63,62 @@ impl Fields<'_> {
             Fields::Owned(rec) => rec.get_near(key, hint),
         }
     }
+
+    /// What `plan` holds for `keys` in records of this one's key layout: made by `step(key,
+    /// its place among the stored fields)` for each key when the keys or the layout differ
+    /// from the last row's. `None` unless the fields are borrowed under unique keys (a place
+    /// then names the one value of its key).
+    pub(super) fn plan<'p, S>(
+        &self,
+        plan: &'p RefCell<Plan<S>>,
+        keys: &[&str],
+        step: impl Fn(&str, Option<usize>) -> S,
+    ) -> Option<Ref<'p, [S]>> {
+        let Fields::Borrowed { keys: stored, .. } = self else {
+            return None;
+        };
+        if !stored.unique {
+            return None;
+        }
+        let made_for = (keys.as_ptr().cast::<()>(), keys.len(), stored.layout);
+        if plan.borrow().made_for != Some(made_for) {
+            let mut p = plan.borrow_mut();
+            p.steps.clear();
+            p.steps
+                .extend(keys.iter().map(|&k| step(k, stored.keys.iter().position(|s| s == k))));
+            p.made_for = Some(made_for);
+        }
+        Some(Ref::map(plan.borrow(), |p| p.steps.as_slice()))
+    }
+
+    /// The value at a place found by [`Fields::plan`] (`""`: none).
+    pub(super) fn at(&self, place: Option<usize>) -> &str {
+        match (self, place) {
+            (Fields::Borrowed { json, keys, .. }, Some(i)) => keys
+                .values
+                .get(i)
+                .and_then(|&(start, end)| json.get(start..end))
+                .unwrap_or(""),
+            _ => "",
+        }
+    }
+}
+
+/// What a listing does for each key it asks of a row ([`Fields::plan`]), kept from row to
+/// row while the keys asked and the stored key layout stay the same.
+pub(super) struct Plan<S> {
+    /// The keys asked (where they lie, how many) and [`StoredKeys::layout`].
+    made_for: Option<(*const (), usize, u64)>,
+    steps: Vec<S>,
+}
+
+impl<S> Default for Plan<S> {
+    fn default() -> Self {
+        Plan {
+            made_for: None,
+            steps: Vec::new(),
+        }
+    }
 }
 
 /// The keys of the last stored record read, in order, and where its values lie in its text.
@@ -78,6 +134,11 @@ pub(super) struct StoredKeys {
     /// With unique keys, the place of the field asked at each turn of the last row (see
     /// [`Fields::get`]).
     plan: Vec<Cell<usize>>,
+    /// Changes whenever the keys do (a [`Plan`] is made for one layout).
+    layout: u64,
+    /// The text before each value of a record with these keys: `[["KEY","` for the first,
+    /// `"],["KEY","` for the others (see [`StoredKeys::same_keys`]).
+    before: Vec<Vec<u8>>,
 }
 
 /// How many fields of a row [`StoredKeys::plan`] follows.
@@ -119,6 +180,12 @@ impl StoredKeys {
         sorted.sort_unstable();
         self.unique = sorted.windows(2).all(|w| w[0] != w[1]);
         self.plan.resize_with(PLAN_TURNS, Cell::default);
+        self.layout += 1;
+        self.before.clear();
+        self.before.extend(self.keys.iter().enumerate().map(|(j, k)| {
+            let open: &[u8] = if j == 0 { b"[[\"" } else { b"\"],[\"" };
+            [open, k.as_bytes(), b"\",\""].concat()
+        }));
         Some(verbatim)
     }
 
@@ -126,28 +193,25 @@ impl StoredKeys {
     /// order (no blank, no backslash), and whether they go into JSON as they are.
     fn same_keys(&mut self, json: &str) -> Option<bool> {
         let b = json.as_bytes();
-        let keys = &self.keys;
-        if keys.is_empty() || !starts(b, 0, b"[[\"") {
+        if self.before.is_empty() {
             return None;
         }
         let mut special = false;
         self.values.clear();
-        // The key's opening quote.
-        let mut open = 2;
-        for (j, k) in keys.iter().enumerate() {
-            let key_end = open + 1 + k.len();
-            if !b.get(open + 1..key_end).is_some_and(|s| same(s, k.as_bytes())) || !starts(b, key_end, b"\",\"") {
+        // The end of the text compared so far: the closing quote of the value before.
+        let mut at = 0;
+        for before in &self.before {
+            let start = at + before.len();
+            if !b.get(at..start).is_some_and(|s| same(s, before)) {
                 return None;
             }
-            let (value_end, s) = scan_string(b, key_end + 3)?;
+            let (end, s) = scan_string(b, start)?;
             special |= s;
-            self.values.push((key_end + 3, value_end));
-            let last = j + 1 == keys.len();
-            if !last && starts(b, value_end, b"\"],[\"") {
-                open = value_end + 4;
-            } else if !(last && starts(b, value_end, b"\"]]") && value_end + 3 == b.len()) {
-                return None;
-            }
+            self.values.push((start, end));
+            at = end;
+        }
+        if !(starts(b, at, b"\"]]") && at + 3 == b.len()) {
+            return None;
         }
         // A key that matched holds no backslash; a value may (then its quote is escaped).
         if special && b.contains(&b'\\') {
@@ -173,8 +237,8 @@ fn starts<const N: usize>(b: &[u8], at: usize, want: &[u8; N]) -> bool {
     b.get(at..at + N).is_some_and(|s| s == want)
 }
 
-/// `a == b` for short keys without a call to memcmp: two overlapping loads of 8 or 4 bytes
-/// from each.
+/// `a == b` for short keys without a call to memcmp: two overlapping loads of 16, 8 or 4
+/// bytes from each.
 fn same(a: &[u8], b: &[u8]) -> bool {
     fn word<const N: usize>(s: &[u8], at: usize) -> Option<[u8; N]> {
         s.get(at..at + N)?.try_into().ok()
@@ -184,7 +248,8 @@ fn same(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     match n {
-        8..=16 => word::<8>(a, 0) == word(b, 0) && word::<8>(a, n - 8) == word(b, n - 8),
+        16..=32 => word::<16>(a, 0) == word(b, 0) && word::<16>(a, n - 16) == word(b, n - 16),
+        8..=15 => word::<8>(a, 0) == word(b, 0) && word::<8>(a, n - 8) == word(b, n - 8),
         4..=7 => word::<4>(a, 0) == word(b, 0) && word::<4>(a, n - 4) == word(b, n - 4),
         _ => a == b,
     }
@@ -420,14 +485,14 @@ mod tests {
 
     #[test]
     fn keys_compare_like_strings() {
-        let word = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        let word = "ABCDEFGHIJKLMNOPQRSTUVWXYZ_ABCDEFGHIJKLMNOPQRSTUVWXYZ";
         for n in 0..word.len() {
             let a = &word[..n];
             assert!(same(a.as_bytes(), a.as_bytes()));
             assert!(!same(a.as_bytes(), &word.as_bytes()[..n + 1]));
             for i in 0..n {
                 let mut b = a.as_bytes().to_vec();
-                b[i] = b'_';
+                b[i] = b'-';
                 assert!(!same(a.as_bytes(), &b), "{a} {i}");
             }
         }
