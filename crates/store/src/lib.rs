@@ -13,6 +13,7 @@ mod dns;
 mod generation;
 mod host;
 mod schema;
+mod turns;
 
 use hearth_domain::object::settings::SettingName;
 use hearth_domain::object::{Package, Settings, User, user};
@@ -229,6 +230,7 @@ impl Store {
 
     /// Run `f` in a write transaction; commit when it returns `Ok`, roll back otherwise.
     pub fn write<T>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let _turn = turns::WRITERS.take();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -255,6 +257,7 @@ impl Store {
     /// cached, so this write leaves the generation (and every reader's cache) alone: the API's
     /// audit writer commits every few milliseconds under load.
     pub fn append_histories(&mut self, batch: &[(&str, Vec<HistoryLine<'_>>)]) -> Result<()> {
+        let _turn = turns::WRITERS.take();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)

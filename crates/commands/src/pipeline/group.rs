@@ -25,6 +25,9 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
+/// The shortest time between the starts of two applies under load.
+const APPLY_EVERY: Duration = Duration::from_millis(200);
+
 /// At most this many commands in one group.
 const GROUP_MAX: usize = 64;
 
@@ -282,6 +285,7 @@ impl Committer {
             .name("host-apply".into())
             .spawn(move || {
                 loop {
+                    let started = std::time::Instant::now();
                     me.stats.applies.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let left = match super::apply_pending(&home, &mut store) {
                         Ok(_) => super::pending(&mut store).map(|p| !p.is_empty()).unwrap_or(true),
@@ -296,6 +300,12 @@ impl Committer {
                         Duration::from_secs(3600)
                     };
                     applier.wait(wait);
+                    // Under a stream of changes, applies start at least APPLY_EVERY apart, so
+                    // that more changes share each render, check and reload (a change on a
+                    // quiet server is applied at once).
+                    if let Some(rest) = APPLY_EVERY.checked_sub(started.elapsed()) {
+                        std::thread::sleep(rest);
+                    }
                 }
             })
             .map_err(|e| HearthError::new(ReturnCode::Disk, format!("cannot start the host applier: {e}")))?;
