@@ -59,13 +59,10 @@ fn zone_records(
     Ok(Some((data, records)))
 }
 
-/// The in-process rules of the zone as the store holds it now (empty for a zone that is not
-/// installed): see `hearth_host::zone_rules`.
-pub(super) fn rule_errors(tx: &Tx<'_>, user: &str, domain: &str) -> Result<BTreeSet<String>, HearthError> {
-    Ok(match zone_records(tx, "", user, domain)? {
-        Some((_, records)) => hearth_host::zone_rules::zone_errors(domain, &records),
-        None => BTreeSet::new(),
-    })
+/// The in-process rules of the zone as the store holds it now (see `hearth_host::zone_rules`);
+/// `None` for a zone that is not installed.
+pub(super) fn rule_errors(tx: &Tx<'_>, user: &str, domain: &str) -> Result<Option<BTreeSet<String>>, HearthError> {
+    Ok(zone_records(tx, "", user, domain)?.map(|(_, records)| hearth_host::zone_rules::zone_errors(domain, &records)))
 }
 
 /// Whether zone texts are checked with named-checkzone: on a real host always; in a sandbox

@@ -232,8 +232,12 @@ impl Committer {
         }
         for unit in touched.units() {
             let Unit::DnsZone { user, domain } = unit;
+            let Some(after) = dns::rule_errors(tx, user, domain)? else {
+                // No zone file to be (deleted, suspended): nothing to check.
+                known.insert(unit.clone(), BTreeSet::new());
+                continue;
+            };
             dns::ready(home.host_ref(), user)?;
-            let after = dns::rule_errors(tx, user, domain)?;
             if !after.is_empty() {
                 let before = match known.get(unit) {
                     Some(b) => b.clone(),
@@ -252,7 +256,7 @@ impl Committer {
     fn committed_errors(&self, user: &str, domain: &str) -> Result<BTreeSet<String>, HearthError> {
         let mut r = lock(&self.reader);
         match r.as_mut() {
-            Some(reader) => reader.read(|tx| dns::rule_errors(tx, user, domain)),
+            Some(reader) => reader.read(|tx| Ok(dns::rule_errors(tx, user, domain)?.unwrap_or_default())),
             None => Err(HearthError::new(ReturnCode::Disk, "store failure: no reader")),
         }
     }
