@@ -27,6 +27,7 @@
 
 use crate::home::{self, Home, InitOptions};
 use crate::keys::{ID_LEN, parse_expiry, parse_ips};
+use crate::pipeline::{self, ApplyMode, Unit};
 use crate::profiles;
 use crate::util::{Now, sha256};
 use hearth_domain::dns::{StoredRecord, change_draft};
@@ -94,12 +95,42 @@ pub struct ImportReport {
     pub skipped: Vec<String>,
     /// Refused input: nothing was imported when this is not empty.
     pub problems: Vec<Problem>,
+    /// The root user's name (from the tree's settings).
+    pub root_user: String,
+    /// Users of the home whose password hash the import replaced with the tree's (the Hestia
+    /// server's shadow hash), in import order: the root user's is the one `hearth init` set.
+    pub passwords_replaced: Vec<String>,
+    /// What the import brought to the host (`None` when nothing was imported).
+    pub host: Option<HostReport>,
+}
+
+/// What the import brought to the host: the imported zones rendered, checked, written and
+/// named reloaded, by the host pipeline ([`crate::pipeline::ApplyMode::Import`]).
+#[derive(Clone, Debug, Default)]
+pub struct HostReport {
+    /// Zones rendered.
+    pub zones: usize,
+    /// Zone files written (or removed).
+    pub zones_written: usize,
+    /// Whether the include file was rewritten.
+    pub include_written: bool,
+    /// Whether named was reloaded.
+    pub reloaded: bool,
+    /// Zones named-checkzone refuses, installed anyway (as the Hestia server had them): the
+    /// checker's message (`dns zone DOMAIN is not valid: REASON`).
+    pub invalid: Vec<String>,
+    /// Zones that could not be rendered or written: why.
+    pub refused: Vec<String>,
+    /// The apply failed (a failed reload): the import stays, its marks are applied by the next
+    /// change or the next start of `hearth serve`.
+    pub error: Option<Problem>,
 }
 
 impl ImportReport {
     /// The exit code: 0, or the code of the first problem.
     pub fn exit_code(&self) -> i32 {
-        self.problems.first().map_or(0, |p| p.code.exit_code())
+        let host_error = self.host.as_ref().and_then(|h| h.error.as_ref());
+        self.problems.first().or(host_error).map_or(0, |p| p.code.exit_code())
     }
 }
 
@@ -148,8 +179,43 @@ impl fmt::Display for ImportReport {
                 writeln!(f, "  accounts adopted, {label}: {}", names.join(", "))?;
             }
         }
+        for name in &self.passwords_replaced {
+            if *name == self.root_user {
+                writeln!(
+                    f,
+                    "  password of the root user {name} replaced by the Hestia server's (its shadow hash): the password hearth init set no longer works"
+                )?;
+            } else {
+                writeln!(
+                    f,
+                    "  password of user {name} replaced by the Hestia server's (its shadow hash)"
+                )?;
+            }
+        }
         for s in &self.skipped {
             writeln!(f, "  not imported: {s}")?;
+        }
+        if let Some(h) = &self.host {
+            writeln!(
+                f,
+                "rendered: {} DNS zones, {} zone files written, include file {}, named {}",
+                h.zones,
+                h.zones_written,
+                if h.include_written { "written" } else { "unchanged" },
+                if h.reloaded { "reloaded" } else { "not reloaded" }
+            )?;
+            for m in &h.invalid {
+                writeln!(
+                    f,
+                    "  {m} (imported and installed as the Hestia server had it; named does not load it until it is corrected)"
+                )?;
+            }
+            for m in &h.refused {
+                writeln!(f, "  not installed: {m}")?;
+            }
+            if let Some(e) = &h.error {
+                writeln!(f, "Error: {}", e.message)?;
+            }
         }
         Ok(())
     }
@@ -686,6 +752,7 @@ pub fn import_hestia(home_dir: &Path, src: &Path, opts: &ImportOptions) -> Resul
     let mut report = ImportReport::default();
     let mut p = Problems::default();
     let plan = plan(src, &mut report, &mut p);
+    report.root_user = plan.settings.root_user().to_string();
     for name in &opts.adopt_accounts {
         if !plan.users.iter().any(|(n, _, _)| n == name) {
             p.push(
@@ -739,7 +806,11 @@ pub fn import_hestia(home_dir: &Path, src: &Path, opts: &ImportOptions) -> Resul
             report.packages += 1;
         }
         for (name, rec, history) in &plan.users {
-            if tx.user_exists(name)? {
+            if let Some(old) = tx.user(name)? {
+                let hash = old.get(user::MD5);
+                if !hash.is_empty() && hash != rec.get(user::MD5) {
+                    report.passwords_replaced.push(name.clone());
+                }
                 tx.update_user(name, rec)?;
             } else {
                 tx.insert_user(name, rec)?;
@@ -751,6 +822,22 @@ pub fn import_hestia(home_dir: &Path, src: &Path, opts: &ImportOptions) -> Resul
             report.users += 1;
         }
         for (user, domain, zone, records) in &plan.dns {
+            // Each zone is marked for the host pipeline, applied once the import is committed
+            // (and a zone that changes owner leaves the other user's file to be removed).
+            if let Some((owner, _)) = tx.dns_domain(domain)?
+                && owner != *user
+            {
+                let old = Unit::DnsZone {
+                    user: owner,
+                    domain: domain.clone(),
+                };
+                tx.mark_unit(&old.name(), true)?;
+            }
+            let unit = Unit::DnsZone {
+                user: user.clone(),
+                domain: domain.clone(),
+            };
+            tx.mark_unit(&unit.name(), true)?;
             tx.delete_dns_domain(domain)?;
             tx.put_dns_domain(user, domain, zone)?;
             for (id, r) in records {
@@ -817,5 +904,31 @@ pub fn import_hestia(home_dir: &Path, src: &Path, opts: &ImportOptions) -> Resul
         }
         return Err(e);
     }
+    report.host = Some(apply_host(&home, &mut store));
     Ok(report)
+}
+
+/// Bring the host in line with what was imported (every imported zone rendered, checked and
+/// written, the include file, a reload), zones the checker refuses installed anyway and
+/// reported. Marks left by earlier changes are applied with them.
+fn apply_host(home: &Home, store: &mut Store) -> HostReport {
+    let mut out = HostReport::default();
+    match pipeline::apply_pending_with(home, store, ApplyMode::Import) {
+        Ok(a) => {
+            out.zones = a.units;
+            out.zones_written = a.written.len();
+            out.include_written = a.include_written;
+            out.reloaded = a.reloaded;
+            out.invalid = a.invalid.into_iter().map(|(_, why)| why).collect();
+            out.refused = a.refused.into_iter().map(|(_, why)| why).collect();
+        }
+        Err(e) => {
+            pipeline::log_refused(home, "import", &e);
+            out.error = Some(Problem {
+                code: e.code,
+                message: hearth_domain::text::escape_controls(&e.message).into_owned(),
+            });
+        }
+    }
+    out
 }

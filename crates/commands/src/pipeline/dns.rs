@@ -82,13 +82,26 @@ pub(super) fn check(host: &Host, user: &str, domain: &str, text: &str, timing: &
     if current.as_deref() == Some(text) {
         return Ok(());
     }
+    check_against(domain, text, current.as_deref(), timing)
+}
+
+/// named-checkzone's verdict on `text` alone (as if no zone were installed): `Err` as
+/// [`check`]'s for its first reason.
+pub(super) fn check_alone(host: &Host, domain: &str, text: &str, timing: &mut Timing) -> Result<(), HearthError> {
+    if !checks(host) {
+        return Ok(());
+    }
+    check_against(domain, text, None, timing)
+}
+
+fn check_against(domain: &str, text: &str, current: Option<&str>, timing: &mut Timing) -> Result<(), HearthError> {
     let started = Instant::now();
     let verdict = hearth_host::dns::check_zone_text(domain, text).map_err(HearthError::from);
     let verdict = verdict.and_then(|v| {
         if v.valid() {
             return Ok(v);
         }
-        let before = match &current {
+        let before = match current {
             Some(old) => hearth_host::dns::check_zone_text(domain, old).map_err(HearthError::from)?,
             None => CheckVerdict::default(),
         };

@@ -160,8 +160,27 @@ pub struct Applied {
     pub written: Vec<String>,
     /// Units whose file the checker refused (the unit keeps its installed file), with why.
     pub refused: Vec<(String, String)>,
+    /// Units whose file the checker refused and that were installed anyway
+    /// ([`ApplyMode::Import`]), with why.
+    pub invalid: Vec<(String, String)>,
+    /// Whether the include file was rewritten.
+    pub include_written: bool,
     pub reloaded: bool,
     pub timing: Timing,
+}
+
+/// How an apply treats a zone file the checker refuses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ApplyMode {
+    /// Refused for an error the installed file has not; the unit keeps its installed file.
+    #[default]
+    Normal,
+    /// `hearth import-hestia`: every zone is checked on its own (not against the installed
+    /// file) and installed whatever the checker says, a refused one reported in
+    /// [`Applied::invalid`]: the zone was like that on the Hestia server, named skips a zone it
+    /// cannot load and serves the others, and a later change is compared with the installed
+    /// file (accepted when it adds no error).
+    Import,
 }
 
 /// Bring the host in line with the store for every marked unit (see the module notes), then
@@ -169,6 +188,11 @@ pub struct Applied {
 /// output) and its mark removed: the zone keeps its installed file until its next change. A
 /// failed reload keeps every mark (the next apply reloads again) and is returned.
 pub fn apply_pending(home: &Home, store: &mut Store) -> Result<Applied, HearthError> {
+    apply_pending_with(home, store, ApplyMode::Normal)
+}
+
+/// [`apply_pending`], with a zone file the checker refuses treated as `mode` says.
+pub fn apply_pending_with(home: &Home, store: &mut Store, mode: ApplyMode) -> Result<Applied, HearthError> {
     let _lock = HostLock::acquire(home)?;
     let host = home.host_ref();
     let today = today();
@@ -216,10 +240,19 @@ pub fn apply_pending(home: &Home, store: &mut Store) -> Result<Applied, HearthEr
                     continue;
                 }
             };
-            if dns::installed(host, user, domain).as_deref() == text.as_deref() {
+            let current = dns::installed(host, user, domain);
+            if mode == ApplyMode::Import
+                && let Some(t) = text
+                && let Err(e) = dns::check_alone(host, domain, t, &mut timing)
+            {
+                log_refused(home, &unit.name(), &e);
+                applied.invalid.push((unit.name(), e.message.clone()));
+            }
+            if current.as_deref() == text.as_deref() {
                 continue;
             }
-            if let Some(t) = text
+            if mode == ApplyMode::Normal
+                && let Some(t) = text
                 && let Err(e) = dns::check(host, user, domain, t, &mut timing)
             {
                 log_refused(home, &unit.name(), &e);
@@ -237,6 +270,7 @@ pub fn apply_pending(home: &Home, store: &mut Store) -> Result<Applied, HearthEr
         }
         let units: Vec<&Unit> = renders.iter().map(|(u, _)| u).collect();
         let include_changed = store.read(|tx| dns::sync_include(tx, host, &units, full_include))?;
+        applied.include_written = include_changed;
         if reload_asked || include_changed {
             let started = Instant::now();
             let r = dns::reload(home, host);
@@ -264,10 +298,15 @@ pub(crate) fn log_refused(home: &Home, unit: &str, e: &HearthError) {
 fn log_apply(home: &Home, a: &Applied) {
     let now = crate::util::Now::current();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    // Only an import's apply installs refused zones.
+    let invalid = match a.invalid.len() {
+        0 => String::new(),
+        n => format!(" installed_invalid={n}"),
+    };
     home.append_log(
         "host.log",
         &format!(
-            "{} {} dns apply: zones={} changes={} written={} refused={} render_ms={:.1} check_ms={:.1} reload_ms={:.1} reloaded={}",
+            "{} {} dns apply: zones={} changes={} written={} refused={} render_ms={:.1} check_ms={:.1} reload_ms={:.1} reloaded={}{invalid}",
             now.date,
             now.time,
             a.units,

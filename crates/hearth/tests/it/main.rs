@@ -13,6 +13,7 @@ mod dns_bind;
 mod error_detail;
 pub mod freshness;
 mod golden;
+mod import_serves;
 mod import_trust;
 mod injection;
 mod keys;
