@@ -24,6 +24,12 @@
 //! Accounts missing under the host-root are created from the imported users (their shadow
 //! hash, shell and contact); if the transaction fails after some were created, they are
 //! removed again.
+//!
+//! The import serves at once: its transaction marks every imported zone for the host pipeline,
+//! and once it is committed the zones are rendered, written with the include file and named
+//! reloaded ([`crate::pipeline::ApplyMode::Import`]: a zone named-checkzone refuses is installed
+//! anyway, as the Hestia server had it, and reported with the checker's reason). The report
+//! says what was rendered, and names a password set in the home that the import replaced.
 
 use crate::home::{self, Home, InitOptions};
 use crate::keys::{ID_LEN, parse_expiry, parse_ips};

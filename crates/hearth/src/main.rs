@@ -22,7 +22,8 @@ usage:
                                  import a Hestia tree (conf/, data/) into the home; an
                                  existing account is taken over only if it is hearth's,
                                  Hestia's (GECOS = contact, home /home/USER) or named
-                                 with --adopt-account (never a system account)
+                                 with --adopt-account (never a system account); its
+                                 zones are written and named reloaded at once
   hearth link-commands DIR       create v-* links to this binary in DIR
   hearth commands                list the commands hearth implements
   hearth version
