@@ -87,7 +87,7 @@ pub(super) fn check(host: &Host, user: &str, domain: &str, text: &str, timing: &
 
 /// named-checkzone's verdict on `text` alone (as if no zone were installed): `Err` as
 /// [`check`]'s for its first reason.
-pub(super) fn check_alone(host: &Host, domain: &str, text: &str, timing: &mut Timing) -> Result<(), HearthError> {
+pub(super) fn check_fresh(host: &Host, domain: &str, text: &str, timing: &mut Timing) -> Result<(), HearthError> {
     if !checks(host) {
         return Ok(());
     }

@@ -243,7 +243,7 @@ pub fn apply_pending_with(home: &Home, store: &mut Store, mode: ApplyMode) -> Re
             let current = dns::installed(host, user, domain);
             if mode == ApplyMode::Import
                 && let Some(t) = text
-                && let Err(e) = dns::check_alone(host, domain, t, &mut timing)
+                && let Err(e) = dns::check_fresh(host, domain, t, &mut timing)
             {
                 log_refused(home, &unit.name(), &e);
                 applied.invalid.push((unit.name(), e.message.clone()));
