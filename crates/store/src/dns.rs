@@ -77,6 +77,35 @@ impl Tx<'_> {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(store_err)
     }
 
+    /// The records of a zone whose `RECORD` is one of `names` (compared in ASCII lower case;
+    /// each name as it is spelt in the store: `@`, `www`, `www.example.com.`), found by the
+    /// name index (a zone of 10,000 records is checked around the names a change touched).
+    pub fn dns_records_named(&self, domain: &str, names: &[String]) -> Result<Vec<DnsRecord>> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let wanted: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+        let mut sql = String::from("SELECT conf FROM dns_records WHERE domain = ?1 AND name IN (");
+        for i in 0..wanted.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("?{}", i + 2));
+        }
+        sql.push_str(") ORDER BY id");
+        let mut st = self.tx().prepare_cached(&sql).map_err(store_err)?;
+        let mut params: Vec<&dyn rusqlite::ToSql> = vec![&domain];
+        params.extend(wanted.iter().map(|p| p as &dyn rusqlite::ToSql));
+        let rows = st
+            .query_map(params.as_slice(), |r| rec(r.get(0)?).map(DnsRecord::from))
+            .map_err(store_err)?;
+        let found = rows.collect::<rusqlite::Result<Vec<DnsRecord>>>().map_err(store_err)?;
+        Ok(found
+            .into_iter()
+            .filter(|r| wanted.contains(&r.get(hearth_domain::object::dns_record::RECORD).to_ascii_lowercase()))
+            .collect())
+    }
+
     pub fn dns_record(&self, domain: &str, id: i64) -> Result<Option<DnsRecord>> {
         self.one(
             "SELECT conf FROM dns_records WHERE domain = ?1 AND id = ?2",
@@ -91,9 +120,14 @@ impl Tx<'_> {
     pub fn put_dns_record(&self, domain: &str, id: i64, conf: &DnsRecord) -> Result<()> {
         self.tx()
             .execute(
-                "INSERT INTO dns_records(domain, id, conf) VALUES (?1, ?2, ?3) \
-                 ON CONFLICT(domain, id) DO UPDATE SET conf = excluded.conf",
-                params![domain, id, crate::stored(conf.record())?],
+                "INSERT INTO dns_records(domain, id, conf, name) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT(domain, id) DO UPDATE SET conf = excluded.conf, name = excluded.name",
+                params![
+                    domain,
+                    id,
+                    crate::stored(conf.record())?,
+                    conf.get(hearth_domain::object::dns_record::RECORD).to_ascii_lowercase()
+                ],
             )
             .map_err(store_err)?;
         Ok(())
