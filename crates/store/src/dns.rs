@@ -46,13 +46,23 @@ impl Tx<'_> {
 
     /// Insert a zone (last in its owner's order) or replace its record in place.
     pub fn put_dns_domain(&self, user: &str, domain: &str, conf: &DnsZone) -> Result<()> {
-        self.tx()
-            .execute(
-                "INSERT INTO dns_domains(domain, user, ord, conf) VALUES (?1, ?2, (SELECT coalesce(max(ord), 0) + 1 FROM dns_domains), ?3) \
-                 ON CONFLICT(domain) DO UPDATE SET conf = excluded.conf, user = excluded.user",
-                params![domain, user, crate::stored(conf.record())?],
-            )
+        let text = crate::stored(conf.record())?;
+        // An update first: a new zone's place (after every other) is looked for only when it is
+        // new (a record change saves its zone, and there may be 10,000 zones).
+        let updated = self
+            .tx()
+            .prepare_cached("UPDATE dns_domains SET conf = ?3, user = ?2 WHERE domain = ?1")
+            .and_then(|mut st| st.execute(params![domain, user, text]))
             .map_err(store_err)?;
+        if updated == 0 {
+            self.tx()
+                .execute(
+                    "INSERT INTO dns_domains(domain, user, ord, conf) \
+                     VALUES (?1, ?2, (SELECT coalesce(max(ord), 0) + 1 FROM dns_domains), ?3)",
+                    params![domain, user, text],
+                )
+                .map_err(store_err)?;
+        }
         Ok(())
     }
 
@@ -92,7 +102,9 @@ impl Tx<'_> {
             }
             sql.push_str(&format!("?{}", i + 2));
         }
-        sql.push_str(") ORDER BY id");
+        // No ORDER BY: SQLite would walk the zone's records in id order rather than use the
+        // name index.
+        sql.push(')');
         let mut st = self.tx().prepare_cached(&sql).map_err(store_err)?;
         let mut params: Vec<&dyn rusqlite::ToSql> = vec![&domain];
         params.extend(wanted.iter().map(|p| p as &dyn rusqlite::ToSql));
@@ -165,8 +177,7 @@ impl Tx<'_> {
     /// (zones, records) of a user, for the `U_DNS_*` counters and package limits.
     pub fn dns_counts(&self, user: &str) -> Result<(i64, i64)> {
         self.one(
-            "SELECT (SELECT count(*) FROM dns_domains WHERE user = ?1), \
-             (SELECT count(*) FROM dns_records r JOIN dns_domains d ON d.domain = r.domain WHERE d.user = ?1)",
+            "SELECT count(*), coalesce(sum(nrecords), 0) FROM dns_domains WHERE user = ?1",
             [user],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
@@ -175,9 +186,11 @@ impl Tx<'_> {
 
     /// The number of records of a zone (Hestia's `RECORDS`, `wc -l dns/DOMAIN.conf`).
     pub fn dns_record_count(&self, domain: &str) -> Result<i64> {
-        self.one("SELECT count(*) FROM dns_records WHERE domain = ?1", [domain], |r| {
-            r.get(0)
-        })
+        self.one(
+            "SELECT coalesce((SELECT nrecords FROM dns_domains WHERE domain = ?1), 0)",
+            [domain],
+            |r| r.get(0),
+        )
         .map_err(store_err)
     }
 

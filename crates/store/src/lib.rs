@@ -424,12 +424,11 @@ impl<'a> Tx<'a> {
         let rows = st
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
             .map_err(store_err)?;
-        let mut out = Record::new();
-        for row in rows {
-            let (k, v) = row.map_err(store_err)?;
-            out.set(k, v);
-        }
-        Ok(out.into())
+        // The keys are unique (the table's key): no search for each one.
+        let pairs = rows
+            .collect::<rusqlite::Result<Vec<(String, String)>>>()
+            .map_err(store_err)?;
+        Ok(Record::from_unique_pairs(pairs).into())
     }
 
     /// Remove every setting.

@@ -643,6 +643,8 @@ fn migrating_to_v8_indexes_record_names_and_finds_them_in_any_case() {
             .expect("named")
             .iter()
             .map(|r| r.get(hearth_domain::object::dns_record::ID).to_string())
+            .collect::<std::collections::BTreeSet<String>>()
+            .into_iter()
             .collect()
     };
     assert_eq!(ids(&mut store, &["www", "@"]), ["1", "2"]);
@@ -657,6 +659,27 @@ fn migrating_to_v8_indexes_record_names_and_finds_them_in_any_case() {
     store.write(|tx| tx.put_dns_record("ex.test", 3, &rec)).expect("put");
     assert!(ids(&mut store, &["mail"]).is_empty());
     assert_eq!(ids(&mut store, &["SMTP"]), ["3"]);
+    // Record counts, kept by the store: from the migration on, through inserts and deletes.
+    let counts = |store: &mut Store| {
+        store
+            .read(|tx| Ok((tx.dns_record_count("ex.test")?, tx.dns_counts("bob")?)))
+            .expect("counts")
+    };
+    assert_eq!(counts(&mut store), (3, (1, 3)));
+    rec.set(hearth_domain::object::dns_record::ID, "4");
+    store.write(|tx| tx.put_dns_record("ex.test", 4, &rec)).expect("put");
+    assert_eq!(counts(&mut store), (4, (1, 4)));
+    store
+        .write(|tx| tx.delete_dns_record("ex.test", 1).map(|_| ()))
+        .expect("delete");
+    store.write(|tx| tx.clear_dns_records("ex.test")).expect("clear");
+    assert_eq!(counts(&mut store), (0, (1, 0)));
+    store.write(|tx| tx.put_dns_record("ex.test", 4, &rec)).expect("put");
+    assert_eq!(counts(&mut store), (1, (1, 1)));
+    store
+        .write(|tx| tx.delete_dns_domain("ex.test").map(|_| ()))
+        .expect("delete zone");
+    assert_eq!(counts(&mut store), (0, (0, 0)));
 }
 
 #[test]
