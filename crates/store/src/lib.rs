@@ -222,6 +222,23 @@ impl Store {
         tx.commit().map_err(store_err)
     }
 
+    /// Whether a commit on this connection copies the write-ahead log into the database when
+    /// it is long (SQLite's default). A connection that answers callers under load turns it off
+    /// and leaves the copy to [`Store::checkpoint`], run off the callers' path.
+    pub fn set_autocheckpoint(&self, on: bool) -> Result<()> {
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", if on { 1000 } else { 0 })
+            .map_err(store_err)
+    }
+
+    /// Copy what the write-ahead log holds into the database, without waiting for readers or
+    /// writers (a passive checkpoint).
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            .map_err(store_err)
+    }
+
     pub fn schema_version(&self) -> Result<i64> {
         self.conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))

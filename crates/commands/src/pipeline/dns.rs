@@ -105,36 +105,72 @@ fn zone_records_of(records: Vec<hearth_domain::object::DnsRecord>) -> Vec<ZoneRe
         .collect()
 }
 
-/// Whether zone texts are checked with named-checkzone: on a real host always; in a sandbox
-/// host-root when the tool is installed.
-fn checks(host: &Host) -> bool {
-    !host.is_sandbox() || hearth_host::dns::check_zone_available()
+/// The programs the DNS service runs: a checker of zone texts and a reload. `Bind` runs
+/// named-checkzone and rndc; a test gives its home a double ([`super::double`]) to drive the
+/// failure paths without the daemons.
+pub trait DnsTools: Send + Sync + std::fmt::Debug {
+    /// The checker's verdict on the zone text `text` of `domain`; `None` when no checker runs
+    /// here.
+    fn check(&self, host: &Host, domain: &str, text: &str) -> Result<Option<CheckVerdict>, HearthError>;
+
+    /// Reload the service; whether a reload ran.
+    fn reload(&self, home: &Home, host: &Host) -> Result<bool, HearthError>;
 }
 
-/// named-checkzone's verdict on `text` compared with the installed file's: `Err` (E_RESTART,
+/// named-checkzone and rndc.
+#[derive(Debug, Default)]
+pub struct Bind;
+
+impl DnsTools for Bind {
+    /// named-checkzone, on a real host always; in a sandbox host-root when it is installed.
+    fn check(&self, host: &Host, domain: &str, text: &str) -> Result<Option<CheckVerdict>, HearthError> {
+        if host.is_sandbox() && !hearth_host::dns::check_zone_available() {
+            return Ok(None);
+        }
+        hearth_host::dns::check_zone_text(domain, text)
+            .map(Some)
+            .map_err(HearthError::from)
+    }
+
+    /// `rndc reload`. A sandbox host-root is only reloaded when `rndc_conf` names the named that
+    /// serves it (its zones are not the system's).
+    fn reload(&self, home: &Home, host: &Host) -> Result<bool, HearthError> {
+        let conf = home.config.rndc_conf.as_deref();
+        if host.is_sandbox() && conf.is_none() {
+            return Ok(false);
+        }
+        hearth_host::dns::reload(conf).map_err(HearthError::from)?;
+        Ok(true)
+    }
+}
+
+/// The checker's verdict on `text` compared with the installed file's: `Err` (E_RESTART,
 /// `dns zone D is not valid: REASON`, the tool's output as the log's detail) when `text` has a
 /// reason the installed zone has not; a zone that was already refused stays editable.
-pub(super) fn check(host: &Host, user: &str, domain: &str, text: &str, timing: &mut Timing) -> Result<(), HearthError> {
-    if !checks(host) {
-        return Ok(());
-    }
+pub(super) fn check(
+    home: &Home,
+    user: &str,
+    domain: &str,
+    text: &str,
+    timing: &mut Timing,
+) -> Result<(), HearthError> {
+    let host = home.host_ref();
+    let tools = home.dns_tools();
     let current = hearth_host::dns::read_zone(host.root(), user, domain);
     if current.as_deref() == Some(text) {
         return Ok(());
     }
     let started = Instant::now();
-    let verdict = hearth_host::dns::check_zone_text(domain, text).map_err(HearthError::from);
-    let verdict = verdict.and_then(|v| {
-        if v.valid() {
-            return Ok(v);
-        }
+    let verdict = tools.check(host, domain, text).and_then(|v| {
+        let Some(v) = v.filter(|v| !v.valid()) else {
+            return Ok(());
+        };
         let before = match &current {
-            Some(old) => hearth_host::dns::check_zone_text(domain, old).map_err(HearthError::from)?,
+            Some(old) => tools.check(host, domain, old)?.unwrap_or_default(),
             None => CheckVerdict::default(),
         };
-        let new = v.new_since(&before);
-        match new.first() {
-            None => Ok(v),
+        match v.new_since(&before).first() {
+            None => Ok(()),
             Some(reason) => {
                 let mut e = refused(domain, reason);
                 e.detail = v.detail().map(str::to_string);
@@ -143,7 +179,7 @@ pub(super) fn check(host: &Host, user: &str, domain: &str, text: &str, timing: &
         }
     });
     timing.check += started.elapsed();
-    verdict.map(|_| ())
+    verdict
 }
 
 /// A refused zone: E_RESTART, as Hestia's failed `named-checkzone` step, naming the reason.
@@ -221,13 +257,7 @@ fn include_lists(root: &Path, units: &[&Unit], text: Option<&str>) -> bool {
     })
 }
 
-/// `rndc reload`. A sandbox host-root is only reloaded when `rndc_conf` names the named that
-/// serves it (its zones are not the system's).
+/// Reload the service (see [`DnsTools::reload`]).
 pub(super) fn reload(home: &Home, host: &Host) -> Result<bool, HearthError> {
-    let conf = home.config.rndc_conf.as_deref();
-    if host.is_sandbox() && conf.is_none() {
-        return Ok(false);
-    }
-    hearth_host::dns::reload(conf).map_err(HearthError::from)?;
-    Ok(true)
+    home.dns_tools().reload(home, host)
 }

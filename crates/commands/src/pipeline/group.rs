@@ -141,6 +141,10 @@ impl Committer {
 
     fn commit_group(&self, home: &Home, store: &mut Store, group: &[Arc<Job>]) {
         self.stats.groups.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // With an applier, the log is copied into the database by it, not by a caller's commit.
+        if lock(&self.applier).is_some() {
+            let _ = store.set_autocheckpoint(false);
+        }
         // The reader is opened outside the write transaction (opening a store takes its lock).
         {
             let mut r = lock(&self.reader);
@@ -317,7 +321,9 @@ impl Committer {
                 loop {
                     let started = std::time::Instant::now();
                     me.stats.applies.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let left = match super::apply_pending(&home, &mut store) {
+                    let applied = super::apply_pending(&home, &mut store);
+                    let _ = store.checkpoint();
+                    let left = match applied {
                         Ok(_) => super::pending(&mut store).map(|p| !p.is_empty()).unwrap_or(true),
                         Err(e) => {
                             super::log_refused(&home, "apply", &e);

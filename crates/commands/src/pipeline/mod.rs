@@ -21,7 +21,12 @@
 //! Applies of all processes take turns on `HEARTH_HOME/data/host.lock`.
 
 pub(crate) mod dns;
+pub mod double;
 pub mod group;
+#[cfg(test)]
+mod tests;
+
+pub use dns::{Bind, DnsTools};
 
 use crate::home::Home;
 use hearth_domain::{HearthError, ReturnCode};
@@ -164,10 +169,9 @@ pub(crate) fn check_alone(tx: &Tx<'_>, home: &Home, host: &Host, touched: &Touch
         let Unit::DnsZone { user, domain } = unit;
         if let Some(text) = dns::render(tx, &today, user, domain)? {
             dns::ready(host, user)?;
-            dns::check(host, user, domain, &text, &mut timing)?;
+            dns::check(home, user, domain, &text, &mut timing)?;
         }
     }
-    let _ = home;
     Ok(())
 }
 
@@ -255,7 +259,7 @@ pub fn apply_pending(home: &Home, store: &mut Store) -> Result<Applied, HearthEr
                 continue;
             }
             if let Some(t) = text
-                && let Err(e) = dns::check(host, user, domain, t, &mut timing)
+                && let Err(e) = dns::check(home, user, domain, t, &mut timing)
             {
                 log_refused(home, &unit.name(), &e);
                 refused.push((unit.name(), e.message.clone()));
