@@ -213,6 +213,11 @@ impl<'t> Ctx<'t, '_> {
         self.touched.touch(unit, reload);
     }
 
+    /// Only the records named `names` of `unit` changed (see [`crate::pipeline::Touched`]).
+    pub fn touch_names(&mut self, unit: crate::pipeline::Unit, reload: bool, names: &[&str]) {
+        self.touched.touch_names(unit, reload, names);
+    }
+
     /// The DNS include file is to be rewritten whatever it lists (`v-rebuild-dns-*`).
     pub fn touch_full_include(&mut self) {
         self.touched.full_include = true;

@@ -48,6 +48,8 @@ pub struct Home {
     host: std::sync::OnceLock<Host>,
     /// The group commit of this home's writes (shared by its clones: the API's workers).
     committer: std::sync::Arc<crate::pipeline::group::Committer>,
+    /// The programs of the DNS service (named-checkzone, rndc; a double in tests).
+    dns_tools: std::sync::Arc<dyn crate::pipeline::DnsTools>,
 }
 
 fn io_err(what: &str, path: &Path, e: std::io::Error) -> HearthError {
@@ -91,6 +93,7 @@ impl Home {
             config,
             host: std::sync::OnceLock::new(),
             committer: Default::default(),
+            dns_tools: std::sync::Arc::new(crate::pipeline::Bind),
         })
     }
 
@@ -112,6 +115,17 @@ impl Home {
     }
     pub fn host(&self) -> Host {
         self.host_ref().clone()
+    }
+
+    /// This home with `tools` as the DNS service's programs (a test's double).
+    pub fn with_dns_tools(mut self, tools: std::sync::Arc<dyn crate::pipeline::DnsTools>) -> Home {
+        self.dns_tools = tools;
+        self
+    }
+
+    /// The programs of the DNS service.
+    pub fn dns_tools(&self) -> &dyn crate::pipeline::DnsTools {
+        &*self.dns_tools
     }
 
     /// The group commit of this home's writes.

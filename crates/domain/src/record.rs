@@ -14,6 +14,12 @@ impl Record {
         Record { pairs: Vec::new() }
     }
 
+    /// A record of `pairs` whose keys are known to be unique (a table's keys): kept as they are,
+    /// in their order, without looking for each key.
+    pub fn from_unique_pairs(pairs: Vec<(String, String)>) -> Self {
+        Record { pairs }
+    }
+
     pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
         let mut r = Record::new();
         for (k, v) in pairs {

@@ -419,6 +419,12 @@ pub struct CheckVerdict {
 }
 
 impl CheckVerdict {
+    /// A refusal for `reasons`, with `detail` for the log (a checker other than
+    /// named-checkzone, such as a test's double).
+    pub fn refused(reasons: Vec<String>, detail: Option<String>) -> CheckVerdict {
+        CheckVerdict { reasons, detail }
+    }
+
     /// Whether named-checkzone loads the zone.
     pub fn valid(&self) -> bool {
         self.reasons.is_empty()

@@ -90,6 +90,36 @@ pub fn zone_errors(domain: &str, records: &[ZoneRecord]) -> BTreeSet<String> {
     errors
 }
 
+/// The name `name` of a record of zone `domain` as the rules compare it: absolute, in lower
+/// case, without its final dot.
+pub fn owner(domain: &str, name: &str) -> String {
+    absolute(&absolute(domain, "@"), name)
+}
+
+/// The ways the absolute name `name` (see [`owner`]) may be spelt as a record name of zone
+/// `domain` in the store: relative, absolute with its dot, `@` for the apex.
+pub fn spellings(domain: &str, name: &str) -> Vec<String> {
+    let origin = absolute(domain, "@");
+    let mut out = vec![format!("{name}.")];
+    if name == origin {
+        out.push("@".into());
+    } else if let Some(head) = name.strip_suffix(&origin).and_then(|h| h.strip_suffix('.')) {
+        out.push(head.to_string());
+    }
+    out
+}
+
+/// The apex name servers of `records` inside zone `domain` (absolute, see [`owner`]).
+pub fn apex_ns_targets(domain: &str, records: &[ZoneRecord]) -> Vec<String> {
+    let origin = absolute(domain, "@");
+    records
+        .iter()
+        .filter(|r| !r.suspended && r.rtype.eq_ignore_ascii_case("NS") && absolute(&origin, &r.name) == origin)
+        .map(|r| absolute(&origin, r.value.trim()))
+        .filter(|t| within(t, &origin))
+        .collect()
+}
+
 /// How many different names (made absolute) `values` holds.
 fn distinct(origin: &str, values: &[&str]) -> usize {
     let set: BTreeSet<String> = values.iter().map(|v| absolute(origin, v)).collect();

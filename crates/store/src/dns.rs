@@ -46,13 +46,23 @@ impl Tx<'_> {
 
     /// Insert a zone (last in its owner's order) or replace its record in place.
     pub fn put_dns_domain(&self, user: &str, domain: &str, conf: &DnsZone) -> Result<()> {
-        self.tx()
-            .execute(
-                "INSERT INTO dns_domains(domain, user, ord, conf) VALUES (?1, ?2, (SELECT coalesce(max(ord), 0) + 1 FROM dns_domains), ?3) \
-                 ON CONFLICT(domain) DO UPDATE SET conf = excluded.conf, user = excluded.user",
-                params![domain, user, crate::stored(conf.record())?],
-            )
+        let text = crate::stored(conf.record())?;
+        // An update first: a new zone's place (after every other) is looked for only when it is
+        // new (a record change saves its zone, and there may be 10,000 zones).
+        let updated = self
+            .tx()
+            .prepare_cached("UPDATE dns_domains SET conf = ?3, user = ?2 WHERE domain = ?1")
+            .and_then(|mut st| st.execute(params![domain, user, text]))
             .map_err(store_err)?;
+        if updated == 0 {
+            self.tx()
+                .execute(
+                    "INSERT INTO dns_domains(domain, user, ord, conf) \
+                     VALUES (?1, ?2, (SELECT coalesce(max(ord), 0) + 1 FROM dns_domains), ?3)",
+                    params![domain, user, text],
+                )
+                .map_err(store_err)?;
+        }
         Ok(())
     }
 
@@ -77,6 +87,37 @@ impl Tx<'_> {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(store_err)
     }
 
+    /// The records of a zone whose `RECORD` is one of `names` (compared in ASCII lower case;
+    /// each name as it is spelt in the store: `@`, `www`, `www.example.com.`), found by the
+    /// name index (a zone of 10,000 records is checked around the names a change touched).
+    pub fn dns_records_named(&self, domain: &str, names: &[String]) -> Result<Vec<DnsRecord>> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let wanted: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+        let mut sql = String::from("SELECT conf FROM dns_records WHERE domain = ?1 AND name IN (");
+        for i in 0..wanted.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("?{}", i + 2));
+        }
+        // No ORDER BY: SQLite would walk the zone's records in id order rather than use the
+        // name index.
+        sql.push(')');
+        let mut st = self.tx().prepare_cached(&sql).map_err(store_err)?;
+        let mut params: Vec<&dyn rusqlite::ToSql> = vec![&domain];
+        params.extend(wanted.iter().map(|p| p as &dyn rusqlite::ToSql));
+        let rows = st
+            .query_map(params.as_slice(), |r| rec(r.get(0)?).map(DnsRecord::from))
+            .map_err(store_err)?;
+        let found = rows.collect::<rusqlite::Result<Vec<DnsRecord>>>().map_err(store_err)?;
+        Ok(found
+            .into_iter()
+            .filter(|r| wanted.contains(&r.get(hearth_domain::object::dns_record::RECORD).to_ascii_lowercase()))
+            .collect())
+    }
+
     pub fn dns_record(&self, domain: &str, id: i64) -> Result<Option<DnsRecord>> {
         self.one(
             "SELECT conf FROM dns_records WHERE domain = ?1 AND id = ?2",
@@ -91,9 +132,14 @@ impl Tx<'_> {
     pub fn put_dns_record(&self, domain: &str, id: i64, conf: &DnsRecord) -> Result<()> {
         self.tx()
             .execute(
-                "INSERT INTO dns_records(domain, id, conf) VALUES (?1, ?2, ?3) \
-                 ON CONFLICT(domain, id) DO UPDATE SET conf = excluded.conf",
-                params![domain, id, crate::stored(conf.record())?],
+                "INSERT INTO dns_records(domain, id, conf, name) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT(domain, id) DO UPDATE SET conf = excluded.conf, name = excluded.name",
+                params![
+                    domain,
+                    id,
+                    crate::stored(conf.record())?,
+                    conf.get(hearth_domain::object::dns_record::RECORD).to_ascii_lowercase()
+                ],
             )
             .map_err(store_err)?;
         Ok(())
@@ -131,8 +177,7 @@ impl Tx<'_> {
     /// (zones, records) of a user, for the `U_DNS_*` counters and package limits.
     pub fn dns_counts(&self, user: &str) -> Result<(i64, i64)> {
         self.one(
-            "SELECT (SELECT count(*) FROM dns_domains WHERE user = ?1), \
-             (SELECT count(*) FROM dns_records r JOIN dns_domains d ON d.domain = r.domain WHERE d.user = ?1)",
+            "SELECT count(*), coalesce(sum(nrecords), 0) FROM dns_domains WHERE user = ?1",
             [user],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
@@ -141,9 +186,11 @@ impl Tx<'_> {
 
     /// The number of records of a zone (Hestia's `RECORDS`, `wc -l dns/DOMAIN.conf`).
     pub fn dns_record_count(&self, domain: &str) -> Result<i64> {
-        self.one("SELECT count(*) FROM dns_records WHERE domain = ?1", [domain], |r| {
-            r.get(0)
-        })
+        self.one(
+            "SELECT coalesce((SELECT nrecords FROM dns_domains WHERE domain = ?1), 0)",
+            [domain],
+            |r| r.get(0),
+        )
         .map_err(store_err)
     }
 

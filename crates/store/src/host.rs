@@ -18,27 +18,31 @@ pub struct PendingUnit {
 impl Tx<'_> {
     /// Start savepoint `name` (a plain identifier chosen by the caller).
     pub fn savepoint(&self, name: &str) -> Result<()> {
-        self.tx()
-            .execute_batch(&format!("SAVEPOINT {}", ident(name)))
-            .map_err(store_err)
+        self.run(&format!("SAVEPOINT {}", ident(name)))
     }
 
     /// Keep what was done since savepoint `name`.
     pub fn release(&self, name: &str) -> Result<()> {
-        self.tx()
-            .execute_batch(&format!("RELEASE {}", ident(name)))
-            .map_err(store_err)
+        self.run(&format!("RELEASE {}", ident(name)))
     }
 
     /// Undo what was done since savepoint `name`, and end it.
     pub fn rollback_to(&self, name: &str) -> Result<()> {
         let n = ident(name);
-        self.tx()
-            .execute_batch(&format!("ROLLBACK TO {n}; RELEASE {n}"))
-            .map_err(store_err)?;
+        self.run(&format!("ROLLBACK TO {n}"))?;
+        self.run(&format!("RELEASE {n}"))?;
         // The settings this transaction parsed may be the undone ones.
         self.settings.borrow_mut().take();
         Ok(())
+    }
+
+    /// One statement without rows, prepared once per connection.
+    fn run(&self, sql: &str) -> Result<()> {
+        self.tx()
+            .prepare_cached(sql)
+            .and_then(|mut st| st.execute([]))
+            .map(|_| ())
+            .map_err(store_err)
     }
 
     /// Mark `unit` as changed (in this transaction): a new mark, or a renewed one (a new

@@ -222,6 +222,23 @@ impl Store {
         tx.commit().map_err(store_err)
     }
 
+    /// Whether a commit on this connection copies the write-ahead log into the database when
+    /// it is long (SQLite's default). A connection that answers callers under load turns it off
+    /// and leaves the copy to [`Store::checkpoint`], run off the callers' path.
+    pub fn set_autocheckpoint(&self, on: bool) -> Result<()> {
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", if on { 1000 } else { 0 })
+            .map_err(store_err)
+    }
+
+    /// Copy what the write-ahead log holds into the database, without waiting for readers or
+    /// writers (a passive checkpoint).
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            .map_err(store_err)
+    }
+
     pub fn schema_version(&self) -> Result<i64> {
         self.conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -424,12 +441,11 @@ impl<'a> Tx<'a> {
         let rows = st
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
             .map_err(store_err)?;
-        let mut out = Record::new();
-        for row in rows {
-            let (k, v) = row.map_err(store_err)?;
-            out.set(k, v);
-        }
-        Ok(out.into())
+        // The keys are unique (the table's key): no search for each one.
+        let pairs = rows
+            .collect::<rusqlite::Result<Vec<(String, String)>>>()
+            .map_err(store_err)?;
+        Ok(Record::from_unique_pairs(pairs).into())
     }
 
     /// Remove every setting.

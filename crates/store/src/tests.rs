@@ -613,3 +613,108 @@ fn an_error_of_the_callback_stops_the_user_stream() {
     store.write(|tx| tx.delete_user("a")).expect("write after");
     assert_eq!(store.read(|tx| tx.users_json()).expect("all").len(), 2);
 }
+
+#[test]
+fn migrating_to_v8_indexes_record_names_and_finds_them_in_any_case() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("hearth.db");
+    {
+        // A store left at version 7 with a zone whose records name themselves in mixed case.
+        let conn = rusqlite::Connection::open(&db).expect("conn");
+        for sql in &schema::MIGRATIONS[..7] {
+            conn.execute_batch(sql).expect("old schema");
+        }
+        conn.pragma_update(None, "user_version", 7).expect("version");
+        conn.execute_batch(
+            r#"INSERT INTO users(name, ord, conf) VALUES ('bob', 1, '[]');
+               INSERT INTO dns_domains(domain, user, ord, conf) VALUES ('ex.test', 'bob', 1, '[]');
+               INSERT INTO dns_records(domain, id, conf) VALUES ('ex.test', 1, '[["ID","1"],["RECORD","WWW"],["TYPE","A"]]');
+               INSERT INTO dns_records(domain, id, conf) VALUES ('ex.test', 2, '[["ID","2"],["RECORD","@"],["TYPE","NS"]]');
+               INSERT INTO dns_records(domain, id, conf) VALUES ('ex.test', 3, '[["ID","3"],["RECORD","mail"],["TYPE","A"]]');"#,
+        )
+        .expect("rows");
+    }
+    let mut store = Store::open(&db).expect("migrate");
+    assert_eq!(store.schema_version().expect("v"), SCHEMA_VERSION);
+    let ids = |store: &mut Store, names: &[&str]| -> Vec<String> {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        store
+            .read(|tx| tx.dns_records_named("ex.test", &names))
+            .expect("named")
+            .iter()
+            .map(|r| r.get(hearth_domain::object::dns_record::ID).to_string())
+            .collect::<std::collections::BTreeSet<String>>()
+            .into_iter()
+            .collect()
+    };
+    assert_eq!(ids(&mut store, &["www", "@"]), ["1", "2"]);
+    assert_eq!(ids(&mut store, &["Mail"]), ["3"]);
+    assert!(ids(&mut store, &[]).is_empty());
+    // A record written from now on is found by its name too (and after it is renamed).
+    let mut rec = store
+        .read(|tx| tx.dns_record("ex.test", 3))
+        .expect("read")
+        .expect("record 3");
+    rec.set(hearth_domain::object::dns_record::RECORD, "Smtp");
+    store.write(|tx| tx.put_dns_record("ex.test", 3, &rec)).expect("put");
+    assert!(ids(&mut store, &["mail"]).is_empty());
+    assert_eq!(ids(&mut store, &["SMTP"]), ["3"]);
+    // Record counts, kept by the store: from the migration on, through inserts and deletes.
+    let counts = |store: &mut Store| {
+        store
+            .read(|tx| Ok((tx.dns_record_count("ex.test")?, tx.dns_counts("bob")?)))
+            .expect("counts")
+    };
+    assert_eq!(counts(&mut store), (3, (1, 3)));
+    rec.set(hearth_domain::object::dns_record::ID, "4");
+    store.write(|tx| tx.put_dns_record("ex.test", 4, &rec)).expect("put");
+    assert_eq!(counts(&mut store), (4, (1, 4)));
+    store
+        .write(|tx| tx.delete_dns_record("ex.test", 1).map(|_| ()))
+        .expect("delete");
+    store.write(|tx| tx.clear_dns_records("ex.test")).expect("clear");
+    assert_eq!(counts(&mut store), (0, (1, 0)));
+    store.write(|tx| tx.put_dns_record("ex.test", 4, &rec)).expect("put");
+    assert_eq!(counts(&mut store), (1, (1, 1)));
+    store
+        .write(|tx| tx.delete_dns_domain("ex.test").map(|_| ()))
+        .expect("delete zone");
+    assert_eq!(counts(&mut store), (0, (0, 0)));
+}
+
+#[test]
+fn host_marks_are_renewed_and_cleared_only_up_to_what_was_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::open(&dir.path().join("hearth.db")).expect("open");
+    store
+        .write(|tx| {
+            tx.mark_unit("dns-zone:bob:a.test", false)?;
+            tx.mark_unit("dns-zone:bob:b.test", true)
+        })
+        .expect("mark");
+    let read = store.read(|tx| tx.pending_units()).expect("pending");
+    assert_eq!(read.len(), 2);
+    assert_eq!((read[0].unit.as_str(), read[0].reload), ("dns-zone:bob:a.test", false));
+    // A change committed after the apply read the marks renews one: it stays after the clear.
+    store
+        .write(|tx| tx.mark_unit("dns-zone:bob:a.test", true))
+        .expect("renew");
+    store.write(|tx| tx.clear_units(&read)).expect("clear");
+    let left = store.read(|tx| tx.pending_units()).expect("pending");
+    assert_eq!(left.len(), 1);
+    assert_eq!(
+        (left[0].unit.as_str(), left[0].changes, left[0].reload),
+        ("dns-zone:bob:a.test", 2, true)
+    );
+    // A savepoint rolled back takes its marks with it.
+    store
+        .write(|tx| {
+            tx.savepoint("job")?;
+            tx.mark_unit("dns-zone:bob:c.test", true)?;
+            tx.rollback_to("job")
+        })
+        .expect("rollback");
+    assert_eq!(store.read(|tx| tx.pending_units()).expect("pending").len(), 1);
+    // A unit name with a control character is refused.
+    assert!(store.write(|tx| tx.mark_unit("dns-zone:bob:\nx", true)).is_err());
+}

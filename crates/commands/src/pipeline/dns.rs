@@ -44,18 +44,7 @@ fn zone_records(
             .or_else(|_| next_serial("", today).parse())
             .unwrap_or(1),
     };
-    let records = tx
-        .dns_records(domain)?
-        .iter()
-        .map(|r| ZoneRecord {
-            name: r.get(dns_record::RECORD).to_string(),
-            rtype: r.get(dns_record::TYPE).to_string(),
-            priority: r.get(dns_record::PRIORITY).to_string(),
-            value: r.get(dns_record::VALUE).to_string(),
-            ttl: r.get(dns_record::TTL).to_string(),
-            suspended: r.yes(dns_record::SUSPENDED),
-        })
-        .collect();
+    let records = zone_records_of(tx.dns_records(domain)?);
     Ok(Some((data, records)))
 }
 
@@ -65,49 +54,134 @@ pub(super) fn rule_errors(tx: &Tx<'_>, user: &str, domain: &str) -> Result<Optio
     Ok(zone_records(tx, "", user, domain)?.map(|(_, records)| hearth_host::zone_rules::zone_errors(domain, &records)))
 }
 
-/// Whether zone texts are checked with named-checkzone: on a real host always; in a sandbox
-/// host-root when the tool is installed.
-fn checks(host: &Host) -> bool {
-    !host.is_sandbox() || hearth_host::dns::check_zone_available()
+/// [`rule_errors`] around the record names `names` (as stored) only: the records of those
+/// names and, with `apex`, of the apex and of its name servers inside the zone; the errors
+/// the rules find among them. A zone of 10,000 records is not read whole for each change.
+pub(super) fn rule_errors_named(
+    tx: &Tx<'_>,
+    user: &str,
+    domain: &str,
+    names: &BTreeSet<String>,
+    apex: bool,
+) -> Result<Option<BTreeSet<String>>, HearthError> {
+    use hearth_host::zone_rules::{apex_ns_targets, owner, spellings, zone_errors};
+    match tx.dns_domain(domain)? {
+        Some((o, z)) if o == user && !z.yes(dns_zone::SUSPENDED) && !z.yes(dns_zone::SLAVE) => {}
+        _ => return Ok(None),
+    }
+    let mut wanted: BTreeSet<String> = BTreeSet::new();
+    for n in names {
+        wanted.extend(spellings(domain, &owner(domain, n)));
+        wanted.insert(n.to_ascii_lowercase());
+    }
+    if apex {
+        wanted.extend(spellings(domain, &owner(domain, "@")));
+    }
+    let list: Vec<String> = wanted.iter().cloned().collect();
+    let mut records = zone_records_of(tx.dns_records_named(domain, &list)?);
+    if apex {
+        let more: BTreeSet<String> = apex_ns_targets(domain, &records)
+            .iter()
+            .flat_map(|t| spellings(domain, t))
+            .filter(|s| !wanted.contains(s))
+            .collect();
+        let more: Vec<String> = more.into_iter().collect();
+        records.extend(zone_records_of(tx.dns_records_named(domain, &more)?));
+    }
+    Ok(Some(zone_errors(domain, &records)))
 }
 
-/// named-checkzone's verdict on `text` compared with the installed file's: `Err` (E_RESTART,
+fn zone_records_of(records: Vec<hearth_domain::object::DnsRecord>) -> Vec<ZoneRecord> {
+    records
+        .iter()
+        .map(|r| ZoneRecord {
+            name: r.get(dns_record::RECORD).to_string(),
+            rtype: r.get(dns_record::TYPE).to_string(),
+            priority: r.get(dns_record::PRIORITY).to_string(),
+            value: r.get(dns_record::VALUE).to_string(),
+            ttl: r.get(dns_record::TTL).to_string(),
+            suspended: r.yes(dns_record::SUSPENDED),
+        })
+        .collect()
+}
+
+/// The programs the DNS service runs: a checker of zone texts and a reload. `Bind` runs
+/// named-checkzone and rndc; a test gives its home a double ([`super::double`]) to drive the
+/// failure paths without the daemons.
+pub trait DnsTools: Send + Sync + std::fmt::Debug {
+    /// The checker's verdict on the zone text `text` of `domain`; `None` when no checker runs
+    /// here.
+    fn check(&self, host: &Host, domain: &str, text: &str) -> Result<Option<CheckVerdict>, HearthError>;
+
+    /// Reload the service; whether a reload ran.
+    fn reload(&self, home: &Home, host: &Host) -> Result<bool, HearthError>;
+}
+
+/// named-checkzone and rndc.
+#[derive(Debug, Default)]
+pub struct Bind;
+
+impl DnsTools for Bind {
+    /// named-checkzone, on a real host always; in a sandbox host-root when it is installed.
+    fn check(&self, host: &Host, domain: &str, text: &str) -> Result<Option<CheckVerdict>, HearthError> {
+        if host.is_sandbox() && !hearth_host::dns::check_zone_available() {
+            return Ok(None);
+        }
+        hearth_host::dns::check_zone_text(domain, text)
+            .map(Some)
+            .map_err(HearthError::from)
+    }
+
+    /// `rndc reload`. A sandbox host-root is only reloaded when `rndc_conf` names the named that
+    /// serves it (its zones are not the system's).
+    fn reload(&self, home: &Home, host: &Host) -> Result<bool, HearthError> {
+        let conf = home.config.rndc_conf.as_deref();
+        if host.is_sandbox() && conf.is_none() {
+            return Ok(false);
+        }
+        hearth_host::dns::reload(conf).map_err(HearthError::from)?;
+        Ok(true)
+    }
+}
+
+/// The checker's verdict on `text` compared with the installed file's: `Err` (E_RESTART,
 /// `dns zone D is not valid: REASON`, the tool's output as the log's detail) when `text` has a
 /// reason the installed zone has not; a zone that was already refused stays editable.
-pub(super) fn check(host: &Host, user: &str, domain: &str, text: &str, timing: &mut Timing) -> Result<(), HearthError> {
-    if !checks(host) {
-        return Ok(());
-    }
+pub(super) fn check(home: &Home, user: &str, domain: &str, text: &str, timing: &mut Timing) -> Result<(), HearthError> {
+    let host = home.host_ref();
     let current = hearth_host::dns::read_zone(host.root(), user, domain);
     if current.as_deref() == Some(text) {
         return Ok(());
     }
-    check_against(domain, text, current.as_deref(), timing)
+    check_against(home, domain, text, current.as_deref(), timing)
 }
 
-/// named-checkzone's verdict on `text` alone (as if no zone were installed): `Err` as
-/// [`check`]'s for its first reason.
-pub(super) fn check_fresh(host: &Host, domain: &str, text: &str, timing: &mut Timing) -> Result<(), HearthError> {
-    if !checks(host) {
-        return Ok(());
-    }
-    check_against(domain, text, None, timing)
+/// The checker's verdict on `text` alone (as if no zone were installed): `Err` as [`check`]'s
+/// for its first reason.
+pub(super) fn check_fresh(home: &Home, domain: &str, text: &str, timing: &mut Timing) -> Result<(), HearthError> {
+    check_against(home, domain, text, None, timing)
 }
 
-fn check_against(domain: &str, text: &str, current: Option<&str>, timing: &mut Timing) -> Result<(), HearthError> {
+fn check_against(
+    home: &Home,
+    domain: &str,
+    text: &str,
+    current: Option<&str>,
+    timing: &mut Timing,
+) -> Result<(), HearthError> {
+    let host = home.host_ref();
+    let tools = home.dns_tools();
     let started = Instant::now();
-    let verdict = hearth_host::dns::check_zone_text(domain, text).map_err(HearthError::from);
-    let verdict = verdict.and_then(|v| {
-        if v.valid() {
-            return Ok(v);
-        }
+    let verdict = tools.check(host, domain, text).and_then(|v| {
+        let Some(v) = v.filter(|v| !v.valid()) else {
+            return Ok(());
+        };
         let before = match current {
-            Some(old) => hearth_host::dns::check_zone_text(domain, old).map_err(HearthError::from)?,
+            Some(old) => tools.check(host, domain, old)?.unwrap_or_default(),
             None => CheckVerdict::default(),
         };
-        let new = v.new_since(&before);
-        match new.first() {
-            None => Ok(v),
+        match v.new_since(&before).first() {
+            None => Ok(()),
             Some(reason) => {
                 let mut e = refused(domain, reason);
                 e.detail = v.detail().map(str::to_string);
@@ -116,7 +190,7 @@ fn check_against(domain: &str, text: &str, current: Option<&str>, timing: &mut T
         }
     });
     timing.check += started.elapsed();
-    verdict.map(|_| ())
+    verdict
 }
 
 /// A refused zone: E_RESTART, as Hestia's failed `named-checkzone` step, naming the reason.
@@ -194,13 +268,7 @@ fn include_lists(root: &Path, units: &[&Unit], text: Option<&str>) -> bool {
     })
 }
 
-/// `rndc reload`. A sandbox host-root is only reloaded when `rndc_conf` names the named that
-/// serves it (its zones are not the system's).
+/// Reload the service (see [`DnsTools::reload`]).
 pub(super) fn reload(home: &Home, host: &Host) -> Result<bool, HearthError> {
-    let conf = home.config.rndc_conf.as_deref();
-    if host.is_sandbox() && conf.is_none() {
-        return Ok(false);
-    }
-    hearth_host::dns::reload(conf).map_err(HearthError::from)?;
-    Ok(true)
+    home.dns_tools().reload(home, host)
 }

@@ -141,6 +141,10 @@ impl Committer {
 
     fn commit_group(&self, home: &Home, store: &mut Store, group: &[Arc<Job>]) {
         self.stats.groups.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // With an applier, the log is copied into the database by it, not by a caller's commit.
+        if lock(&self.applier).is_some() {
+            let _ = store.set_autocheckpoint(false);
+        }
         // The reader is opened outside the write transaction (opening a store takes its lock).
         {
             let mut r = lock(&self.reader);
@@ -186,17 +190,34 @@ impl Committer {
         let mut results: Vec<JobResult> = Vec::with_capacity(group.len());
         let mut touched = Touched::default();
         let mut retry = false;
+        let alone = group.len() == 1;
         let committed = store.write(|tx| {
-            let mut known: HashMap<Unit, BTreeSet<String>> = HashMap::new();
             for job in group {
                 tx.savepoint("job")?;
-                let mut ctx = Ctx::for_job(tx, home, host, &job.caller, &job.now);
-                let r = (job.spec.handler)(&mut ctx, &job.args);
-                let (deferred, pending, t) = ctx.take_effects();
-                let r = match r {
-                    Ok(out) if one_by_one && !t.is_empty() => self.check_units(home, tx, &t, &mut known).map(|()| out),
-                    other => other,
-                };
+                let (mut r, mut deferred, mut pending, mut t) = run_job(tx, home, host, job);
+                if one_by_one && r.is_ok() && !t.is_empty() {
+                    let after = self.errors(home, tx, &t, false)?;
+                    if after.values().any(|e| !e.is_empty()) {
+                        // The errors the zones had before this command: as committed when it is
+                        // alone; else as this transaction held them before it (it is undone,
+                        // the errors read, and it is run again: only store changes are grouped).
+                        let before = if alone {
+                            self.committed(&t)?
+                        } else {
+                            tx.rollback_to("job")?;
+                            let before = self.errors(home, tx, &t, true)?;
+                            tx.savepoint("job")?;
+                            (r, deferred, pending, t) = run_job(tx, home, host, job);
+                            before
+                        };
+                        if r.is_ok() {
+                            let after = self.errors(home, tx, &t, false)?;
+                            if let Err(e) = added(&before, &after) {
+                                r = Err(e);
+                            }
+                        }
+                    }
+                }
                 if r.is_ok() {
                     tx.release("job")?;
                     touched.merge(&t);
@@ -205,9 +226,12 @@ impl Committer {
                 }
                 results.push((r, deferred, pending));
             }
-            if !one_by_one && self.check_units(home, tx, &touched, &mut known).is_err() {
-                retry = true;
-                return Err(HearthError::new(ReturnCode::Disk, "group retried"));
+            if !one_by_one {
+                let after = self.errors(home, tx, &touched, false)?;
+                if after.values().any(|e| !e.is_empty()) && added(&self.committed(&touched)?, &after).is_err() {
+                    retry = true;
+                    return Err(HearthError::new(ReturnCode::Disk, "group retried"));
+                }
             }
             touched.mark(tx)
         });
@@ -217,48 +241,54 @@ impl Committer {
         Ok((results, touched, committed))
     }
 
-    /// The in-process rules of each zone of `touched` as `tx` holds it: `Err` naming the first
-    /// error a zone has that it did not have before (`known`: as checked earlier in this group;
-    /// else as committed).
-    fn check_units(
+    /// The in-process rules' errors of each zone of `touched` as `tx` holds it, around the
+    /// record names touched (the whole zone when the change did not name them). `quiet`: no
+    /// check of the zone directory (the errors before a change).
+    fn errors(
         &self,
         home: &Home,
         tx: &Tx<'_>,
         touched: &Touched,
-        known: &mut HashMap<Unit, BTreeSet<String>>,
-    ) -> Result<(), HearthError> {
+        quiet: bool,
+    ) -> Result<HashMap<Unit, BTreeSet<String>>, HearthError> {
+        let mut out = HashMap::new();
         if !tx.settings()?.dns_system().writes_zones() {
-            return Ok(());
+            return Ok(out);
         }
-        for unit in touched.units() {
+        for (unit, names) in touched.named() {
             let Unit::DnsZone { user, domain } = unit;
-            let Some(after) = dns::rule_errors(tx, user, domain)? else {
-                // No zone file to be (deleted, suspended): nothing to check.
-                known.insert(unit.clone(), BTreeSet::new());
-                continue;
+            let found = match names {
+                Some(n) => dns::rule_errors_named(tx, user, domain, n, true)?,
+                None => dns::rule_errors(tx, user, domain)?,
             };
-            dns::ready(home.host_ref(), user)?;
-            if !after.is_empty() {
-                let before = match known.get(unit) {
-                    Some(b) => b.clone(),
-                    None => self.committed_errors(user, domain)?,
-                };
-                if let Some(new) = after.difference(&before).next() {
-                    return Err(dns::refused(domain, new));
-                }
+            // No zone file to be (deleted, suspended): nothing to check.
+            let Some(errors) = found else { continue };
+            if !quiet {
+                dns::ready(home.host_ref(), user)?;
             }
-            known.insert(unit.clone(), after);
+            out.insert(unit.clone(), errors);
         }
-        Ok(())
+        Ok(out)
     }
 
-    /// The rules' errors of a zone as committed (before the group).
-    fn committed_errors(&self, user: &str, domain: &str) -> Result<BTreeSet<String>, HearthError> {
+    /// [`Committer::errors`] as committed (before the group), read on the reader connection.
+    fn committed(&self, touched: &Touched) -> Result<HashMap<Unit, BTreeSet<String>>, HearthError> {
         let mut r = lock(&self.reader);
-        match r.as_mut() {
-            Some(reader) => reader.read(|tx| Ok(dns::rule_errors(tx, user, domain)?.unwrap_or_default())),
-            None => Err(HearthError::new(ReturnCode::Disk, "store failure: no reader")),
-        }
+        let Some(reader) = r.as_mut() else {
+            return Err(HearthError::new(ReturnCode::Disk, "store failure: no reader"));
+        };
+        reader.read(|tx| {
+            let mut out = HashMap::new();
+            for (unit, names) in touched.named() {
+                let Unit::DnsZone { user, domain } = unit;
+                let found = match names {
+                    Some(n) => dns::rule_errors_named(tx, user, domain, n, true)?,
+                    None => dns::rule_errors(tx, user, domain)?,
+                };
+                out.insert(unit.clone(), found.unwrap_or_default());
+            }
+            Ok(out)
+        })
     }
 
     /// After a commit that touched units: the applier thread applies (with what other groups
@@ -291,7 +321,9 @@ impl Committer {
                 loop {
                     let started = std::time::Instant::now();
                     me.stats.applies.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let left = match super::apply_pending(&home, &mut store) {
+                    let applied = super::apply_pending(&home, &mut store);
+                    let _ = store.checkpoint();
+                    let left = match applied {
                         Ok(_) => super::pending(&mut store).map(|p| !p.is_empty()).unwrap_or(true),
                         Err(e) => {
                             super::log_refused(&home, "apply", &e);
@@ -321,6 +353,36 @@ impl std::fmt::Debug for Committer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Committer").finish_non_exhaustive()
     }
+}
+
+/// Run the handler of `job` in `tx`: its result and what it left to do.
+fn run_job(
+    tx: &mut Tx<'_>,
+    home: &Home,
+    host: &hearth_host::Host,
+    job: &Job,
+) -> (
+    Result<String, HearthError>,
+    Vec<Deferred>,
+    Vec<crate::pending::Marker>,
+    Touched,
+) {
+    let mut ctx = Ctx::for_job(tx, home, host, &job.caller, &job.now);
+    let r = (job.spec.handler)(&mut ctx, &job.args);
+    let (deferred, pending, t) = ctx.take_effects();
+    (r, deferred, pending, t)
+}
+
+/// `Err` naming the first error of `after` that its zone did not have `before`.
+fn added(before: &HashMap<Unit, BTreeSet<String>>, after: &HashMap<Unit, BTreeSet<String>>) -> Result<(), HearthError> {
+    for (unit, errors) in after {
+        let Unit::DnsZone { domain, .. } = unit;
+        let old = before.get(unit);
+        if let Some(new) = errors.iter().find(|e| old.is_none_or(|o| !o.contains(*e))) {
+            return Err(dns::refused(domain, new));
+        }
+    }
+    Ok(())
 }
 
 type JobResult = (Result<String, HearthError>, Vec<Deferred>, Vec<crate::pending::Marker>);

@@ -21,13 +21,18 @@
 //! Applies of all processes take turns on `HEARTH_HOME/data/host.lock`.
 
 pub(crate) mod dns;
+pub mod double;
 pub mod group;
+#[cfg(test)]
+mod tests;
+
+pub use dns::{Bind, DnsTools};
 
 use crate::home::Home;
 use hearth_domain::{HearthError, ReturnCode};
 use hearth_host::Host;
 use hearth_store::{PendingUnit, Store, Tx};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::time::{Duration, Instant};
 
@@ -58,18 +63,42 @@ impl Unit {
 }
 
 /// What a command's change asks of the host: the units it touched (and whether the service is
-/// to be reloaded for each: a command's `RESTART` argument `no` holds a reload back), and
-/// whether the DNS include file is rewritten whatever it lists (`v-rebuild-dns-*`).
+/// to be reloaded for each: a command's `RESTART` argument `no` holds a reload back; and which
+/// record names of a zone changed, when the command knows: only those are checked in a
+/// group), and whether the DNS include file is rewritten whatever it lists (`v-rebuild-dns-*`).
 #[derive(Clone, Debug, Default)]
 pub struct Touched {
-    units: BTreeMap<Unit, bool>,
+    units: BTreeMap<Unit, Touch>,
     pub(crate) full_include: bool,
 }
 
+#[derive(Clone, Debug, Default)]
+struct Touch {
+    reload: bool,
+    /// The record names (as stored) the change touched; `None`: the whole zone.
+    names: Option<BTreeSet<String>>,
+}
+
 impl Touched {
+    /// The whole of `unit` changed.
     pub fn touch(&mut self, unit: Unit, reload: bool) {
-        let r = self.units.entry(unit).or_insert(false);
-        *r |= reload;
+        let t = self.units.entry(unit).or_default();
+        t.reload |= reload;
+        t.names = None;
+    }
+
+    /// Records of `unit` named `names` changed (and nothing else of it, unless the whole unit
+    /// is touched too).
+    pub fn touch_names(&mut self, unit: Unit, reload: bool, names: &[&str]) {
+        let fresh = !self.units.contains_key(&unit);
+        let t = self.units.entry(unit).or_default();
+        t.reload |= reload;
+        if fresh {
+            t.names = Some(BTreeSet::new());
+        }
+        if let Some(set) = t.names.as_mut() {
+            set.extend(names.iter().map(|n| n.to_string()));
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -78,25 +107,36 @@ impl Touched {
 
     /// Whether a unit asks for its service to be reloaded.
     pub fn wants_reload(&self) -> bool {
-        self.units.values().any(|r| *r)
+        self.units.values().any(|t| t.reload)
     }
 
     pub fn units(&self) -> impl Iterator<Item = &Unit> {
         self.units.keys()
     }
 
+    /// The units with the record names touched (`None`: the whole unit).
+    pub fn named(&self) -> impl Iterator<Item = (&Unit, Option<&BTreeSet<String>>)> {
+        self.units.iter().map(|(u, t)| (u, t.names.as_ref()))
+    }
+
     /// Add `other`'s units (a group's commands share their apply).
     pub fn merge(&mut self, other: &Touched) {
-        for (u, r) in &other.units {
-            self.touch(u.clone(), *r);
+        for (u, t) in &other.units {
+            match &t.names {
+                None => self.touch(u.clone(), t.reload),
+                Some(names) => {
+                    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                    self.touch_names(u.clone(), t.reload, &names);
+                }
+            }
         }
         self.full_include |= other.full_include;
     }
 
     /// Write the durable marks of these units in the command's transaction.
     pub(crate) fn mark(&self, tx: &Tx<'_>) -> Result<(), HearthError> {
-        for (u, reload) in &self.units {
-            tx.mark_unit(&u.name(), *reload)?;
+        for (u, t) in &self.units {
+            tx.mark_unit(&u.name(), t.reload)?;
         }
         if self.full_include {
             tx.mark_unit(FULL_INCLUDE, false)?;
@@ -129,10 +169,9 @@ pub(crate) fn check_alone(tx: &Tx<'_>, home: &Home, host: &Host, touched: &Touch
         let Unit::DnsZone { user, domain } = unit;
         if let Some(text) = dns::render(tx, &today, user, domain)? {
             dns::ready(host, user)?;
-            dns::check(host, user, domain, &text, &mut timing)?;
+            dns::check(home, user, domain, &text, &mut timing)?;
         }
     }
-    let _ = home;
     Ok(())
 }
 
@@ -243,7 +282,7 @@ pub fn apply_pending_with(home: &Home, store: &mut Store, mode: ApplyMode) -> Re
             let current = dns::installed(host, user, domain);
             if mode == ApplyMode::Import
                 && let Some(t) = text
-                && let Err(e) = dns::check_fresh(host, domain, t, &mut timing)
+                && let Err(e) = dns::check_fresh(home, domain, t, &mut timing)
             {
                 log_refused(home, &unit.name(), &e);
                 applied.invalid.push((unit.name(), e.message.clone()));
@@ -253,7 +292,7 @@ pub fn apply_pending_with(home: &Home, store: &mut Store, mode: ApplyMode) -> Re
             }
             if mode == ApplyMode::Normal
                 && let Some(t) = text
-                && let Err(e) = dns::check(host, user, domain, t, &mut timing)
+                && let Err(e) = dns::check(home, user, domain, t, &mut timing)
             {
                 log_refused(home, &unit.name(), &e);
                 refused.push((unit.name(), e.message.clone()));

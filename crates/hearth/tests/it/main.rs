@@ -19,6 +19,7 @@ mod injection;
 mod keys;
 mod lifecycle;
 mod matrix;
+mod pipeline;
 mod scale;
 pub mod serve;
 mod sibling_rules;

@@ -42,6 +42,27 @@ pub fn publish(ctx: &mut Ctx<'_, '_>, user: &str, domains: &[&str], restart: &st
     Ok(())
 }
 
+/// [`publish`] of one zone of which only the records named `names` (as stored) changed: a
+/// group checks the zone around those names only.
+pub fn publish_records(
+    ctx: &mut Ctx<'_, '_>,
+    user: &str,
+    domain: &str,
+    names: &[&str],
+    restart: &str,
+) -> Result<(), HearthError> {
+    cluster::zone_changed(ctx.tx, domain)?;
+    if !ctx.tx.settings()?.dns_system().writes_zones() {
+        return Ok(());
+    }
+    let unit = Unit::DnsZone {
+        user: user.to_string(),
+        domain: domain.to_string(),
+    };
+    ctx.touch_names(unit, restart != "no", names);
+    Ok(())
+}
+
 /// [`publish`] that rewrites the whole include file whatever it lists (`v-rebuild-dns-*`).
 pub fn publish_rebuild(ctx: &mut Ctx<'_, '_>, user: &str, domains: &[&str], restart: &str) -> Result<(), HearthError> {
     publish(ctx, user, domains, restart)?;

@@ -5,7 +5,7 @@ use super::checks::{
     a_record_names, bump_serial, dns_system, domain_arg, new_record, record_of, save_zone, sync_counters, user_of,
     zone_active, zone_of,
 };
-use super::publish::publish;
+use super::publish::publish_records;
 use crate::cmd::common;
 use crate::engine::{Args, Ctx};
 use hearth_domain::HearthError;
@@ -69,7 +69,7 @@ pub fn add_dns_record(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
             ),
         )?;
     }
-    publish(ctx, user, &[domain], or_empty(&restart))?;
+    publish_records(ctx, user, domain, &[checked.record.as_str()], or_empty(&restart))?;
     Ok(String::new())
 }
 
@@ -96,8 +96,11 @@ pub fn change_dns_record(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, H
     let current_fields = current.stored();
     let draft = change_draft(or_empty(&record), rtype, value, priority, &current_fields)?;
     let checked = draft.check_format()?;
-    let records = ctx.tx.dns_records(domain)?;
-    let a_names = a_record_names(&records);
+    let a_names = if checked.rtype.as_str() == "NS" {
+        a_record_names(&ctx.tx.dns_records(domain)?)
+    } else {
+        Vec::new()
+    };
     let a_refs: Vec<&str> = a_names.iter().map(String::as_str).collect();
     checked.check_target(domain, &a_refs)?;
     checked.check_changed(&current_fields, ttl)?;
@@ -115,7 +118,8 @@ pub fn change_dns_record(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, H
             checked.rtype, checked.record, checked.value
         ),
     )?;
-    publish(ctx, user, &[domain], or_empty(&restart))?;
+    let names = [current.get(dns_record::RECORD), checked.record.as_str()];
+    publish_records(ctx, user, domain, &names, or_empty(&restart))?;
     Ok(String::new())
 }
 
@@ -148,7 +152,7 @@ pub fn change_dns_record_id(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String
     ctx.tx.put_dns_record(domain, new, &rec)?;
     bump_serial(ctx, &mut z);
     save_zone(ctx, user, domain, &mut z)?;
-    publish(ctx, user, &[domain], or_empty(&restart))?;
+    publish_records(ctx, user, domain, &[rec.get(dns_record::RECORD)], or_empty(&restart))?;
     Ok(String::new())
 }
 
@@ -191,6 +195,6 @@ pub fn delete_dns_record(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, H
             &format!("Deleted DNS record (ID: {n}, Domain: {domain})."),
         )?;
     }
-    publish(ctx, user, &[domain], or_empty(&restart))?;
+    publish_records(ctx, user, domain, &[rec.get(dns_record::RECORD)], or_empty(&restart))?;
     Ok(String::new())
 }

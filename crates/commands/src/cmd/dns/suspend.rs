@@ -176,7 +176,8 @@ fn suspend_record(ctx: &mut Ctx<'_, '_>, args: &Args, suspend: bool) -> Result<S
         "DNS",
         &format!("{what} DNS record (User: {user}, Domain: {domain}, Record: {n})."),
     )?;
-    publish(ctx, user, &[domain], or_empty(&restart))?;
+    let name = rec.get(dns_record::RECORD).to_string();
+    super::publish::publish_records(ctx, user, domain, &[name.as_str()], or_empty(&restart))?;
     Ok(String::new())
 }
 
