@@ -147,13 +147,7 @@ impl DnsTools for Bind {
 /// The checker's verdict on `text` compared with the installed file's: `Err` (E_RESTART,
 /// `dns zone D is not valid: REASON`, the tool's output as the log's detail) when `text` has a
 /// reason the installed zone has not; a zone that was already refused stays editable.
-pub(super) fn check(
-    home: &Home,
-    user: &str,
-    domain: &str,
-    text: &str,
-    timing: &mut Timing,
-) -> Result<(), HearthError> {
+pub(super) fn check(home: &Home, user: &str, domain: &str, text: &str, timing: &mut Timing) -> Result<(), HearthError> {
     let host = home.host_ref();
     let tools = home.dns_tools();
     let current = hearth_host::dns::read_zone(host.root(), user, domain);

@@ -22,7 +22,10 @@ pub struct DnsDouble {
 impl DnsDouble {
     /// Refuse every zone text that holds `marker`.
     pub fn refuse(&self, marker: &str) {
-        self.refuse.lock().unwrap_or_else(|p| p.into_inner()).push(marker.to_string());
+        self.refuse
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(marker.to_string());
     }
 
     /// Make reloads fail (or succeed again).

@@ -73,13 +73,13 @@ fn commit_unapplied(home: &Home, domain: &str, id: i64, name: &str, value: &str)
                 user: "dora".into(),
                 domain: domain.into(),
             };
-            tx.mark_unit(&unit.name(), true)
+            tx.mark_unit(&unit.name(), true, 1)
         })
         .expect("commit");
 }
 
 #[test]
-fn a_refused_zone_keeps_its_file_and_the_others_are_applied() {
+fn a_zone_refused_at_apply_is_installed_logged_and_stays_editable() {
     let double = Arc::new(DnsDouble::default());
     let (_dir, home) = home(&double);
     double.refuse("refuse-me");
@@ -88,15 +88,38 @@ fn a_refused_zone_keeps_its_file_and_the_others_are_applied() {
     commit_unapplied(&home, "b.test", 100, "good", "fine");
     let mut store = home.store().expect("store");
     let applied = apply_pending(&home, &mut store).expect("apply");
-    assert_eq!(applied.written, ["b.test"]);
+    // The refused file is installed all the same (its change was checked before its commit),
+    // and the refusal logged; the other zone goes on.
+    assert_eq!(applied.written, ["a.test", "b.test"]);
     assert_eq!(applied.refused.len(), 1, "{applied:?}");
-    assert!(applied.refused[0].1.contains("refused by the double: refuse-me"), "{applied:?}");
-    assert_eq!(zone_file(&home, "a.test"), a_before);
+    assert!(
+        applied.refused[0].1.contains("refused by the double: refuse-me"),
+        "{applied:?}"
+    );
+    assert_ne!(zone_file(&home, "a.test"), a_before);
     assert!(zone_file(&home, "b.test").contains("\"fine\""));
     assert!(applied.reloaded);
     assert!(marks(&home).is_empty());
     let log = std::fs::read_to_string(home.log_dir().join("error.log")).expect("error.log");
-    assert!(log.contains("host apply dns-zone:dora:a.test: dns zone a.test is not valid"), "{log}");
+    assert!(
+        log.contains("host apply dns-zone:dora:a.test: dns zone a.test is not valid"),
+        "{log}"
+    );
+    // The zone stays editable: a change that adds no error to it is taken and installed; one
+    // that adds an error is refused.
+    ok(
+        &home,
+        "v-add-dns-record",
+        &["dora", "a.test", "later", "A", "192.0.2.44"],
+    );
+    assert!(zone_file(&home, "a.test").contains("192.0.2.44"));
+    double.refuse("another-bad");
+    let out = run(
+        &home,
+        "v-add-dns-record",
+        &["dora", "a.test", "x", "TXT", "another-bad"],
+    );
+    assert_eq!(out.code, ReturnCode::Restart, "{}", out.stdout);
 }
 
 #[test]
@@ -108,7 +131,10 @@ fn a_command_whose_zone_the_checker_refuses_changes_nothing() {
     let out = run(&home, "v-add-dns-record", &["dora", "a.test", "x", "TXT", "refuse-me"]);
     assert_eq!(
         (out.code, out.stdout.as_str()),
-        (ReturnCode::Restart, "Error: dns zone a.test is not valid: refused by the double: refuse-me\n")
+        (
+            ReturnCode::Restart,
+            "Error: dns zone a.test is not valid: refused by the double: refuse-me\n"
+        )
     );
     assert_eq!(zone_file(&home, "a.test"), before);
     assert!(!ok(&home, "v-list-dns-records", &["dora", "a.test", "json"]).contains("refuse-me"));
@@ -122,7 +148,10 @@ fn a_failed_reload_keeps_the_marks_until_a_reload_succeeds() {
     let reloads = double.reloads();
     double.fail_reloads(true);
     let out = run(&home, "v-add-dns-record", &["dora", "a.test", "x", "A", "192.0.2.9"]);
-    assert_eq!((out.code, out.stdout.as_str()), (ReturnCode::Restart, "Error: bind9 restart failed\n"));
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (ReturnCode::Restart, "Error: bind9 restart failed\n")
+    );
     // Kept, written, and still marked for a reload.
     assert!(zone_file(&home, "a.test").contains("192.0.2.9"));
     assert_eq!(marks(&home), ["dns-zone:dora:a.test"]);
@@ -168,7 +197,10 @@ fn a_group_fails_only_the_command_that_adds_an_error() {
                 };
                 let mut store = home.store().expect("store");
                 barrier.wait();
-                (i, engine::run_grouped(&home, &mut store, "v-add-dns-record", &args, &scope))
+                (
+                    i,
+                    engine::run_grouped(&home, &mut store, "v-add-dns-record", &args, &scope),
+                )
             })
         })
         .collect();
