@@ -837,13 +837,13 @@ pub fn import_hestia(home_dir: &Path, src: &Path, opts: &ImportOptions) -> Resul
                     user: owner,
                     domain: domain.clone(),
                 };
-                tx.mark_unit(&old.name(), true)?;
+                tx.mark_unit(&old.name(), true, 1)?;
             }
             let unit = Unit::DnsZone {
                 user: user.clone(),
                 domain: domain.clone(),
             };
-            tx.mark_unit(&unit.name(), true)?;
+            tx.mark_unit(&unit.name(), true, 1)?;
             tx.delete_dns_domain(domain)?;
             tx.put_dns_domain(user, domain, zone)?;
             for (id, r) in records {

@@ -447,6 +447,20 @@ impl CheckVerdict {
     }
 }
 
+/// `line` when it starts with `FILE:LINE: ` (a path, then digits), as some of named-checkzone's
+/// errors do without `dns_master_load: ` before them.
+fn file_line(line: &str) -> Option<&str> {
+    let mut parts = line.splitn(3, ':');
+    let file = parts.next()?;
+    let number = parts.next()?;
+    let ok = file.starts_with('/')
+        && !file.contains(' ')
+        && !number.is_empty()
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && parts.next().is_some_and(|rest| rest.starts_with(' '));
+    ok.then_some(line)
+}
+
 /// The reasons in named-checkzone's output: its error lines without the file and line
 /// (`dns_master_load: FILE:LINE: `) or zone (`zone NAME/IN: `) they start with; its summaries
 /// (`not loaded due to errors`, `loading from master file … failed`) and its warnings about
@@ -456,7 +470,7 @@ pub fn check_reasons(output: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for line in output.lines() {
         let mut l = line.trim();
-        if let Some(rest) = l.strip_prefix("dns_master_load: ") {
+        if let Some(rest) = l.strip_prefix("dns_master_load: ").or_else(|| file_line(l)) {
             // FILE:LINE: the file is /dev/stdin or a zone path (no ": " in either).
             l = rest.splitn(3, ':').nth(2).map(str::trim).unwrap_or(rest);
         } else if l.starts_with("zone ") {
@@ -720,6 +734,34 @@ fn write_atomic(dir: &Path, path: &Path, content: &[u8], mode: u32, gid: Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_reasons_of_named_checkzone_output() {
+        let out = "dns_master_load: /dev/stdin:8: www.ex.test: CNAME and other data\n\
+                   zone ex.test/IN: loading from master file /dev/stdin failed: CNAME and other data\n\
+                   zone ex.test/IN: mx.ex.test/MX 'mail.ex.test' has no address records (A or AAAA)\n\
+                   zone ex.test/IN: NS 'ns2.ex.test' has no address records (A or AAAA)\n\
+                   /dev/stdin:4: DS record at top of zone (ex.test)\n\
+                   zone ex.test/IN: not loaded due to errors.\n";
+        assert_eq!(
+            check_reasons(out),
+            [
+                "www.ex.test: CNAME and other data",
+                "NS 'ns2.ex.test' has no address records (A or AAAA)",
+                "DS record at top of zone (ex.test)"
+            ]
+        );
+        let before = CheckVerdict::refused(vec!["NS 'ns2.ex.test' has no address records (A or AAAA)".into()], None);
+        let after = CheckVerdict::refused(check_reasons(out), None);
+        assert_eq!(
+            after.new_since(&before),
+            [
+                "www.ex.test: CNAME and other data",
+                "DS record at top of zone (ex.test)"
+            ]
+        );
+        assert!(before.new_since(&after).is_empty());
+    }
 
     fn rec(name: &str, rtype: &str, priority: &str, value: &str) -> ZoneRecord {
         ZoneRecord {

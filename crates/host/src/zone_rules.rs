@@ -8,6 +8,7 @@
 //! - a CNAME beside other data of the same name (`NAME: CNAME and other data`; DNSSEC records
 //!   and KEY may sit beside it);
 //! - two different CNAME (or DNAME) records of one name (`NAME: multiple RRs of singleton type`);
+//! - a DS record at the apex (`DS record at top of zone`);
 //! - a name server of the zone's apex inside the zone that has no address record
 //!   (`NS 'NAME' has no address records (A or AAAA)`) or is a CNAME (`NS 'NAME' is a CNAME
 //!   (illegal)`).
@@ -36,6 +37,7 @@ pub fn zone_errors(domain: &str, records: &[ZoneRecord]) -> BTreeSet<String> {
     let origin = absolute(domain, "@");
     let mut names: HashMap<String, Name<'_>> = HashMap::with_capacity(records.len());
     let mut apex_ns: Vec<String> = Vec::new();
+    let mut ds_at_apex = false;
     for r in records {
         if r.suspended || r.name.is_empty() || r.value.trim().is_empty() {
             continue;
@@ -57,10 +59,18 @@ pub fn zone_errors(domain: &str, records: &[ZoneRecord]) -> BTreeSet<String> {
                 n.other = true;
             }
             "RRSIG" | "NSEC" | "NSEC3" | "KEY" => {}
+            // A DS record belongs to the parent zone's side of a delegation, never at the apex.
+            "DS" if n_is_apex(&origin, r) => {
+                ds_at_apex = true;
+                n.other = true;
+            }
             _ => n.other = true,
         }
     }
     let mut errors = BTreeSet::new();
+    if ds_at_apex {
+        errors.insert("DS record at top of zone".to_string());
+    }
     // The apex holds the SOA: a CNAME there is always beside other data.
     if let Some(n) = names.get_mut(&origin) {
         n.other = true;
@@ -118,6 +128,11 @@ pub fn apex_ns_targets(domain: &str, records: &[ZoneRecord]) -> Vec<String> {
         .map(|r| absolute(&origin, r.value.trim()))
         .filter(|t| within(t, &origin))
         .collect()
+}
+
+/// Whether `r` is at the apex of the zone `origin`.
+fn n_is_apex(origin: &str, r: &ZoneRecord) -> bool {
+    absolute(origin, &r.name) == origin
 }
 
 /// How many different names (made absolute) `values` holds.
@@ -197,6 +212,12 @@ mod tests {
                 "NS 'nsc.ex.test' is a CNAME (illegal)"
             ]
         );
+        // A DS record belongs below the apex.
+        let mut z = base.clone();
+        z.push(rec("sub", "DS", "1 13 2 AB"));
+        assert!(errors(&z).is_empty());
+        z.push(rec("@", "DS", "1 13 2 AB"));
+        assert_eq!(errors(&z), ["DS record at top of zone"]);
         // Name servers outside the zone, delegations and suspended records are not checked.
         let mut z = base.clone();
         z.extend([rec("@", "NS", "ns.other.test."), rec("sub", "NS", "ns.sub")]);

@@ -45,18 +45,19 @@ impl Tx<'_> {
             .map_err(store_err)
     }
 
-    /// Mark `unit` as changed (in this transaction): a new mark, or a renewed one (a new
-    /// sequence number, one more change, a reload when either asks for one).
-    pub fn mark_unit(&self, unit: &str, reload: bool) -> Result<()> {
+    /// Mark `unit` as changed (in this transaction) by `changes` commands: a new mark, or a
+    /// renewed one (a new sequence number, the changes added, a reload when either asks for
+    /// one).
+    pub fn mark_unit(&self, unit: &str, reload: bool, changes: i64) -> Result<()> {
         crate::clean_value("unit", unit)?;
         self.tx()
             .prepare_cached(
                 "INSERT INTO host_pending(unit, seq, changes, reload) \
-                 VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM host_pending), 1, ?2) \
-                 ON CONFLICT(unit) DO UPDATE SET seq = excluded.seq, changes = changes + 1, \
+                 VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM host_pending), ?3, ?2) \
+                 ON CONFLICT(unit) DO UPDATE SET seq = excluded.seq, changes = changes + excluded.changes, \
                  reload = max(reload, excluded.reload)",
             )
-            .and_then(|mut st| st.execute(params![unit, reload as i64]))
+            .and_then(|mut st| st.execute(params![unit, reload as i64, changes]))
             .map_err(store_err)?;
         Ok(())
     }
@@ -80,15 +81,21 @@ impl Tx<'_> {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(store_err)
     }
 
-    /// Remove the marks of `units` that were not renewed since they were read (a change
-    /// committed after the apply read its marks keeps its mark).
+    /// Remove the marks of `units` that were not renewed since they were read; a mark renewed
+    /// meanwhile (a change committed after the apply read it) stays, for the changes added
+    /// since.
     pub fn clear_units(&self, units: &[PendingUnit]) -> Result<()> {
-        let mut st = self
+        let mut gone = self
             .tx()
             .prepare_cached("DELETE FROM host_pending WHERE unit = ?1 AND seq <= ?2")
             .map_err(store_err)?;
+        let mut renewed = self
+            .tx()
+            .prepare_cached("UPDATE host_pending SET changes = max(changes - ?3, 1) WHERE unit = ?1 AND seq > ?2")
+            .map_err(store_err)?;
         for u in units {
-            st.execute(params![u.unit, u.seq]).map_err(store_err)?;
+            gone.execute(params![u.unit, u.seq]).map_err(store_err)?;
+            renewed.execute(params![u.unit, u.seq, u.changes]).map_err(store_err)?;
         }
         Ok(())
     }

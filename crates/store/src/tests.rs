@@ -688,8 +688,8 @@ fn host_marks_are_renewed_and_cleared_only_up_to_what_was_read() {
     let mut store = Store::open(&dir.path().join("hearth.db")).expect("open");
     store
         .write(|tx| {
-            tx.mark_unit("dns-zone:bob:a.test", false)?;
-            tx.mark_unit("dns-zone:bob:b.test", true)
+            tx.mark_unit("dns-zone:bob:a.test", false, 1)?;
+            tx.mark_unit("dns-zone:bob:b.test", true, 3)
         })
         .expect("mark");
     let read = store.read(|tx| tx.pending_units()).expect("pending");
@@ -697,7 +697,7 @@ fn host_marks_are_renewed_and_cleared_only_up_to_what_was_read() {
     assert_eq!((read[0].unit.as_str(), read[0].reload), ("dns-zone:bob:a.test", false));
     // A change committed after the apply read the marks renews one: it stays after the clear.
     store
-        .write(|tx| tx.mark_unit("dns-zone:bob:a.test", true))
+        .write(|tx| tx.mark_unit("dns-zone:bob:a.test", true, 2))
         .expect("renew");
     store.write(|tx| tx.clear_units(&read)).expect("clear");
     let left = store.read(|tx| tx.pending_units()).expect("pending");
@@ -710,11 +710,11 @@ fn host_marks_are_renewed_and_cleared_only_up_to_what_was_read() {
     store
         .write(|tx| {
             tx.savepoint("job")?;
-            tx.mark_unit("dns-zone:bob:c.test", true)?;
+            tx.mark_unit("dns-zone:bob:c.test", true, 1)?;
             tx.rollback_to("job")
         })
         .expect("rollback");
     assert_eq!(store.read(|tx| tx.pending_units()).expect("pending").len(), 1);
     // A unit name with a control character is refused.
-    assert!(store.write(|tx| tx.mark_unit("dns-zone:bob:\nx", true)).is_err());
+    assert!(store.write(|tx| tx.mark_unit("dns-zone:bob:\nx", true, 1)).is_err());
 }

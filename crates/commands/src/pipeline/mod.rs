@@ -75,6 +75,8 @@ pub struct Touched {
 #[derive(Clone, Debug, Default)]
 struct Touch {
     reload: bool,
+    /// The commands whose change this stands for.
+    changes: i64,
     /// The record names (as stored) the change touched; `None`: the whole zone.
     names: Option<BTreeSet<String>>,
 }
@@ -84,6 +86,7 @@ impl Touched {
     pub fn touch(&mut self, unit: Unit, reload: bool) {
         let t = self.units.entry(unit).or_default();
         t.reload |= reload;
+        t.changes = 1;
         t.names = None;
     }
 
@@ -93,6 +96,7 @@ impl Touched {
         let fresh = !self.units.contains_key(&unit);
         let t = self.units.entry(unit).or_default();
         t.reload |= reload;
+        t.changes = 1;
         if fresh {
             t.names = Some(BTreeSet::new());
         }
@@ -122,12 +126,16 @@ impl Touched {
     /// Add `other`'s units (a group's commands share their apply).
     pub fn merge(&mut self, other: &Touched) {
         for (u, t) in &other.units {
+            let before = self.units.get(u).map_or(0, |m| m.changes);
             match &t.names {
                 None => self.touch(u.clone(), t.reload),
                 Some(names) => {
                     let names: Vec<&str> = names.iter().map(String::as_str).collect();
                     self.touch_names(u.clone(), t.reload, &names);
                 }
+            }
+            if let Some(m) = self.units.get_mut(u) {
+                m.changes = before + t.changes;
             }
         }
         self.full_include |= other.full_include;
@@ -136,10 +144,10 @@ impl Touched {
     /// Write the durable marks of these units in the command's transaction.
     pub(crate) fn mark(&self, tx: &Tx<'_>) -> Result<(), HearthError> {
         for (u, t) in &self.units {
-            tx.mark_unit(&u.name(), t.reload)?;
+            tx.mark_unit(&u.name(), t.reload, t.changes.max(1))?;
         }
         if self.full_include {
-            tx.mark_unit(FULL_INCLUDE, false)?;
+            tx.mark_unit(FULL_INCLUDE, false, 1)?;
         }
         Ok(())
     }
@@ -197,7 +205,7 @@ pub struct Applied {
     pub changes: i64,
     /// Zone files written or removed.
     pub written: Vec<String>,
-    /// Units whose file the checker refused (the unit keeps its installed file), with why.
+    /// Units whose file the checker refused (installed all the same, and logged), with why.
     pub refused: Vec<(String, String)>,
     /// Units whose file the checker refused and that were installed anyway
     /// ([`ApplyMode::Import`]), with why.
@@ -208,24 +216,27 @@ pub struct Applied {
     pub timing: Timing,
 }
 
-/// How an apply treats a zone file the checker refuses.
+/// How an apply checks the zone files it installs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ApplyMode {
-    /// Refused for an error the installed file has not; the unit keeps its installed file.
+    /// A changed file is checked against the installed one; an error it adds is logged and
+    /// reported in [`Applied::refused`] (the file is installed all the same).
     #[default]
     Normal,
     /// `hearth import-hestia`: every zone is checked on its own (not against the installed
-    /// file) and installed whatever the checker says, a refused one reported in
-    /// [`Applied::invalid`]: the zone was like that on the Hestia server, named skips a zone it
-    /// cannot load and serves the others, and a later change is compared with the installed
-    /// file (accepted when it adds no error).
+    /// file, so that a zone imported again is named too) and installed whatever the checker
+    /// says, a refused one reported in [`Applied::invalid`]: the zone was like that on the
+    /// Hestia server, named skips a zone it cannot load and serves the others, and a later
+    /// change is compared with the installed file (accepted when it adds no error).
     Import,
 }
 
 /// Bring the host in line with the store for every marked unit (see the module notes), then
-/// remove the marks applied. A refused zone file is logged (error.log, with the checker's
-/// output) and its mark removed: the zone keeps its installed file until its next change. A
-/// failed reload keeps every mark (the next apply reloads again) and is returned.
+/// remove the marks applied. A zone file the checker refuses is installed all the same (its
+/// change passed the check before its commit) and the refusal logged (error.log, with the
+/// checker's output); a unit that cannot be rendered or written is logged and skipped, and the
+/// others go on. A failed reload keeps every mark (the next apply reloads again) and is
+/// returned.
 pub fn apply_pending(home: &Home, store: &mut Store) -> Result<Applied, HearthError> {
     apply_pending_with(home, store, ApplyMode::Normal)
 }
@@ -290,13 +301,17 @@ pub fn apply_pending_with(home: &Home, store: &mut Store, mode: ApplyMode) -> Re
             if current.as_deref() == text.as_deref() {
                 continue;
             }
+            // The change passed the check before its commit: a file the checker refuses now
+            // (an error the in-process rules do not know) is installed all the same, so that
+            // the host follows the store and the zone stays editable; the refusal is logged
+            // with the checker's reason (BIND keeps serving the zone it loaded last). An
+            // import checked its zones on their own above.
             if mode == ApplyMode::Normal
                 && let Some(t) = text
                 && let Err(e) = dns::check(home, user, domain, t, &mut timing)
             {
                 log_refused(home, &unit.name(), &e);
                 refused.push((unit.name(), e.message.clone()));
-                continue;
             }
             // One zone that cannot be written (its directory tampered with) does not stop the
             // others.

@@ -73,13 +73,13 @@ fn commit_unapplied(home: &Home, domain: &str, id: i64, name: &str, value: &str)
                 user: "dora".into(),
                 domain: domain.into(),
             };
-            tx.mark_unit(&unit.name(), true)
+            tx.mark_unit(&unit.name(), true, 1)
         })
         .expect("commit");
 }
 
 #[test]
-fn a_refused_zone_keeps_its_file_and_the_others_are_applied() {
+fn a_zone_refused_at_apply_is_installed_logged_and_stays_editable() {
     let double = Arc::new(DnsDouble::default());
     let (_dir, home) = home(&double);
     double.refuse("refuse-me");
@@ -88,13 +88,15 @@ fn a_refused_zone_keeps_its_file_and_the_others_are_applied() {
     commit_unapplied(&home, "b.test", 100, "good", "fine");
     let mut store = home.store().expect("store");
     let applied = apply_pending(&home, &mut store).expect("apply");
-    assert_eq!(applied.written, ["b.test"]);
+    // The refused file is installed all the same (its change was checked before its commit),
+    // and the refusal logged; the other zone goes on.
+    assert_eq!(applied.written, ["a.test", "b.test"]);
     assert_eq!(applied.refused.len(), 1, "{applied:?}");
     assert!(
         applied.refused[0].1.contains("refused by the double: refuse-me"),
         "{applied:?}"
     );
-    assert_eq!(zone_file(&home, "a.test"), a_before);
+    assert_ne!(zone_file(&home, "a.test"), a_before);
     assert!(zone_file(&home, "b.test").contains("\"fine\""));
     assert!(applied.reloaded);
     assert!(marks(&home).is_empty());
@@ -103,6 +105,21 @@ fn a_refused_zone_keeps_its_file_and_the_others_are_applied() {
         log.contains("host apply dns-zone:dora:a.test: dns zone a.test is not valid"),
         "{log}"
     );
+    // The zone stays editable: a change that adds no error to it is taken and installed; one
+    // that adds an error is refused.
+    ok(
+        &home,
+        "v-add-dns-record",
+        &["dora", "a.test", "later", "A", "192.0.2.44"],
+    );
+    assert!(zone_file(&home, "a.test").contains("192.0.2.44"));
+    double.refuse("another-bad");
+    let out = run(
+        &home,
+        "v-add-dns-record",
+        &["dora", "a.test", "x", "TXT", "another-bad"],
+    );
+    assert_eq!(out.code, ReturnCode::Restart, "{}", out.stdout);
 }
 
 /// An import's apply installs a zone the checker refuses (as the Hestia server had it) and

@@ -389,13 +389,15 @@ fn fifty_concurrent_additions_one_invalid() {
     drop(server);
 }
 
-/// Rollback at apply time, with no daemon: a zone named-checkzone refuses though the in-process
-/// rules accept it (a DS record at the zone's apex) keeps its installed file, the refusal is in
-/// error.log, and another user's zone changed in the same apply is installed. The two changes
-/// share one apply because the test holds the applies' lock (`data/host.lock`) while they are
-/// committed.
+/// One bad change among others committed together, with no daemon: a DS record at a zone's
+/// apex (which BIND refuses) is refused before its commit with the reason, the zone's file and
+/// records stay as they were, and another user's change committed meanwhile is installed by
+/// the same apply. The two changes wait for one apply because the test holds the applies' lock
+/// (`data/host.lock`) while they are committed. (A file the checker refuses at apply time,
+/// which the in-process rules let through, is installed all the same and logged: see the
+/// pipeline's unit tests with the DNS double.)
 #[test]
-fn a_zone_refused_at_apply_keeps_its_file_and_the_others_are_installed() {
+fn a_refused_change_leaves_its_zone_and_the_others_are_installed() {
     if !Path::new("/usr/bin/named-checkzone").exists() {
         unavailable("/usr/bin/named-checkzone is not installed");
         return;
@@ -407,6 +409,7 @@ fn a_zone_refused_at_apply_keeps_its_file_and_the_others_are_installed() {
     env.ok(&["v-add-dns-domain", "admin", "refused.test", "192.0.2.5"]);
     env.ok(&["v-add-dns-domain", "bob", "other.test", "192.0.2.6"]);
     let refused_before = zone_file(&env, "admin", "refused.test");
+    let records_before = env.ok(&["v-list-dns-records", "admin", "refused.test", "plain"]);
     let other_before = zone_file(&env, "bob", "other.test");
     assert!(refused_before.contains("192.0.2.5") && other_before.contains("192.0.2.6"));
     let ds = format!("12345 13 2 {}", "ab".repeat(32));
@@ -427,7 +430,11 @@ fn a_zone_refused_at_apply_keeps_its_file_and_the_others_are_installed() {
         "v-add-dns-record",
         &["admin", "refused.test", "@", "DS", &ds],
     );
-    acked("DS at the apex (the in-process rules accept it)", &r);
+    assert_eq!(r.1.as_deref(), Some("20"), "{r:?}");
+    assert!(
+        r.2.contains("dns zone refused.test is not valid: DS record at top of zone"),
+        "{r:?}"
+    );
     let r = post(
         server.port,
         "127.0.0.1",
@@ -438,7 +445,7 @@ fn a_zone_refused_at_apply_keeps_its_file_and_the_others_are_installed() {
     acked("bob's record", &r);
     assert_eq!(
         pending(&env),
-        ["dns-zone:admin:refused.test", "dns-zone:bob:other.test"],
+        ["dns-zone:bob:other.test"],
         "marks while the applies wait"
     );
     lock.unlock().expect("unlock");
@@ -459,83 +466,17 @@ fn a_zone_refused_at_apply_keeps_its_file_and_the_others_are_installed() {
         refused_before,
         "the refused zone's file changed"
     );
-    let errors = log(&env, "error.log");
-    assert!(
-        errors
-            .lines()
-            .any(|l| l.contains("host apply dns-zone:admin:refused.test: dns zone refused.test is not valid")),
-        "refusal not logged:\n{errors}"
-    );
-    assert!(
-        errors.contains("DS record at top of zone"),
-        "named-checkzone's reason not in the log:\n{errors}"
+    assert_eq!(
+        env.ok(&["v-list-dns-records", "admin", "refused.test", "plain"]),
+        records_before
     );
     let host_log = log(&env, "host.log");
     let applies: Vec<&str> = host_log.lines().skip(log_before).collect();
     assert!(
         applies
             .iter()
-            .any(|l| l.contains("zones=2 ") && l.contains("written=1 ") && l.contains("refused=1 ")),
-        "no apply of both zones:\n{host_log}"
+            .any(|l| l.contains("zones=1 ") && l.contains("written=1 ") && l.contains("refused=0 ")),
+        "no apply of bob's zone:\n{host_log}"
     );
-    // The store keeps the record (the zone keeps its installed file until its next change).
-    let listed = env.ok(&["v-list-dns-records", "admin", "refused.test", "plain"]);
-    assert!(listed.lines().any(|l| l.contains("\tDS\t")), "{listed}");
-    let include = env.read_host("etc/bind/hearth-zones.conf");
-    assert!(
-        include.contains("\"refused.test\"") && include.contains("\"other.test\""),
-        "{include}"
-    );
-    drop(server);
-}
-
-/// After a change the in-process rules accept and named-checkzone refuses (a DS record at the
-/// apex, committed through the API with exit 0), the zone's later changes that add no error:
-/// through the API each is answered 0 and should reach the zone file; on the command line it
-/// should not be refused ("a unit that was already invalid stays editable").
-#[test]
-#[ignore = "finding of issue 13: a zone refused at apply takes no later change"]
-fn a_zone_refused_at_apply_still_takes_later_changes() {
-    if !Path::new("/usr/bin/named-checkzone").exists() {
-        unavailable("/usr/bin/named-checkzone is not installed");
-        return;
-    }
-    const D: &str = "stuck.test";
-    let env = Env::new();
-    env.ok(&["v-add-sys-api-ip", "127.0.0.0/8"]);
-    let key = root_key(&env);
-    env.ok(&["v-add-dns-domain", "admin", D, "192.0.2.5"]);
-    let server = Server::start(&env);
-    let ds = format!("12345 13 2 {}", "ab".repeat(32));
-    let r = post(
-        server.port,
-        "127.0.0.1",
-        &key,
-        "v-add-dns-record",
-        &["admin", D, "@", "DS", &ds],
-    );
-    acked("DS at the apex", &r);
-    env.wait_applied();
-    let r = post(
-        server.port,
-        "127.0.0.1",
-        &key,
-        "v-add-dns-record",
-        &["admin", D, "later", "A", "192.0.2.67"],
-    );
-    let api_answer = format!("{} {:?} {}", r.0, r.1, r.2.trim());
-    env.wait_applied();
-    let api_installed = zone_file(&env, "admin", D).contains("192.0.2.67");
-    let cli = env.hearth(&["v-add-dns-record", "admin", D, "cli", "A", "192.0.2.68"]);
-    let cli_installed = zone_file(&env, "admin", D).contains("192.0.2.68");
-    eprintln!(
-        "API answer: {api_answer}; installed: {api_installed}\nCLI: {cli:?}installed: {cli_installed}\nerror.log:\n{}",
-        log(&env, "error.log")
-    );
-    assert!(
-        api_installed || r.1.as_deref() != Some("0"),
-        "an API change answered 0 never reaches the zone file"
-    );
-    assert_eq!(cli.code, 0, "the CLI refuses a change that adds no error: {cli:?}");
     drop(server);
 }
