@@ -123,7 +123,17 @@ impl Committer {
                         break;
                     }
                     drop(q);
-                    self.commit_group(home, store, &group);
+                    // A handler that panics fails its group, not every writer after it: the
+                    // lead is handed on, and each command of the group is answered.
+                    let run = std::panic::AssertUnwindSafe(|| self.commit_group(home, store, &group));
+                    if std::panic::catch_unwind(run).is_err() {
+                        for j in group.iter().filter(|j| !j.is_done()) {
+                            j.finish(Done {
+                                result: Err(HearthError::new(ReturnCode::Disk, "internal error: the command failed")),
+                                deferred: Vec::new(),
+                            });
+                        }
+                    }
                     q = lock(&self.queue);
                     self.turn.notify_all();
                 }
