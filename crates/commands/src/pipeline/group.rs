@@ -123,7 +123,17 @@ impl Committer {
                         break;
                     }
                     drop(q);
-                    self.commit_group(home, store, &group);
+                    // A handler that panics fails its group, not every writer after it: the
+                    // lead is handed on, and each command of the group is answered.
+                    let run = std::panic::AssertUnwindSafe(|| self.commit_group(home, store, &group));
+                    if std::panic::catch_unwind(run).is_err() {
+                        for j in group.iter().filter(|j| !j.is_done()) {
+                            j.finish(Done {
+                                result: Err(HearthError::new(ReturnCode::Disk, "internal error: the command failed")),
+                                deferred: Vec::new(),
+                            });
+                        }
+                    }
                     q = lock(&self.queue);
                     self.turn.notify_all();
                 }
@@ -308,7 +318,9 @@ impl Committer {
 
     /// Start the thread that applies committed changes to the host (`hearth serve`): it
     /// applies what is marked now (a change a crash left unapplied), then after each group,
-    /// and every few seconds while marks remain (a failed reload is tried again).
+    /// and every few seconds while marks remain (a failed reload is tried again). It also
+    /// copies the store's write-ahead log into the database (the callers' commits leave that
+    /// to it), after each apply and at least every second.
     pub fn start_applier(self: &Arc<Self>, home: &Home) -> Result<(), HearthError> {
         let mut store = home.store()?;
         let applier = Arc::new(Applier::default());
@@ -330,16 +342,22 @@ impl Committer {
                             true
                         }
                     };
+                    // Awake at least every second: the write-ahead log of every write of
+                    // this process (the callers' commits do not copy it) is copied here.
                     let wait = if left {
                         Duration::from_secs(5)
                     } else {
-                        Duration::from_secs(3600)
+                        Duration::from_secs(1)
                     };
+                    let took = started.elapsed();
                     applier.wait(wait);
-                    // Under a stream of changes, applies start at least APPLY_EVERY apart, so
-                    // that more changes share each render, check and reload (a change on a
-                    // quiet server is applied at once).
-                    if let Some(rest) = APPLY_EVERY.checked_sub(started.elapsed()) {
+                    // Under a stream of changes, applies start at least APPLY_EVERY apart, and
+                    // take at most a third of the time (a zone of 10,000 records takes 100 ms
+                    // to render and check): more changes share each render, check and reload,
+                    // and the callers keep the processor. A change on a quiet server is
+                    // applied at once.
+                    let gap = APPLY_EVERY.max(took * 3);
+                    if let Some(rest) = gap.checked_sub(started.elapsed()) {
                         std::thread::sleep(rest);
                     }
                 }
