@@ -176,3 +176,131 @@ pub fn rebuild_user(ctx: &mut Ctx<'_, '_>, user: &str, restart: &str, update_ser
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{DNS_RECORD, DNS_ZONE, KINDS};
+    use crate::engine::{self, authorize_cli};
+    use crate::home::Home;
+    use crate::pipeline::double::DnsDouble;
+    use hearth_domain::ReturnCode;
+    use hearth_domain::object::{dns_record, dns_zone, user};
+    use std::sync::Arc;
+
+    /// A home (sandbox host-root, DNS programs doubled) with user `dora` and her zones
+    /// `a.test` and `b.test`.
+    fn home() -> (tempfile::TempDir, Home) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let opts = crate::InitOptions {
+            root_user: Some("admin".into()),
+            password: Some("Adm1nPass!".into()),
+            host_root: Some(dir.path().join("host")),
+            ..Default::default()
+        };
+        crate::init(&dir.path().join("home"), &opts).expect("init");
+        let home = Home::open(&dir.path().join("home"))
+            .expect("home")
+            .with_dns_tools(Arc::new(DnsDouble::default()));
+        ok(&home, "v-add-user", &["dora", "S3cretPass", "dora@example.org"]);
+        ok(&home, "v-add-dns-domain", &["dora", "a.test", "192.0.2.1"]);
+        ok(&home, "v-add-dns-domain", &["dora", "b.test", "192.0.2.2"]);
+        (dir, home)
+    }
+
+    fn ok(home: &Home, name: &str, args: &[&str]) {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let out = engine::run(home, name, &args, &authorize_cli());
+        assert_eq!(out.code, ReturnCode::Ok, "{name} {args:?}: {}", out.stdout);
+    }
+
+    /// Dora's counters (zones, records, suspended zones) and each zone's SUSPENDED with those
+    /// of its records.
+    #[allow(clippy::type_complexity)]
+    fn state(home: &Home) -> ((String, String, String), Vec<(String, String, Vec<String>)>) {
+        let mut store = home.store().expect("store");
+        store
+            .read(|tx| {
+                let u = tx.user("dora")?.expect("dora");
+                let counters =
+                    [user::U_DNS_DOMAINS, user::U_DNS_RECORDS, user::SUSPENDED_DNS].map(|k| u.get(k).to_string());
+                let mut zones = Vec::new();
+                for (domain, z) in tx.dns_domains("dora")? {
+                    let records = tx.dns_records(&domain)?;
+                    let flags = records
+                        .iter()
+                        .map(|r| r.get(dns_record::SUSPENDED).to_string())
+                        .collect();
+                    zones.push((domain, z.get(dns_zone::SUSPENDED).to_string(), flags));
+                }
+                let [a, b, c] = counters;
+                Ok(((a, b, c), zones))
+            })
+            .expect("read")
+    }
+
+    #[test]
+    fn the_dns_kinds_are_declared_with_their_counters_limits_and_cascade() {
+        assert_eq!(DNS_ZONE.used.key, user::U_DNS_DOMAINS);
+        assert_eq!(DNS_ZONE.suspended.as_ref().map(|c| c.key), Some(user::SUSPENDED_DNS));
+        assert_eq!(DNS_ZONE.limit.as_ref().map(|l| l.key), Some(user::DNS_DOMAINS));
+        assert_eq!(DNS_RECORD.used.key, user::U_DNS_RECORDS);
+        assert_eq!(DNS_RECORD.limit.as_ref().map(|l| l.key), Some(user::DNS_RECORDS));
+        assert!(DNS_RECORD.cascade.is_none(), "records follow their zone");
+        let owners: Vec<&str> = KINDS.iter().filter(|k| k.cascade.is_some()).map(|k| k.name).collect();
+        assert_eq!(owners, ["dns zone"]);
+    }
+
+    #[test]
+    fn suspending_a_user_suspends_its_zones_and_recounts_and_deleting_removes_them() {
+        let (_dir, home) = home();
+        let ((zones, records, suspended), before) = state(&home);
+        assert_eq!((zones.as_str(), suspended.as_str()), ("2", "0"));
+        let n: usize = before.iter().map(|(_, _, r)| r.len()).sum();
+        assert_eq!(records, n.to_string());
+
+        ok(&home, "v-suspend-user", &["dora"]);
+        let (counters, after) = state(&home);
+        assert_eq!(counters, (zones.clone(), records.clone(), "2".to_string()));
+        for (domain, flag, flags) in &after {
+            assert_eq!(flag, "yes", "{domain}");
+            assert!(flags.iter().all(|f| f == "yes"), "{domain}: {flags:?}");
+        }
+
+        ok(&home, "v-unsuspend-user", &["dora"]);
+        let (counters, after) = state(&home);
+        assert_eq!(counters, (zones, records, "0".to_string()));
+        for (domain, flag, flags) in &after {
+            assert_eq!(flag, "no", "{domain}");
+            assert!(flags.iter().all(|f| f == "no"), "{domain}: {flags:?}");
+        }
+        let include = hearth_host::dns::read_zones_include(home.host_ref().root()).unwrap_or_default();
+        assert!(include.contains("a.test") && include.contains("b.test"), "{include}");
+
+        ok(&home, "v-delete-user", &["dora"]);
+        let mut store = home.store().expect("store");
+        let left = store
+            .read(|tx| Ok((tx.dns_domain("a.test")?.is_some(), tx.dns_domain("b.test")?.is_some())))
+            .expect("read");
+        assert_eq!(left, (false, false), "the zones went with the user");
+        let include = hearth_host::dns::read_zones_include(home.host_ref().root()).unwrap_or_default();
+        assert!(!include.contains("a.test") && !include.contains("b.test"), "{include}");
+    }
+
+    #[test]
+    fn a_rebuild_recounts_the_declared_counters() {
+        let (_dir, home) = home();
+        let (counters, _) = state(&home);
+        let mut store = home.store().expect("store");
+        store
+            .write(|tx| {
+                let mut u = tx.user("dora")?.expect("dora");
+                u.set(user::U_DNS_DOMAINS, "7");
+                u.set(user::U_DNS_RECORDS, "0");
+                u.set(user::SUSPENDED_DNS, "3");
+                tx.update_user("dora", &u)
+            })
+            .expect("drift");
+        ok(&home, "v-rebuild-dns-domains", &["dora"]);
+        assert_eq!(state(&home).0, counters);
+    }
+}

@@ -2,8 +2,8 @@
 
 use super::checks::{bump_serial, record_of, save_zone};
 use super::publish::publish;
-use super::target::{Open, UserArgs, ZoneArgs};
-use crate::cmd::{common, kinds};
+use super::target::{Open, UserArgs, ZoneArgs, demo_first};
+use crate::cmd::kinds;
 use crate::engine::{Args, Ctx};
 use hearth_domain::object::{DnsZone, dns_record, dns_zone};
 use hearth_domain::validate::DnsRecordId;
@@ -50,8 +50,7 @@ pub fn suspend_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, 
 
 /// `v-unsuspend-dns-domain USER DOMAIN`
 pub fn unsuspend_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    // As Hestia: demo mode before the arguments.
-    common::demo_mode(ctx)?;
+    demo_first(ctx)?;
     let t = ZoneArgs::parse(args)?.open(ctx, Open::EXISTING)?;
     let (user, domain, mut z) = (t.user.as_str(), t.domain.as_str(), t.zone.clone());
     if !z.yes(dns_zone::SUSPENDED) {
@@ -135,8 +134,7 @@ fn user_zones_command(ctx: &mut Ctx<'_, '_>, args: &Args, suspend: bool) -> Resu
 /// `v-suspend-dns-record` / `v-unsuspend-dns-record USER DOMAIN ID [RESTART]`
 fn suspend_record(ctx: &mut Ctx<'_, '_>, args: &Args, suspend: bool) -> Result<String, HearthError> {
     if !suspend {
-        // As Hestia: v-unsuspend-dns-record checks demo mode before the arguments.
-        common::demo_mode(ctx)?;
+        demo_first(ctx)?;
     }
     let target = ZoneArgs::parse(args)?;
     let id: Option<DnsRecordId> = args.opt(2)?;

@@ -20,6 +20,12 @@ use hearth_domain::object::settings::DnsSystem;
 use hearth_domain::object::{DnsZone, User};
 use hearth_domain::validate::{DomainName, Restart, UserName, or_empty};
 
+/// Demo mode for the commands that, as Hestia, check it before their arguments
+/// (`v-unsuspend-dns-domain`, `v-unsuspend-dns-record`); the others call `change`.
+pub(super) fn demo_first(ctx: &Ctx<'_, '_>) -> Result<(), HearthError> {
+    common::demo_mode(ctx)
+}
+
 /// What [`UserArgs::open`] and [`ZoneArgs::open`] check besides the objects' existence.
 #[derive(Clone, Copy)]
 pub(super) struct Open {
