@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod common;
 pub mod dns;
 pub mod keys;
+pub mod kinds;
 mod packages;
 mod settings;
 pub mod users;

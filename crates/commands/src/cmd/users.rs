@@ -2,6 +2,7 @@
 //! v-check-user-password, v-get-user-value, v-list-user, v-list-users, v-list-user-log.
 
 use super::common::{self, demo_mode, format_arg, unsuspended};
+use super::kinds;
 use crate::engine::{Args, Ctx};
 use hearth_domain::object::{User, package, user};
 use hearth_domain::validate::{
@@ -199,15 +200,12 @@ pub fn delete_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthE
         ));
     }
     demo_mode(ctx)?;
-    // The user's zones go with it (the store cascades): their files and include lines too,
-    // and the cluster's slaves are told.
-    let zones: Vec<String> = ctx.tx.dns_domains(user)?.into_iter().map(|(d, _)| d).collect();
+    // The user's objects of every kind go with it (the store cascades): their host side too
+    // (zone files and include lines, the cluster's slaves told).
+    let owned = kinds::owned(ctx, user)?;
     ctx.tx.delete_user(user)?;
-    for d in &zones {
-        crate::cmd::cluster::zone_changed(ctx.tx, d)?;
-    }
+    kinds::user_deleted(ctx, user, &owned)?;
     ctx.history("system", "Info", "Users", &format!("User deleted (User: {user})."))?;
-    crate::cmd::dns::unpublish_user(ctx, user, &zones)?;
     ctx.host.delete_account(user)?;
     // Its private temporary files (v-make-tmp-file) go too: a later user of the same name
     // must not read them.
@@ -239,7 +237,7 @@ pub fn suspend_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hearth
         "Users",
         &format!("Suspended user account (Name: {user})."),
     )?;
-    crate::cmd::dns::set_user_zones_suspended(ctx, user, true, restart.as_deref().unwrap_or(""))?;
+    kinds::suspend_user(ctx, user, true, restart.as_deref().unwrap_or(""))?;
     ctx.host.lock(user)?;
     Ok(String::new())
 }
@@ -262,7 +260,7 @@ pub fn unsuspend_user(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
         "Users",
         &format!("Unsuspended user account (User: {user})."),
     )?;
-    crate::cmd::dns::set_user_zones_suspended(ctx, user, false, restart.as_deref().unwrap_or(""))?;
+    kinds::suspend_user(ctx, user, false, restart.as_deref().unwrap_or(""))?;
     ctx.host.unlock(user)?;
     Ok(String::new())
 }

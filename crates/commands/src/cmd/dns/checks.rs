@@ -1,7 +1,6 @@
 //! The checks and store helpers every DNS command shares: the zone lookup, Hestia's
 //! `format_domain`, record ids, serials, counters, templates and the zone-name rules.
 
-use crate::cmd::common;
 use crate::engine::{Args, Ctx};
 use hearth_domain::dns::{CheckedRecord, idn_to_ascii, idn_to_unicode, next_serial, template_names, template_records};
 use hearth_domain::object::settings::DnsSystem;
@@ -29,8 +28,6 @@ pub(super) fn zone_of(
     let domain = domain.ok_or_else(|| HearthError::not_exist("dns domain  doesn't exist"))?;
     Ok((domain, z))
 }
-
-pub(super) use crate::cmd::common::user_of;
 
 /// The domain argument `i` after Hestia's `format_domain`, checked by the domain rule (`None`
 /// when it is empty: the rule skips it).
@@ -127,22 +124,6 @@ pub(super) fn save_zone(ctx: &Ctx<'_, '_>, user: &str, domain: &str, zone: &mut 
     let n = ctx.tx.dns_record_count(domain)?;
     zone.set(dns_zone::RECORDS, n.to_string());
     ctx.tx.put_dns_domain(user, domain, zone)
-}
-
-/// The user's `U_DNS_DOMAINS`, `U_DNS_RECORDS` and `SUSPENDED_DNS`, counted from the store (what
-/// Hestia's increase/decrease_user_value keep, without their drift).
-pub(super) fn sync_counters(ctx: &Ctx<'_, '_>, user: &str) -> Result<(), HearthError> {
-    let (domains, records) = ctx.tx.dns_counts(user)?;
-    let suspended = ctx.tx.dns_suspended_count(user)?;
-    let mut rec = common::user(ctx, user)?;
-    let before = rec.clone();
-    rec.set(user::U_DNS_DOMAINS, domains.to_string());
-    rec.set(user::U_DNS_RECORDS, records.to_string());
-    rec.set(user::SUSPENDED_DNS, suspended.to_string());
-    if rec != before {
-        ctx.tx.update_user(user, &rec)?;
-    }
-    Ok(())
 }
 
 /// The user's name servers (`get_user_value '$NS'`: the package's comma list).

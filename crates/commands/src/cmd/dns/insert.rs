@@ -1,14 +1,15 @@
 //! The cluster's slave side: `v-insert-dns-domain`, `v-insert-dns-record` and
 //! `v-insert-dns-records` take the lines a master sends.
 
-use super::checks::{dns_system, parent_zones_owner, save_zone, sync_counters, user_of, zone_name_allowed, zone_of};
-use crate::cmd::common;
+use super::checks::{parent_zones_owner, save_zone, zone_name_allowed};
+use super::target::{Open, UserArgs, ZoneArgs};
+use crate::cmd::kinds;
 use crate::engine::{Args, Ctx};
 use hearth_domain::dns::{idn_to_ascii, idn_to_unicode};
 use hearth_domain::kv;
 use hearth_domain::object::{DnsRecord, DnsZone, Key, Obj, dns_record, dns_zone};
 use hearth_domain::record::Record;
-use hearth_domain::validate::{DnsRecordId, DomainName, Kind, UserName, check};
+use hearth_domain::validate::{DnsRecordId, DomainName, Kind, check};
 use hearth_domain::{HearthError, ReturnCode};
 
 /// A zone or record line of DATA (`KEY='value' …`), every key kept.
@@ -20,13 +21,11 @@ fn parse_data<K: Key>(data: &str) -> Result<Obj<K>, HearthError> {
 
 /// `v-insert-dns-domain USER DATA [SRC] [FLUSH]`: a zone line from a cluster master.
 pub fn insert_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: Option<UserName> = args.opt(0)?;
+    let target = UserArgs::parse(args)?;
     // DATA is parsed below; SRC and FLUSH have no format check (FLUSH: `no`, `records`, other).
     let (data, src, flush) = (args.s(1), args.s(2), args.s(3));
-    dns_system(ctx)?;
-    let (user, user_rec) = user_of(ctx, user)?;
-    let user = user.as_str();
-    common::unsuspended(user, &user_rec)?;
+    let t = target.open(ctx, Open::EXISTING.active_user())?;
+    let user = t.user.as_str();
     let given: DnsZone = parse_data(data)?;
     if given.get(dns_zone::DOMAIN).is_empty() {
         return Err(HearthError::new(ReturnCode::Args, "Domain name missing from DATA"));
@@ -59,7 +58,7 @@ pub fn insert_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, H
     check(Kind::Int("ttl"), given.get(dns_zone::TTL))?;
     check(Kind::DomainAs("SOA"), given.get(dns_zone::SOA))?;
     check(Kind::Int("serial"), given.get(dns_zone::SERIAL))?;
-    common::demo_mode(ctx)?;
+    t.change(ctx)?;
     if flush == "records" {
         ctx.tx.clear_dns_records(domain)?;
     }
@@ -90,7 +89,7 @@ pub fn insert_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, H
     zone.set(dns_zone::TIME, ctx.now.time.as_str());
     zone.set(dns_zone::DATE, ctx.now.date.as_str());
     save_zone(ctx, user, domain, &mut zone)?;
-    sync_counters(ctx, user)?;
+    kinds::recount(ctx, user, kinds::DNS)?;
     Ok(String::new())
 }
 
@@ -109,36 +108,28 @@ fn inserted_record(line: &str) -> Result<(i64, DnsRecord), HearthError> {
 
 /// `v-insert-dns-record USER DOMAIN DATA`: one record line (replacing a record with its ID).
 pub fn insert_dns_record(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: Option<UserName> = args.opt(0)?;
     // As Hestia: the domain as given (no `format_domain` here).
-    let domain: Option<DomainName> = args.opt(1)?;
+    let target = ZoneArgs::parse_as_given(args)?;
     let data = args.s(2);
-    dns_system(ctx)?;
-    let (user, user_rec) = user_of(ctx, user)?;
-    common::unsuspended(user.as_str(), &user_rec)?;
-    let (domain, mut z) = zone_of(ctx, &user, domain)?;
-    let (user, domain) = (user.as_str(), domain.as_str());
+    let t = target.open(ctx, Open::EXISTING.active_user())?;
+    let (user, domain, mut z) = (t.user.as_str(), t.domain.as_str(), t.zone.clone());
     let (id, r) = inserted_record(data)?;
-    common::demo_mode(ctx)?;
+    t.change(ctx)?;
     ctx.tx.put_dns_record(domain, id, &r)?;
     save_zone(ctx, user, domain, &mut z)?;
-    sync_counters(ctx, user)?;
+    kinds::recount(ctx, user, kinds::DNS)?;
     Ok(String::new())
 }
 
 /// `v-insert-dns-records USER DOMAIN DATA_FILE`: the zone's records replaced by the file's lines.
 /// Through the API the file is one of the caller's `v-make-tmp-file` files.
 pub fn insert_dns_records(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: Option<UserName> = args.opt(0)?;
     // As Hestia: the domain as given (no `format_domain` here).
-    let domain: Option<DomainName> = args.opt(1)?;
+    let target = ZoneArgs::parse_as_given(args)?;
     let file = args.s(2);
-    dns_system(ctx)?;
-    let (user, user_rec) = user_of(ctx, user)?;
-    common::unsuspended(user.as_str(), &user_rec)?;
-    let (domain, mut z) = zone_of(ctx, &user, domain)?;
-    let (user, domain) = (user.as_str(), domain.as_str());
-    common::demo_mode(ctx)?;
+    let t = target.open(ctx, Open::EXISTING.active_user())?;
+    t.change(ctx)?;
+    let (user, domain, mut z) = (t.user.as_str(), t.domain.as_str(), t.zone.clone());
     // deviation: a missing file is an error (Hestia exits 0 and keeps the old records).
     let text = crate::tmpfile::read_arg_file(ctx, file)
         .ok_or_else(|| HearthError::not_exist(format!("file {file} doesn't exist")))?;
@@ -153,6 +144,6 @@ pub fn insert_dns_records(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, 
         ctx.tx.put_dns_record(domain, *id, r)?;
     }
     save_zone(ctx, user, domain, &mut z)?;
-    sync_counters(ctx, user)?;
+    kinds::recount(ctx, user, kinds::DNS)?;
     Ok(String::new())
 }

@@ -1,13 +1,12 @@
 //! The DNS list commands (`v-list-dns-domains`, `-domain`, `-records`, `-templates`), declared
 //! as list views. None is memoised (only settings, packages, users and keys are).
 
-use super::checks::zone_of;
-use crate::cmd::common::{self, format_arg};
+use super::target::{Open, UserArgs, ZoneArgs};
+use crate::cmd::common::format_arg;
 use crate::engine::{Args, Ctx};
 use hearth_domain::HearthError;
 use hearth_domain::dns::template_names;
 use hearth_domain::object::{DnsRecord, DnsZone, dns_record, dns_zone};
-use hearth_domain::validate::{DomainName, UserName};
 use hearth_output::{self as out, BLANKS, Cell, Fields, JsonFrame, ListView, Shell, Split};
 use std::borrow::Cow;
 
@@ -142,9 +141,8 @@ impl Fields for DomainRow<'_> {
 
 /// `v-list-dns-domains USER [FORMAT]`
 pub fn list_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: Option<UserName> = args.opt(0)?;
-    let (user, _) = common::user_of(ctx, user)?;
-    let user = &*user;
+    let t = UserArgs::parse(args)?.open(ctx, Open::EXISTING.any_system())?;
+    let user = t.user.as_str();
     let domains = ctx.tx.dns_domains(user)?;
     let mut o = String::new();
     if let Some(format) = format_arg(args, 1) {
@@ -156,13 +154,11 @@ pub fn list_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, He
 
 /// `v-list-dns-domain USER DOMAIN [FORMAT]`
 pub fn list_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let (user, domain): (Option<UserName>, Option<DomainName>) = (args.opt(0)?, args.opt(1)?);
-    let (user, _) = common::user_of(ctx, user)?;
-    let (domain, rec) = zone_of(ctx, &user, domain)?;
-    let domain = &*domain;
+    let t = ZoneArgs::parse_as_given(args)?.open(ctx, Open::EXISTING.any_system())?;
+    let domain = t.domain.as_str();
     let mut o = String::new();
     if let Some(format) = format_arg(args, 2) {
-        out::render(&LIST_DNS_DOMAIN, format, &[DomainRow { domain, rec: &rec }], &mut o);
+        out::render(&LIST_DNS_DOMAIN, format, &[DomainRow { domain, rec: &t.zone }], &mut o);
     }
     Ok(o)
 }
@@ -260,11 +256,9 @@ impl Fields for RecordRow<'_> {
 
 /// `v-list-dns-records USER DOMAIN [FORMAT]`
 pub fn list_dns_records(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let (user, domain): (Option<UserName>, Option<DomainName>) = (args.opt(0)?, args.opt(1)?);
-    let (user, _) = common::user_of(ctx, user)?;
-    let (domain, zone_rec) = zone_of(ctx, &user, domain)?;
-    let domain = &*domain;
-    let ttl = zone_rec.get(dns_zone::TTL);
+    let t = ZoneArgs::parse_as_given(args)?.open(ctx, Open::EXISTING.any_system())?;
+    let domain = t.domain.as_str();
+    let ttl = t.zone.get(dns_zone::TTL);
     let records = ctx.tx.dns_records(domain)?;
     let mut o = String::new();
     if let Some(format) = format_arg(args, 2) {

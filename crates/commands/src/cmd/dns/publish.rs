@@ -1,15 +1,14 @@
 //! The host side of DNS: the store rendered onto BIND (zone files checked with
 //! named-checkzone, the include file, `rndc reload`), and the rebuild and restart commands.
 
-use super::checks::{bump_serial, dns_system, save_zone, sync_counters, user_of, zone_of};
-use crate::cmd::cluster;
-use crate::cmd::common;
+use super::checks::{bump_serial, save_zone};
+use super::target::{Open, UserArgs, ZoneArgs};
+use crate::cmd::{cluster, kinds};
 use crate::engine::{Args, Ctx};
 use crate::pipeline::Unit;
 use hearth_domain::HearthError;
 use hearth_domain::object::settings::DnsSystem;
 use hearth_domain::object::user;
-use hearth_domain::validate::{DomainName, Restart, UserName, or_empty};
 
 /// `v-restart-dns RESTART`: `rndc reload`, unless RESTART is `no`. A sandbox host-root is only
 /// reloaded when `rndc_conf` names the named that serves it (its zones are not the system's).
@@ -90,27 +89,24 @@ pub fn unpublish_user(ctx: &mut Ctx<'_, '_>, user: &str, domains: &[String]) -> 
 
 /// `v-rebuild-dns-domain USER DOMAIN [RESTART] [UPDATE_SERIAL]`
 pub fn rebuild_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: Option<UserName> = args.opt(0)?;
     // As Hestia: the domain as given (no `format_domain` here).
-    let domain: Option<DomainName> = args.opt(1)?;
-    let restart: Option<Restart> = args.opt(2)?;
+    let target = ZoneArgs::parse_as_given(args)?.parse_restart(args, 2)?;
     // UPDATE_SERIAL has no format check: anything but `no` (an absent one is `no`) is yes.
     let update_serial = args.get(3).unwrap_or("no") != "no";
-    dns_system(ctx)?;
-    let (user, user_rec) = user_of(ctx, user)?;
-    if user_rec.yes(user::SUSPENDED) {
+    let (owner, domain) = target.open_user(ctx, Open::EXISTING)?;
+    if owner.rec.yes(user::SUSPENDED) {
         // Hestia exits 0 without a word for a suspended user.
         return Ok(String::new());
     }
-    let (domain, mut z) = zone_of(ctx, &user, domain)?;
-    common::demo_mode(ctx)?;
-    let (user, domain) = (user.as_str(), domain.as_str());
+    let t = owner.zone(ctx, domain, false)?;
+    t.change(ctx)?;
+    let (user, domain, mut z) = (t.user.as_str(), t.domain.as_str(), t.zone.clone());
     if update_serial {
         bump_serial(ctx, &mut z);
     }
     save_zone(ctx, user, domain, &mut z)?;
-    sync_counters(ctx, user)?;
-    publish_rebuild(ctx, user, &[domain], or_empty(&restart))?;
+    kinds::recount(ctx, user, kinds::DNS)?;
+    publish_rebuild(ctx, user, &[domain], t.restart())?;
     ctx.history(
         "system",
         "Info",
@@ -122,17 +118,31 @@ pub fn rebuild_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, 
 
 /// `v-rebuild-dns-domains USER [RESTART] [UPDATE_SERIAL]`
 pub fn rebuild_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: Option<UserName> = args.opt(0)?;
-    let restart: Option<Restart> = args.opt(1)?;
+    let target = UserArgs::parse(args)?.parse_restart(args, 1)?;
     // UPDATE_SERIAL has no format check: anything but `no` (an absent one is `no`) is yes.
     let update_serial = args.get(2).unwrap_or("no") != "no";
-    let system = dns_system(ctx)?;
-    let (user, user_rec) = user_of(ctx, user)?;
-    if user_rec.yes(user::SUSPENDED) || system == DnsSystem::Remote {
+    let t = target.open(ctx, Open::EXISTING)?;
+    if t.rec.yes(user::SUSPENDED) || t.system == Some(DnsSystem::Remote) {
         return Ok(String::new());
     }
-    common::demo_mode(ctx)?;
-    let (user, restart) = (user.as_str(), or_empty(&restart));
+    t.change(ctx)?;
+    rebuild_user_zones(ctx, t.user.as_str(), t.restart(), update_serial)?;
+    Ok(String::new())
+}
+
+/// Every zone of `user` saved again (its serial moved on with `update_serial`), the user's
+/// counters recounted and the zones published with the whole include file (the body of
+/// `v-rebuild-dns-domains`, the zone kind's rebuild). Nothing without a local DNS system.
+pub fn rebuild_user_zones(
+    ctx: &mut Ctx<'_, '_>,
+    user: &str,
+    restart: &str,
+    update_serial: bool,
+) -> Result<(), HearthError> {
+    let system = ctx.tx.settings()?.dns_system();
+    if !system.enabled() || system == DnsSystem::Remote {
+        return Ok(());
+    }
     let zones = ctx.tx.dns_domains(user)?;
     for (domain, mut z) in zones.clone() {
         if update_serial {
@@ -140,7 +150,7 @@ pub fn rebuild_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
         }
         save_zone(ctx, user, &domain, &mut z)?;
     }
-    sync_counters(ctx, user)?;
+    kinds::recount(ctx, user, kinds::DNS)?;
     let names: Vec<&str> = zones.iter().map(|(d, _)| d.as_str()).collect();
     publish_rebuild(ctx, user, &names, restart)?;
     ctx.history(
@@ -148,8 +158,7 @@ pub fn rebuild_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String,
         "Info",
         "System",
         &format!("Rebuilt DNS zones (User: {user})."),
-    )?;
-    Ok(String::new())
+    )
 }
 
 /// `v-restart-dns [RESTART]`: reload BIND (nothing for `no`, an empty or remote DNS system, or

@@ -1,13 +1,12 @@
 //! Suspension: zones (one, or all of a user's, also for `v-suspend-user`) and single records.
 
-use super::checks::{
-    bump_serial, dns_system, domain_arg, record_of, save_zone, sync_counters, user_of, zone_active, zone_of,
-};
+use super::checks::{bump_serial, record_of, save_zone};
 use super::publish::publish;
-use crate::cmd::common;
+use super::target::{Open, UserArgs, ZoneArgs, demo_first};
+use crate::cmd::kinds;
 use crate::engine::{Args, Ctx};
 use hearth_domain::object::{DnsZone, dns_record, dns_zone};
-use hearth_domain::validate::{DnsRecordId, Restart, UserName, or_empty};
+use hearth_domain::validate::DnsRecordId;
 use hearth_domain::{HearthError, ReturnCode};
 
 /// Set `SUSPENDED` to `value` (`yes` or `no`) on a zone and on all its records.
@@ -32,36 +31,28 @@ fn set_zone_suspended(
 
 /// `v-suspend-dns-domain USER DOMAIN [RESTART]`
 pub fn suspend_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: Option<UserName> = args.opt(0)?;
-    let domain = domain_arg(args, 1)?;
-    let restart: Option<Restart> = args.opt(2)?;
-    dns_system(ctx)?;
-    let (user, _) = user_of(ctx, user)?;
-    let (domain, mut z) = zone_of(ctx, &user, domain)?;
-    zone_active(&domain, &z)?;
-    common::demo_mode(ctx)?;
-    let (user, domain) = (user.as_str(), domain.as_str());
+    let t = ZoneArgs::parse(args)?
+        .parse_restart(args, 2)?
+        .open(ctx, Open::EXISTING.active_zone())?;
+    t.change(ctx)?;
+    let (user, domain, mut z) = (t.user.as_str(), t.domain.as_str(), t.zone.clone());
     set_zone_suspended(ctx, user, domain, &mut z, "yes")?;
-    sync_counters(ctx, user)?;
+    kinds::recount(ctx, user, kinds::DNS)?;
     ctx.history(
         "system",
         "Info",
         "DNS",
         &format!("Suspended DNS zone (User: {user}, Domain: {domain})"),
     )?;
-    publish(ctx, user, &[domain], or_empty(&restart))?;
+    publish(ctx, user, &[domain], t.restart())?;
     Ok(String::new())
 }
 
 /// `v-unsuspend-dns-domain USER DOMAIN`
 pub fn unsuspend_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    common::demo_mode(ctx)?;
-    let user: Option<UserName> = args.opt(0)?;
-    let domain = domain_arg(args, 1)?;
-    dns_system(ctx)?;
-    let (user, _) = user_of(ctx, user)?;
-    let (domain, mut z) = zone_of(ctx, &user, domain)?;
-    let (user, domain) = (user.as_str(), domain.as_str());
+    demo_first(ctx)?;
+    let t = ZoneArgs::parse(args)?.open(ctx, Open::EXISTING)?;
+    let (user, domain, mut z) = (t.user.as_str(), t.domain.as_str(), t.zone.clone());
     if !z.yes(dns_zone::SUSPENDED) {
         return Err(HearthError::new(
             ReturnCode::Unsuspended,
@@ -71,7 +62,7 @@ pub fn unsuspend_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String
     // deviation: the serial moves on (the zone comes back, possibly with other records).
     bump_serial(ctx, &mut z);
     set_zone_suspended(ctx, user, domain, &mut z, "no")?;
-    sync_counters(ctx, user)?;
+    kinds::recount(ctx, user, kinds::DNS)?;
     ctx.history(
         "system",
         "Info",
@@ -116,7 +107,7 @@ pub fn set_user_zones_suspended(
     if changed.is_empty() {
         return Ok(());
     }
-    sync_counters(ctx, user)?;
+    kinds::recount(ctx, user, kinds::DNS)?;
     let names: Vec<&str> = changed.iter().map(String::as_str).collect();
     publish(ctx, user, &names, restart)
 }
@@ -132,30 +123,24 @@ pub fn unsuspend_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Strin
 }
 
 fn user_zones_command(ctx: &mut Ctx<'_, '_>, args: &Args, suspend: bool) -> Result<String, HearthError> {
-    let user: Option<UserName> = args.opt(0)?;
-    let restart: Option<Restart> = args.opt(1)?;
-    dns_system(ctx)?;
-    let (user, _) = user_of(ctx, user)?;
-    common::demo_mode(ctx)?;
-    set_user_zones_suspended(ctx, user.as_str(), suspend, or_empty(&restart))?;
+    let t = UserArgs::parse(args)?
+        .parse_restart(args, 1)?
+        .open(ctx, Open::EXISTING)?;
+    t.change(ctx)?;
+    set_user_zones_suspended(ctx, t.user.as_str(), suspend, t.restart())?;
     Ok(String::new())
 }
 
 /// `v-suspend-dns-record` / `v-unsuspend-dns-record USER DOMAIN ID [RESTART]`
 fn suspend_record(ctx: &mut Ctx<'_, '_>, args: &Args, suspend: bool) -> Result<String, HearthError> {
     if !suspend {
-        common::demo_mode(ctx)?;
+        demo_first(ctx)?;
     }
-    let user: Option<UserName> = args.opt(0)?;
-    let domain = domain_arg(args, 1)?;
+    let target = ZoneArgs::parse(args)?;
     let id: Option<DnsRecordId> = args.opt(2)?;
-    let restart: Option<Restart> = args.opt(3)?;
-    dns_system(ctx)?;
-    let (user, _) = user_of(ctx, user)?;
-    let (domain, mut z) = zone_of(ctx, &user, domain)?;
-    zone_active(&domain, &z)?;
-    let (n, mut rec) = record_of(ctx, &domain, id.as_ref())?;
-    let (user, domain) = (user.as_str(), domain.as_str());
+    let t = target.parse_restart(args, 3)?.open(ctx, Open::EXISTING.active_zone())?;
+    let (n, mut rec) = record_of(ctx, &t.domain, id.as_ref())?;
+    let (user, domain, mut z) = (t.user.as_str(), t.domain.as_str(), t.zone.clone());
     if suspend {
         if rec.yes(dns_record::SUSPENDED) {
             return Err(HearthError::new(
@@ -163,7 +148,7 @@ fn suspend_record(ctx: &mut Ctx<'_, '_>, args: &Args, suspend: bool) -> Result<S
                 format!("{domain} {n} is suspended"),
             ));
         }
-        common::demo_mode(ctx)?;
+        t.change(ctx)?;
     }
     rec.set_yes(dns_record::SUSPENDED, suspend);
     ctx.tx.put_dns_record(domain, n, &rec)?;
@@ -177,7 +162,7 @@ fn suspend_record(ctx: &mut Ctx<'_, '_>, args: &Args, suspend: bool) -> Result<S
         &format!("{what} DNS record (User: {user}, Domain: {domain}, Record: {n})."),
     )?;
     let name = rec.get(dns_record::RECORD).to_string();
-    super::publish::publish_records(ctx, user, domain, &[name.as_str()], or_empty(&restart))?;
+    super::publish::publish_records(ctx, user, domain, &[name.as_str()], t.restart())?;
     Ok(String::new())
 }
 

@@ -2,35 +2,33 @@
 //! `v-change-dns-domain-*` commands (ip, template, ttl, expiry, SOA).
 
 use super::checks::{
-    bump_serial, dns_system, domain_arg, new_record, next_year, ns_arg, parent_zones_owner, save_zone, sync_counters,
-    template_exists, template_store_records, user_ns, user_of, zone_active, zone_name_allowed, zone_of,
+    bump_serial, domain_arg, new_record, next_year, ns_arg, parent_zones_owner, save_zone, template_exists,
+    template_store_records, user_ns, zone_name_allowed,
 };
-use super::publish::publish;
+use super::publish::{publish, unpublish_user};
+use super::target::{Open, UserArgs, ZoneArgs, ZoneTarget};
 use crate::cmd::cluster;
-use crate::cmd::common;
+use crate::cmd::kinds::{self, DNS_RECORD, DNS_ZONE};
 use crate::engine::{Args, Ctx};
 use hearth_domain::dns::{add_draft, idn_to_ascii, idn_to_unicode};
 use hearth_domain::object::{DnsZone, dns_record, dns_zone, user};
-use hearth_domain::validate::{
-    Date, DomainName, IpAddr4, Kind, Restart, TemplateName, Ttl, UserName, is_valid, or_empty,
-};
+use hearth_domain::validate::{Date, DomainName, IpAddr4, Kind, TemplateName, Ttl, is_valid, or_empty};
 use hearth_domain::{HearthError, ReturnCode};
 
 /// `v-add-dns-domain USER DOMAIN IP [NS1] … [NS8] [RESTART] [DNSSEC]`
 pub fn add_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: Option<UserName> = args.opt(0)?;
+    let target = UserArgs::parse(args)?;
     let domain = domain_arg(args, 1)?;
     let ip: Option<IpAddr4> = args.opt(2)?;
     // deviation: Hestia adds a zone without name or address when the argument is empty.
     let domain = domain.ok_or_else(|| HearthError::invalid("invalid domain format :: "))?;
     zone_name_allowed(domain.as_str())?;
     let ip = ip.ok_or_else(|| HearthError::invalid("invalid ip :: "))?;
-    dns_system(ctx)?;
-    let (user, user_rec) = user_of(ctx, user)?;
-    common::unsuspended(user.as_str(), &user_rec)?;
-    let restart: Option<Restart> = args.opt(11)?;
+    let t = target
+        .open(ctx, Open::EXISTING.active_user())?
+        .parse_restart(args, 11)?;
     let dnssec = args.s(12);
-    let (user, domain, ip) = (user.as_str(), domain.as_str(), ip.as_str());
+    let (user, user_rec, domain, ip) = (t.user.as_str(), &t.rec, domain.as_str(), ip.as_str());
     // deviation: a name idn2 cannot convert is refused (Hestia goes on with an empty IDN form).
     let idn = idn_to_ascii(domain).ok_or_else(|| HearthError::invalid(format!("invalid domain format :: {domain}")))?;
     let utf = idn_to_unicode(&idn).unwrap_or_else(|| domain.to_string());
@@ -55,8 +53,7 @@ pub fn add_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
             "DNSSEC is not supported by hearth yet",
         ));
     }
-    let (zones, _) = ctx.tx.dns_counts(user)?;
-    common::package_room(&user_rec, user::DNS_DOMAINS, u64::try_from(zones).unwrap_or(0))?;
+    DNS_ZONE.room(ctx, user_rec, user)?;
     let template = user_rec.get(user::DNS_TEMPLATE).to_string();
     template_exists(&template)?;
     parent_zones_owner(ctx, user, domain)?;
@@ -66,10 +63,10 @@ pub fn add_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
         let v = DomainName::parse_as(name, &ns_arg(args.s(3 + i)))?;
         ns.push(v.map(DomainName::into_string).unwrap_or_default());
     }
-    common::demo_mode(ctx)?;
+    t.change(ctx)?;
 
     if ns[1].is_empty() {
-        for (i, n) in user_ns(&user_rec).into_iter().take(8).enumerate() {
+        for (i, n) in user_ns(user_rec).into_iter().take(8).enumerate() {
             ns[i] = n;
         }
     }
@@ -96,9 +93,9 @@ pub fn add_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, Hear
     for (id, r) in &records {
         ctx.tx.put_dns_record(domain, *id, r)?;
     }
-    sync_counters(ctx, user)?;
+    kinds::recount(ctx, user, kinds::DNS)?;
     ctx.history(user, "Info", "DNS", &format!("Added new DNS domain (Name: {domain})."))?;
-    publish(ctx, user, &[domain], or_empty(&restart))?;
+    publish(ctx, user, &[domain], t.restart())?;
     Ok(String::new())
 }
 
@@ -108,33 +105,38 @@ const NS_NAMES: [&str; 8] = ["ns1", "ns2", "ns3", "ns4", "ns5", "ns6", "ns7", "n
 fn delete_zone(ctx: &mut Ctx<'_, '_>, user: &str, domain: &str) -> Result<(), HearthError> {
     ctx.tx.delete_dns_domain(domain)?;
     cluster::zone_changed(ctx.tx, domain)?;
-    sync_counters(ctx, user)?;
+    kinds::recount(ctx, user, kinds::DNS)?;
     ctx.history(user, "Info", "DNS", &format!("Deleted DNS zone (Name: {domain})."))
+}
+
+/// After `v-delete-user` removed the user with its zones (the store cascades): the cluster's
+/// slaves are told, the zone files and include lines go (the zone kind's cascade).
+pub fn user_zones_deleted(ctx: &mut Ctx<'_, '_>, user: &str, zones: &[String]) -> Result<(), HearthError> {
+    for d in zones {
+        cluster::zone_changed(ctx.tx, d)?;
+    }
+    unpublish_user(ctx, user, zones)
 }
 
 /// `v-delete-dns-domain USER DOMAIN [RESTART]`
 pub fn delete_dns_domain(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: Option<UserName> = args.opt(0)?;
-    let domain = domain_arg(args, 1)?;
-    let restart: Option<Restart> = args.opt(2)?;
-    dns_system(ctx)?;
-    let (user, _) = user_of(ctx, user)?;
-    let (domain, _) = zone_of(ctx, &user, domain)?;
-    common::demo_mode(ctx)?;
-    let (user, domain) = (user.as_str(), domain.as_str());
+    let t = ZoneArgs::parse(args)?
+        .parse_restart(args, 2)?
+        .open(ctx, Open::EXISTING)?;
+    t.change(ctx)?;
+    let (user, domain) = (t.user.as_str(), t.domain.as_str());
     delete_zone(ctx, user, domain)?;
-    publish(ctx, user, &[domain], or_empty(&restart))?;
+    publish(ctx, user, &[domain], t.restart())?;
     Ok(String::new())
 }
 
 /// `v-delete-dns-domains USER [RESTART]`: every active zone of the user (suspended ones stay).
 pub fn delete_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: Option<UserName> = args.opt(0)?;
-    let restart: Option<Restart> = args.opt(1)?;
-    dns_system(ctx)?;
-    let (user, _) = user_of(ctx, user)?;
-    common::demo_mode(ctx)?;
-    let user = user.as_str();
+    let t = UserArgs::parse(args)?
+        .parse_restart(args, 1)?
+        .open(ctx, Open::EXISTING)?;
+    t.change(ctx)?;
+    let user = t.user.as_str();
     let doomed: Vec<String> = ctx
         .tx
         .dns_domains(user)?
@@ -146,24 +148,22 @@ pub fn delete_dns_domains(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, 
         delete_zone(ctx, user, d)?;
     }
     let names: Vec<&str> = doomed.iter().map(String::as_str).collect();
-    publish(ctx, user, &names, or_empty(&restart))?;
+    publish(ctx, user, &names, t.restart())?;
     Ok(String::new())
 }
 
 /// `v-delete-dns-domains-src USER SRC [RESTART]`: every zone that came from cluster master SRC.
 pub fn delete_dns_domains_src(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let user: Option<UserName> = args.opt(0)?;
+    let target = UserArgs::parse(args)?;
     // SRC has no format check: it is only compared with the zones' SRC.
     let src = args.s(1);
-    let restart: Option<Restart> = args.opt(2)?;
-    dns_system(ctx)?;
-    let (user, _) = user_of(ctx, user)?;
+    let t = target.parse_restart(args, 2)?.open(ctx, Open::EXISTING)?;
     // deviation: an empty SRC would select (and delete) every local zone of the user.
     if src.is_empty() {
         return Err(HearthError::invalid("invalid src format :: "));
     }
-    common::demo_mode(ctx)?;
-    let user = user.as_str();
+    t.change(ctx)?;
+    let user = t.user.as_str();
     let doomed: Vec<String> = ctx
         .tx
         .dns_domains(user)?
@@ -175,18 +175,8 @@ pub fn delete_dns_domains_src(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Stri
         delete_zone(ctx, user, d)?;
     }
     let names: Vec<&str> = doomed.iter().map(String::as_str).collect();
-    publish(ctx, user, &names, or_empty(&restart))?;
+    publish(ctx, user, &names, t.restart())?;
     Ok(String::new())
-}
-
-/// What the `v-change-dns-domain-*` checks give: the user, the active zone, the command's own
-/// argument and the restart flag.
-struct ZoneChange<T> {
-    user: UserName,
-    domain: DomainName,
-    zone: DnsZone,
-    value: Option<T>,
-    restart: Option<Restart>,
 }
 
 /// The checks shared by the `v-change-dns-domain-*` commands (`USER DOMAIN VALUE [RESTART]`):
@@ -198,32 +188,22 @@ fn change_zone_checks<T>(
     args: &Args,
     value: impl FnOnce() -> Result<Option<T>, HearthError>,
     takes_restart: bool,
-) -> Result<ZoneChange<T>, HearthError> {
-    let user: Option<UserName> = args.opt(0)?;
-    let domain = domain_arg(args, 1)?;
+) -> Result<(ZoneTarget, Option<T>), HearthError> {
+    let mut target = ZoneArgs::parse(args)?;
     let value = value()?;
-    let restart: Option<Restart> = if takes_restart { args.opt(3)? } else { None };
-    dns_system(ctx)?;
-    let (user, user_rec) = user_of(ctx, user)?;
-    common::unsuspended(user.as_str(), &user_rec)?;
-    let (domain, zone) = zone_of(ctx, &user, domain)?;
-    zone_active(&domain, &zone)?;
-    Ok(ZoneChange {
-        user,
-        domain,
-        zone,
-        value,
-        restart,
-    })
+    if takes_restart {
+        target = target.parse_restart(args, 3)?;
+    }
+    Ok((target.open(ctx, Open::ACTIVE)?, value))
 }
 
 /// `v-change-dns-domain-ip USER DOMAIN IP [RESTART]`
 pub fn change_dns_domain_ip(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let c = change_zone_checks(ctx, args, || args.opt::<IpAddr4>(2), true)?;
+    let (t, ip) = change_zone_checks(ctx, args, || args.opt::<IpAddr4>(2), true)?;
     // deviation: Hestia stores an empty address.
-    let ip = c.value.ok_or_else(|| HearthError::invalid("invalid ip :: "))?;
-    let (user, domain, ip, mut z) = (c.user.as_str(), c.domain.as_str(), ip.as_str(), c.zone);
-    common::demo_mode(ctx)?;
+    let ip = ip.ok_or_else(|| HearthError::invalid("invalid ip :: "))?;
+    t.change(ctx)?;
+    let (user, domain, ip, mut z) = (t.user.as_str(), t.domain.as_str(), ip.as_str(), t.zone.clone());
     let old = z.get(dns_zone::IP).to_string();
     z.set(dns_zone::IP, ip);
     if !old.is_empty() {
@@ -245,7 +225,7 @@ pub fn change_dns_domain_ip(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String
         "DNS",
         &format!("IP address for DNS domain changed (IP: {ip}, Domain: {domain})."),
     )?;
-    publish(ctx, user, &[domain], or_empty(&c.restart))?;
+    publish(ctx, user, &[domain], t.restart())?;
     Ok(String::new())
 }
 
@@ -272,12 +252,12 @@ fn replace_address(value: &str, old: &str, new: &str) -> String {
 
 /// `v-change-dns-domain-tpl USER DOMAIN TEMPLATE [RESTART]`
 pub fn change_dns_domain_tpl(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let c = change_zone_checks(ctx, args, || args.opt::<TemplateName>(2), true)?;
-    let (user, domain, template, mut z) = (c.user.as_str(), c.domain.as_str(), or_empty(&c.value), c.zone);
+    let (t, template) = change_zone_checks(ctx, args, || args.opt::<TemplateName>(2), true)?;
+    let template = or_empty(&template);
     template_exists(template)?;
-    common::demo_mode(ctx)?;
-    let user_rec = common::user(ctx, user)?;
-    let mut ns = user_ns(&user_rec);
+    t.change(ctx)?;
+    let (user, domain, mut z) = (t.user.as_str(), t.domain.as_str(), t.zone.clone());
+    let mut ns = user_ns(&t.rec);
     ns.truncate(8);
     let records = template_store_records(
         template,
@@ -295,9 +275,8 @@ pub fn change_dns_domain_tpl(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Strin
         // As Hestia: the tenant's MX record, added like v-add-dns-record would (skipped when the
         // package has no room for it).
         let value = format!("{}.mail.protection.outlook.com.", domain.replace('.', "-"));
-        let count = u64::try_from(ctx.tx.dns_record_count(domain)?).unwrap_or(0);
         if let Ok(checked) = add_draft("@", "MX", &value, "0").and_then(|d| d.check_format())
-            && common::package_room(&user_rec, user::DNS_RECORDS, count).is_ok()
+            && DNS_RECORD.room(ctx, &t.rec, domain).is_ok()
         {
             let id = ctx.tx.dns_max_record_id(domain)? + 1;
             let r = new_record(ctx, id, &checked, "");
@@ -313,27 +292,26 @@ pub fn change_dns_domain_tpl(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Strin
     z.set(dns_zone::TPL, template);
     bump_serial(ctx, &mut z);
     save_zone(ctx, user, domain, &mut z)?;
-    sync_counters(ctx, user)?;
+    kinds::recount(ctx, user, kinds::DNS)?;
     ctx.history(
         "system",
         "Info",
         "DNS",
         &format!("Template for DNS domain changed (Template: {template}, Domain: {domain})."),
     )?;
-    publish(ctx, user, &[domain], or_empty(&c.restart))?;
+    publish(ctx, user, &[domain], t.restart())?;
     Ok(String::new())
 }
 
 /// `v-change-dns-domain-ttl USER DOMAIN TTL [RESTART]`
 pub fn change_dns_domain_ttl(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let c = change_zone_checks(ctx, args, || args.opt::<Ttl>(2), true)?;
+    let (t, ttl) = change_zone_checks(ctx, args, || args.opt::<Ttl>(2), true)?;
     // deviation: Hestia stores an empty (or a 33-bit) TTL and writes a zone BIND refuses.
-    let ttl = c
-        .value
+    let ttl = ttl
         .filter(|t| t.seconds().is_some())
         .ok_or_else(|| HearthError::invalid(format!("invalid ttl format :: {}", args.s(2))))?;
-    let (user, domain, ttl, mut z) = (c.user.as_str(), c.domain.as_str(), ttl.as_str(), c.zone);
-    common::demo_mode(ctx)?;
+    t.change(ctx)?;
+    let (user, domain, ttl, mut z) = (t.user.as_str(), t.domain.as_str(), ttl.as_str(), t.zone.clone());
     z.set(dns_zone::TTL, ttl);
     bump_serial(ctx, &mut z);
     save_zone(ctx, user, domain, &mut z)?;
@@ -343,16 +321,16 @@ pub fn change_dns_domain_ttl(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Strin
         "DNS",
         &format!("TTL for DNS domain changed (TTL: {ttl}, Domain: {domain})."),
     )?;
-    publish(ctx, user, &[domain], or_empty(&c.restart))?;
+    publish(ctx, user, &[domain], t.restart())?;
     Ok(String::new())
 }
 
 /// `v-change-dns-domain-exp USER DOMAIN EXP`
 pub fn change_dns_domain_exp(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
-    let c = change_zone_checks(ctx, args, || args.opt::<Date>(2), false)?;
+    let (t, exp) = change_zone_checks(ctx, args, || args.opt::<Date>(2), false)?;
+    t.change(ctx)?;
     // As Hestia, an empty EXP is stored empty.
-    let (user, domain, exp, mut z) = (c.user.as_str(), c.domain.as_str(), or_empty(&c.value), c.zone);
-    common::demo_mode(ctx)?;
+    let (user, domain, exp, mut z) = (t.user.as_str(), t.domain.as_str(), or_empty(&exp), t.zone.clone());
     z.set(dns_zone::EXP, exp);
     save_zone(ctx, user, domain, &mut z)?;
     cluster::zone_changed(ctx.tx, domain)?;
@@ -368,11 +346,11 @@ pub fn change_dns_domain_exp(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Strin
 /// `v-change-dns-domain-soa USER DOMAIN SOA [RESTART]`
 pub fn change_dns_domain_soa(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<String, HearthError> {
     // The domain rule under the name `SOA`, on the argument cleaned of its dots.
-    let c = change_zone_checks(ctx, args, || DomainName::parse_as("SOA", &ns_arg(args.s(2))), true)?;
+    let (t, soa) = change_zone_checks(ctx, args, || DomainName::parse_as("SOA", &ns_arg(args.s(2))), true)?;
     // deviation: Hestia stores an empty SOA and writes a zone BIND refuses.
-    let soa = c.value.ok_or_else(|| HearthError::invalid("invalid SOA format :: "))?;
-    let (user, domain, soa, mut z) = (c.user.as_str(), c.domain.as_str(), soa.as_str(), c.zone);
-    common::demo_mode(ctx)?;
+    let soa = soa.ok_or_else(|| HearthError::invalid("invalid SOA format :: "))?;
+    t.change(ctx)?;
+    let (user, domain, soa, mut z) = (t.user.as_str(), t.domain.as_str(), soa.as_str(), t.zone.clone());
     z.set(dns_zone::SOA, soa);
     bump_serial(ctx, &mut z);
     save_zone(ctx, user, domain, &mut z)?;
@@ -382,6 +360,6 @@ pub fn change_dns_domain_soa(ctx: &mut Ctx<'_, '_>, args: &Args) -> Result<Strin
         "DNS",
         &format!("SOA record for DNS domain changed (SOA: {soa}, Domain: {domain})."),
     )?;
-    publish(ctx, user, &[domain], or_empty(&c.restart))?;
+    publish(ctx, user, &[domain], t.restart())?;
     Ok(String::new())
 }
