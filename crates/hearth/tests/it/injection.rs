@@ -303,6 +303,8 @@ fn dash_values_never_become_options() {
         let gecos = env.host_line("passwd", &user).expect("passwd line");
         assert!(gecos.contains(&format!(":{contact}:")), "{gecos}");
         assert_eq!(env.hearth(&["v-check-user-password", &user, &pw]).code, 0, "{front}");
+        // Through the API the zone file is written by serve's applier, after the answer.
+        env.wait_applied();
         let zone = env.read_host("home/bob/conf/dns/example.com.db");
         assert!(
             zone.contains(&format!("\n{record}\t14400\tIN\tTXT\t\t\"-c /etc/passwd\"\n")),
