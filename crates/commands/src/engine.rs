@@ -311,6 +311,31 @@ pub fn run_with(home: &Home, store: &mut Store, name: &str, args: &[String], sco
     run_with_output(home, store, name, args, scope, None)
 }
 
+/// What every run checks before a handler: the scope permits the call, the command exists,
+/// no argument is oversized (refused before anything is logged: a log line never carries an
+/// oversized value), and the arguments are enough (else Hestia's `Usage:` line, logged).
+fn admit(home: &Home, name: &str, args: &[String], scope: &Scope) -> Result<(&'static Spec, Args), Outcome> {
+    if !scope.permits(name, args) {
+        return Err(failed(Scope::refuse(name)));
+    }
+    let Some(spec) = find(name) else {
+        let msg = if crate::catalogue::is_hestia_command(name) {
+            format!("{name} is not implemented in hearth yet")
+        } else {
+            format!("Command {name} not found")
+        };
+        return Err(failed(HearthError::new(ReturnCode::Disabled, msg)));
+    };
+    check_arg_sizes(args).map_err(failed)?;
+    let args = Args(args.to_vec());
+    if args.len() < spec.min_args {
+        let e = HearthError::raw(spec.usage_code, spec.usage());
+        home.log_event(spec, &args, Some(&e));
+        return Err(failed(e));
+    }
+    Ok((spec, args))
+}
+
 fn run_with_output(
     home: &Home,
     store: &mut Store,
@@ -319,28 +344,11 @@ fn run_with_output(
     scope: &Scope,
     mut output: Option<&mut dyn std::io::Write>,
 ) -> Outcome {
-    if !scope.permits(name, args) {
-        return failed(Scope::refuse(name));
-    }
     let caller = scope.caller();
-    let Some(spec) = find(name) else {
-        let msg = if crate::catalogue::is_hestia_command(name) {
-            format!("{name} is not implemented in hearth yet")
-        } else {
-            format!("Command {name} not found")
-        };
-        return failed(HearthError::new(ReturnCode::Disabled, msg));
+    let (spec, args) = match admit(home, name, args, scope) {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
     };
-    if let Err(e) = check_arg_sizes(args) {
-        // Refused before anything is logged: a log line never carries an oversized value.
-        return failed(e);
-    }
-    let args = Args(args.to_vec());
-    if args.len() < spec.min_args {
-        let e = HearthError::raw(spec.usage_code, spec.usage());
-        home.log_event(spec, &args, Some(&e));
-        return failed(e);
-    }
     let now = Now::current();
     let host = home.host();
     let mut deferred = Vec::new();
@@ -406,21 +414,13 @@ fn run_with_output(
 /// the writes that arrive meanwhile, and its host changes are applied after the commit by the
 /// home's applier (see [`crate::pipeline::group`]).
 pub fn run_grouped(home: &Home, store: &mut Store, name: &str, args: &[String], scope: &Scope) -> Outcome {
-    let Some(spec) = find(name).filter(|s| s.mode == Mode::Write) else {
+    if find(name).is_none_or(|s| s.mode != Mode::Write) {
         return run_with(home, store, name, args, scope);
+    }
+    let (spec, args) = match admit(home, name, args, scope) {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
     };
-    if !scope.permits(name, args) {
-        return failed(Scope::refuse(name));
-    }
-    if let Err(e) = check_arg_sizes(args) {
-        return failed(e);
-    }
-    let args = Args(args.to_vec());
-    if args.len() < spec.min_args {
-        let e = HearthError::raw(spec.usage_code, spec.usage());
-        home.log_event(spec, &args, Some(&e));
-        return failed(e);
-    }
     let job = crate::pipeline::group::Job::new(spec, args.clone(), scope.caller().clone(), Now::current());
     let done = home.committer().submit(home, store, job);
     let now = Now::current();
@@ -572,15 +572,7 @@ mod tests {
 
     /// A home with root `admin`, user `dora` and a key of each (`ID:SECRET`); `API_SYSTEM` 2.
     fn home_with_keys() -> (tempfile::TempDir, Home, [(String, String); 2]) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let opts = crate::InitOptions {
-            root_user: Some("admin".into()),
-            password: Some("Adm1nPass!".into()),
-            host_root: Some(dir.path().join("host")),
-            ..Default::default()
-        };
-        crate::init(&dir.path().join("home"), &opts).expect("init");
-        let home = Home::open(&dir.path().join("home")).expect("home");
+        let (dir, home) = crate::testing::sandbox_home(None);
         let cli = authorize_cli();
         let ok = |name: &str, args: &[&str]| {
             let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();

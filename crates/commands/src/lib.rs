@@ -11,6 +11,8 @@ pub mod import;
 pub mod pending;
 pub mod pipeline;
 pub mod profiles;
+#[cfg(test)]
+mod testing;
 pub mod tmpfile;
 pub mod util;
 

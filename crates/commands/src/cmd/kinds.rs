@@ -180,37 +180,17 @@ pub fn rebuild_user(ctx: &mut Ctx<'_, '_>, user: &str, restart: &str, update_ser
 #[cfg(test)]
 mod tests {
     use super::{DNS_RECORD, DNS_ZONE, KINDS};
-    use crate::engine::{self, authorize_cli};
     use crate::home::Home;
     use crate::pipeline::double::DnsDouble;
-    use hearth_domain::ReturnCode;
     use hearth_domain::object::{dns_record, dns_zone, user};
     use std::sync::Arc;
 
-    /// A home (sandbox host-root, DNS programs doubled) with user `dora` and her zones
-    /// `a.test` and `b.test`.
     fn home() -> (tempfile::TempDir, Home) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let opts = crate::InitOptions {
-            root_user: Some("admin".into()),
-            password: Some("Adm1nPass!".into()),
-            host_root: Some(dir.path().join("host")),
-            ..Default::default()
-        };
-        crate::init(&dir.path().join("home"), &opts).expect("init");
-        let home = Home::open(&dir.path().join("home"))
-            .expect("home")
-            .with_dns_tools(Arc::new(DnsDouble::default()));
-        ok(&home, "v-add-user", &["dora", "S3cretPass", "dora@example.org"]);
-        ok(&home, "v-add-dns-domain", &["dora", "a.test", "192.0.2.1"]);
-        ok(&home, "v-add-dns-domain", &["dora", "b.test", "192.0.2.2"]);
-        (dir, home)
+        crate::testing::dora_home(Arc::new(DnsDouble::default()))
     }
 
     fn ok(home: &Home, name: &str, args: &[&str]) {
-        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        let out = engine::run(home, name, &args, &authorize_cli());
-        assert_eq!(out.code, ReturnCode::Ok, "{name} {args:?}: {}", out.stdout);
+        crate::testing::ok(home, name, args);
     }
 
     /// Dora's counters (zones, records, suspended zones) and each zone's SUSPENDED with those

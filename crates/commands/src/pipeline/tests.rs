@@ -4,42 +4,13 @@ use super::double::DnsDouble;
 use super::{ApplyMode, Unit, apply_pending, apply_pending_with};
 use crate::engine::{self, authorize_cli};
 use crate::home::Home;
+use crate::testing::{ok, run, strings};
 use hearth_domain::ReturnCode;
 use hearth_domain::object::{DnsRecord, dns_record};
 use std::sync::Arc;
 
-/// A home (sandbox host-root) with user `dora` (zones `a.test`, `b.test`) whose DNS programs are
-/// `double`.
 fn home(double: &Arc<DnsDouble>) -> (tempfile::TempDir, Home) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let opts = crate::InitOptions {
-        root_user: Some("admin".into()),
-        password: Some("Adm1nPass!".into()),
-        host_root: Some(dir.path().join("host")),
-        ..Default::default()
-    };
-    crate::init(&dir.path().join("home"), &opts).expect("init");
-    let home = Home::open(&dir.path().join("home"))
-        .expect("home")
-        .with_dns_tools(double.clone());
-    ok(&home, "v-add-user", &["dora", "S3cretPass", "dora@example.org"]);
-    ok(&home, "v-add-dns-domain", &["dora", "a.test", "192.0.2.1"]);
-    ok(&home, "v-add-dns-domain", &["dora", "b.test", "192.0.2.2"]);
-    (dir, home)
-}
-
-fn strings(args: &[&str]) -> Vec<String> {
-    args.iter().map(|a| a.to_string()).collect()
-}
-
-fn run(home: &Home, name: &str, args: &[&str]) -> engine::Outcome {
-    engine::run(home, name, &strings(args), &authorize_cli())
-}
-
-fn ok(home: &Home, name: &str, args: &[&str]) -> String {
-    let out = run(home, name, args);
-    assert_eq!(out.code, ReturnCode::Ok, "{name} {args:?}: {}", out.stdout);
-    out.stdout
+    crate::testing::dora_home(double.clone())
 }
 
 fn zone_file(home: &Home, domain: &str) -> String {
