@@ -10,9 +10,9 @@
 //! `scripts/crash-safety KILLS` runs it long, in release mode, and prints the figures.
 
 use crate::serve::Server;
-use crate::support::Env;
+use crate::support::{Env, curl_api};
 use std::collections::BTreeSet;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -37,33 +37,7 @@ impl Rng {
 /// One API call with curl; `None` when no HTTP answer came (the server was down or killed
 /// while answering). Returns (status, Hestia-Exit-Code, body).
 fn post(port: u16, hash: &str, cmd: &str, args: &[&str]) -> Option<(u16, Option<String>, String)> {
-    let dir = tempfile::tempdir().ok()?;
-    let headers = dir.path().join("h");
-    let body = dir.path().join("b");
-    let mut c = Command::new("/usr/bin/curl");
-    c.args(["-k", "-sS", "--max-time", "30", "-D"])
-        .arg(&headers)
-        .arg("-o")
-        .arg(&body)
-        .arg("--data-urlencode")
-        .arg(format!("hash={hash}"))
-        .arg("--data-urlencode")
-        .arg(format!("cmd={cmd}"));
-    for (i, a) in args.iter().enumerate() {
-        c.arg("--data-urlencode").arg(format!("arg{}={a}", i + 1));
-    }
-    c.arg(format!("https://127.0.0.1:{port}/api/"));
-    let st = c.stdout(Stdio::null()).stderr(Stdio::null()).status().ok()?;
-    if !st.success() {
-        return None;
-    }
-    let h = std::fs::read_to_string(&headers).ok()?;
-    let status = h.split_whitespace().nth(1)?.parse().ok()?;
-    let exit = h.lines().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.eq_ignore_ascii_case("hestia-exit-code").then(|| v.trim().to_string())
-    });
-    Some((status, exit, std::fs::read_to_string(&body).unwrap_or_default()))
+    curl_api(port, None, 30, hash, cmd, args)
 }
 
 /// An answer that acknowledges a write: 2xx with exit code 0.

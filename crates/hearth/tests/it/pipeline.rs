@@ -12,11 +12,11 @@
 
 use crate::dns_bind::named_for;
 use crate::serve::Server;
-use crate::support::Env;
+use crate::support::{Env, curl_api};
 use hearth_testkit::unavailable;
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread::sleep;
@@ -25,40 +25,8 @@ use std::time::{Duration, Instant};
 /// One API call with curl from the local address `from` (127.0.0.N: the server allows 32
 /// connections per address). (HTTP status, Hestia-Exit-Code, body).
 fn post(port: u16, from: &str, hash: &str, cmd: &str, args: &[&str]) -> (u16, Option<String>, String) {
-    let dir = tempfile::tempdir().expect("tmp");
-    let headers = dir.path().join("h");
-    let body = dir.path().join("b");
-    let mut c = Command::new("/usr/bin/curl");
-    c.args(["-k", "-sS", "--max-time", "120", "--interface", from, "-D"])
-        .arg(&headers)
-        .arg("-o")
-        .arg(&body)
-        .arg("--data-urlencode")
-        .arg(format!("hash={hash}"))
-        .arg("--data-urlencode")
-        .arg(format!("cmd={cmd}"));
-    for (i, a) in args.iter().enumerate() {
-        c.arg("--data-urlencode").arg(format!("arg{}={a}", i + 1));
-    }
-    c.arg(format!("https://127.0.0.1:{port}/api/"));
-    let out = c.stdout(Stdio::null()).stderr(Stdio::piped()).output().expect("curl");
-    assert!(
-        out.status.success(),
-        "curl {cmd} {args:?} from {from}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let h = std::fs::read_to_string(&headers).expect("headers");
-    let h = h.rfind("HTTP/").map_or(h.as_str(), |i| &h[i..]);
-    let status = h
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    let exit = h.lines().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.eq_ignore_ascii_case("hestia-exit-code").then(|| v.trim().to_string())
-    });
-    (status, exit, std::fs::read_to_string(&body).unwrap_or_default())
+    curl_api(port, Some(from), 120, hash, cmd, args)
+        .unwrap_or_else(|| panic!("curl {cmd} {args:?} from {from}: no answer"))
 }
 
 /// Require an answer that acknowledges a write: 2xx with exit code 0.

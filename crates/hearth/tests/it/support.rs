@@ -139,3 +139,53 @@ impl Env {
             .map(str::to_string)
     }
 }
+
+/// One API call with curl to `hearth serve` on `port` (from the local address `from` when
+/// given: the server allows 32 connections per address), at most `max_secs`; `None` when no
+/// HTTP answer came (the server was down or killed while answering). (HTTP status,
+/// Hestia-Exit-Code, body).
+pub fn curl_api(
+    port: u16,
+    from: Option<&str>,
+    max_secs: u32,
+    hash: &str,
+    cmd: &str,
+    args: &[&str],
+) -> Option<(u16, Option<String>, String)> {
+    let dir = tempfile::tempdir().ok()?;
+    let headers = dir.path().join("h");
+    let body = dir.path().join("b");
+    let mut c = std::process::Command::new("/usr/bin/curl");
+    c.args(["-k", "-sS", "--max-time", &max_secs.to_string()]);
+    if let Some(from) = from {
+        c.args(["--interface", from]);
+    }
+    c.arg("-D")
+        .arg(&headers)
+        .arg("-o")
+        .arg(&body)
+        .arg("--data-urlencode")
+        .arg(format!("hash={hash}"))
+        .arg("--data-urlencode")
+        .arg(format!("cmd={cmd}"));
+    for (i, a) in args.iter().enumerate() {
+        c.arg("--data-urlencode").arg(format!("arg{}={a}", i + 1));
+    }
+    c.arg(format!("https://127.0.0.1:{port}/api/"));
+    let st = c
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    if !st.success() {
+        return None;
+    }
+    let h = std::fs::read_to_string(&headers).ok()?;
+    let h = h.rfind("HTTP/").map_or(h.as_str(), |i| &h[i..]);
+    let status = h.split_whitespace().nth(1)?.parse().ok()?;
+    let exit = h.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case("hestia-exit-code").then(|| v.trim().to_string())
+    });
+    Some((status, exit, std::fs::read_to_string(&body).unwrap_or_default()))
+}
