@@ -3,6 +3,10 @@
 //! asked with `dig`. Needs `named`, `rndc` and `dig` (Debian: bind9, bind9-utils,
 //! bind9-dnsutils; `scripts/install-deps` installs them). Not part of hearth itself: only
 //! tests depend on it.
+//!
+//! And a real nginx and php-fpm of the test's own ([`web`]): see there.
+
+pub mod web;
 
 use std::fs;
 use std::io::Read;
@@ -32,7 +36,7 @@ pub fn tools_present() -> bool {
 /// Skip (print why) or, under CI, fail.
 pub fn unavailable(why: &str) {
     if std::env::var_os("CI").is_some() {
-        panic!("BIND test cannot run under CI: {why}");
+        panic!("this test cannot run under CI: {why}");
     }
     eprintln!("skipped: {why}");
 }
