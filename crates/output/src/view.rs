@@ -112,10 +112,7 @@ pub enum Shell {
     /// Lines as Hestia echoes them, not through `column -t`: `head` as it is (its own line
     /// breaks), then one line per object, its cells joined by one blank (an empty cell keeps
     /// its blanks).
-    Echo {
-        head: &'static str,
-        cells: &'static [Cell],
-    },
+    Echo { head: &'static str, cells: &'static [Cell] },
     /// A table as Hestia builds it: the header and dash lines (split on blanks), then per object
     /// its cells, made `column -t` cells as `split` says and aligned as `column -t` does.
     Table {

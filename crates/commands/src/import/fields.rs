@@ -304,9 +304,7 @@ pub(super) fn web_rule(key: &str) -> Rule {
         "ALIAS" => Rule::Kind(Kind::Alias),
         "TPL" | "BACKEND" | "PROXY" => Rule::Kind(Kind::Template),
         "PROXY_EXT" => Rule::Kind(Kind::ProxyExt),
-        "SSL" | "SSL_FORCE" | "SSL_HSTS" | "LETSENCRYPT" | "FASTCGI_CACHE" | "ALLOW_USERS" | "SUSPENDED" => {
-            Rule::YesNo
-        }
+        "SSL" | "SSL_FORCE" | "SSL_HSTS" | "LETSENCRYPT" | "FASTCGI_CACHE" | "ALLOW_USERS" | "SUSPENDED" => Rule::YesNo,
         "SSL_HOME" | "STATS" | "FASTCGI_DURATION" | "REDIRECT" => Rule::Word,
         "STATS_USER" => Rule::Kind(Kind::StatsUser),
         "FTP_USER" => Rule::ListOf(':', Kind::FtpUser),

@@ -200,7 +200,10 @@ pub const LIST_WEB_DOMAIN: ListView = ListView {
                 "LETSENCRYPT:",
                 ssl_on(&Cell::WhenNot("LETSENCRYPT", "no", &Cell::Field("LETSENCRYPT"))),
             ),
-            ("SSL_FORCE:", ssl_on(&Cell::When("SSL_FORCE", &Cell::Field("SSL_FORCE")))),
+            (
+                "SSL_FORCE:",
+                ssl_on(&Cell::When("SSL_FORCE", &Cell::Field("SSL_FORCE"))),
+            ),
             ("SSL_HSTS:", ssl_on(&Cell::When("SSL_HSTS", &Cell::Field("SSL_HSTS")))),
             ("TEMPLATE:", Cell::Field("TPL")),
             // Printed when the server has a WEB_BACKEND / a PROXY_SYSTEM.
@@ -209,10 +212,16 @@ pub const LIST_WEB_DOMAIN: ListView = ListView {
             ("PROXY EXT:", Cell::When(PROXY_SYSTEM, &Cell::Field(PROXY_EXT_BLANKS))),
             ("STATS:", Cell::When("STATS", &Cell::Field("STATS"))),
             ("FASTCGI_CACHE:", Cell::When(FASTCGI_ON, &Cell::Field("FASTCGI_CACHE"))),
-            ("FASTCGI_DURATION:", Cell::When(FASTCGI_ON, &Cell::Field("FASTCGI_DURATION"))),
+            (
+                "FASTCGI_DURATION:",
+                Cell::When(FASTCGI_ON, &Cell::Field("FASTCGI_DURATION")),
+            ),
             ("REDIRECT:", Cell::When("REDIRECT", &Cell::Field("REDIRECT"))),
             ("REDIRECT_CODE:", Cell::When("REDIRECT", &Cell::Field("REDIRECT_CODE"))),
-            ("CUSTOM_DOCROOT:", Cell::When("CUSTOM_DOCROOT", &Cell::Field("CUSTOM_DOCROOT"))),
+            (
+                "CUSTOM_DOCROOT:",
+                Cell::When("CUSTOM_DOCROOT", &Cell::Field("CUSTOM_DOCROOT")),
+            ),
             ("STATS_USER:", Cell::When("STATS_USER", &Cell::Field("STATS_USER"))),
             ("FTP_USER:", Cell::When("FTP_USER", &Cell::Field(FTP_USER_LIST))),
             ("FTP_PATH:", Cell::When("FTP_PATH", &Cell::Field("FTP_PATH"))),
