@@ -2,7 +2,7 @@
 //! into the store.
 //!
 //! Reads `conf/hestia.conf`, `data/packages/*.pkg`, `data/users/*/user.conf` (+ `history.log`,
-//! `dns.conf`, `dns/DOMAIN.conf`), `data/access-keys/*`, `data/keys/*` and `data/api/*`.
+//! `dns.conf`, `dns/DOMAIN.conf`, `web.conf`: its data only, no vhost is rendered), `data/access-keys/*`, `data/keys/*` and `data/api/*`.
 //! Secrets found (access-key secrets, legacy keys) are stored only as hashes.
 //!
 //! Nothing in the tree is trusted (`docs/compat.md`, "Importing from Hestia"):
@@ -97,6 +97,8 @@ pub struct ImportReport {
     pub accounts_adopted: Vec<(String, Adoption)>,
     pub dns_domains: usize,
     pub dns_records: usize,
+    /// Web domains imported (their data: hearth does not render vhosts yet).
+    pub web_domains: usize,
     /// Files found and not imported (objects of later capabilities), reported, not guessed.
     pub skipped: Vec<String>,
     /// Refused input: nothing was imported when this is not empty.
@@ -168,6 +170,13 @@ impl fmt::Display for ImportReport {
             self.accounts_created,
             self.accounts_adopted.len()
         )?;
+        if self.web_domains > 0 {
+            writeln!(
+                f,
+                "  {} web domains imported as data (their web server configuration is not rendered by this hearth version)",
+                self.web_domains
+            )?;
+        }
         for (how, label) in [
             (
                 Adoption::Hestia,
@@ -254,7 +263,9 @@ impl Problems {
 }
 
 mod fields;
+mod web;
 use fields::*;
+use web::{WebPlan, plan_web};
 
 // ------------------------------------------------------------------------------------ reading
 
@@ -333,6 +344,7 @@ struct Plan {
     legacy: Vec<Vec<u8>>,
     profiles: Vec<(String, String)>,
     dns: Vec<ZonePlan>,
+    web: Vec<WebPlan>,
 }
 
 /// A user's `dns.conf` and `dns/DOMAIN.conf` files.
@@ -402,6 +414,7 @@ fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
         legacy: Vec::new(),
         profiles: Vec::new(),
         dns: Vec::new(),
+        web: Vec::new(),
     };
     let conf_path = src.join("conf/hestia.conf");
     if conf_path.is_file() {
@@ -451,6 +464,7 @@ fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
         }
     }
     let mut zones_seen = HashSet::new();
+    let mut web_seen = HashSet::new();
     for name in order {
         let dir = src.join("data/users").join(&name);
         if check(Kind::User, &name).is_err() {
@@ -493,11 +507,12 @@ fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
             }
         }
         plan_dns(&dir, &name, &mut plan.dns, &mut zones_seen, p);
-        for f in ["web.conf", "mail.conf", "db.conf", "cron.conf"] {
+        plan_web(&dir, &name, &mut plan.web, &mut web_seen, p);
+        for f in ["mail.conf", "db.conf", "cron.conf"] {
             let fp = dir.join(f);
             if fs::metadata(&fp).map(|m| m.len() > 0).unwrap_or(false) {
                 report.skipped.push(format!(
-                    "{} (web, mail, database and cron objects come with later hearth versions)",
+                    "{} (mail, database and cron objects come with later hearth versions)",
                     fp.display()
                 ));
             }
@@ -851,6 +866,11 @@ pub fn import_hestia(home_dir: &Path, src: &Path, opts: &ImportOptions) -> Resul
                 report.dns_records += 1;
             }
             report.dns_domains += 1;
+        }
+        for (user, domain, web) in &plan.web {
+            tx.delete_web_domain(domain)?;
+            tx.put_web_domain(user, domain, web)?;
+            report.web_domains += 1;
         }
         for k in &plan.keys {
             tx.delete_access_key(&k.id)?;

@@ -109,6 +109,10 @@ pub enum Shell {
         width: usize,
         lines: &'static [(&'static str, Cell)],
     },
+    /// Lines as Hestia echoes them, not through `column -t`: `head` as it is (its own line
+    /// breaks), then one line per object, its cells joined by one blank (an empty cell keeps
+    /// its blanks).
+    Echo { head: &'static str, cells: &'static [Cell] },
     /// A table as Hestia builds it: the header and dash lines (split on blanks), then per object
     /// its cells, made `column -t` cells as `split` says and aligned as `column -t` does.
     Table {
@@ -152,6 +156,9 @@ pub struct ListView {
     /// A column whose header name Hestia writes without the comma before it (kept: clients may
     /// match on the header).
     pub csv_header_glued: Option<&'static str>,
+    /// A column whose value Hestia writes without the comma before it, glued to the value
+    /// before (its header name keeps its comma).
+    pub csv_value_glued: Option<&'static str>,
     pub shell: Shell,
 }
 
@@ -174,6 +181,7 @@ impl ListView {
         csv: &[],
         csv_quoted: &[],
         csv_header_glued: None,
+        csv_value_glued: None,
         shell: Shell::Lines { width: 0, lines: &[] },
     };
 }
@@ -375,6 +383,9 @@ impl<'v> Stream<'v> {
             }
             Format::Plain if !s.shell() => {}
             Format::Plain | Format::Shell => {
+                if let Shell::Echo { head, .. } = &view.shell {
+                    out.push_str(head);
+                }
                 if let Shell::Table { header, dashes, .. } = &view.shell {
                     for line in [header, dashes] {
                         let mut cells = Vec::new();
@@ -407,6 +418,17 @@ impl<'v> Stream<'v> {
             Format::Plain if !self.shell() => plain_row(view, row, out),
             Format::Plain | Format::Shell => match &view.shell {
                 Shell::Lines { width, lines } => render_lines(*width, lines, row, out),
+                Shell::Echo { cells, .. } => {
+                    let mut hint = 0;
+                    for (i, c) in cells.iter().enumerate() {
+                        if i > 0 {
+                            out.push(' ');
+                        }
+                        let v = cell(c, row, &mut hint).unwrap_or_default();
+                        out.push_str(&escape_controls(&v));
+                    }
+                    out.push('\n');
+                }
                 Shell::Table { cells, split, .. } => {
                     let mut hint = 0;
                     let mut line = Vec::new();
@@ -571,9 +593,11 @@ fn csv_row<R: Fields + ?Sized>(view: &ListView, quoted: &[bool], row: &R, out: &
         return;
     }
     let mut quoted = quoted.iter();
+    let mut columns = view.csv.iter();
     let mut first = true;
     row.each_value(view.csv, &mut 0, &mut |v| {
-        if !first {
+        let glued = columns.next().is_some_and(|k| view.csv_value_glued == Some(k));
+        if !first && !glued {
             out.push(',');
         }
         first = false;

@@ -14,6 +14,7 @@ mod generation;
 mod host;
 mod schema;
 mod turns;
+mod web;
 
 use hearth_domain::object::settings::SettingName;
 use hearth_domain::object::{Package, Settings, User, user};
@@ -29,6 +30,7 @@ use std::time::Duration;
 pub use cluster::{HostState, QueuedOp};
 pub use host::PendingUnit;
 pub use schema::SCHEMA_VERSION;
+pub use web::WebCounts;
 
 /// A store failure as a Hestia error (E_DISK: the panel's own storage failed).
 /// A record as stored: its JSON, once no value holds a control character (the validators

@@ -1,9 +1,9 @@
 //! Schema migrations. Entry N (1-based) brings the store from version N-1 to N. Never edit a
 //! released entry: add a new one.
 
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
-pub const MIGRATIONS: [&str; 8] = [
+pub const MIGRATIONS: [&str; 9] = [
     // v1: settings, packages, users, access keys, legacy keys, history.
     r#"
 CREATE TABLE settings (
@@ -162,5 +162,16 @@ CREATE TRIGGER dns_records_counted_moved AFTER UPDATE OF domain ON dns_records
     UPDATE dns_domains SET nrecords = nrecords - 1 WHERE domain = OLD.domain;
     UPDATE dns_domains SET nrecords = nrecords + 1 WHERE domain = NEW.domain;
 END;
+"#,
+    // v9: web domains (Hestia's web.conf), as DNS zones are kept: a domain name is unique on
+    // the server (Hestia's is_domain_new checks every user), the record without DOMAIN.
+    r#"
+CREATE TABLE web_domains (
+    domain TEXT PRIMARY KEY NOT NULL,
+    user   TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE ON UPDATE CASCADE,
+    ord    INTEGER NOT NULL,
+    conf   TEXT NOT NULL
+) STRICT;
+CREATE INDEX web_domains_user ON web_domains(user, ord);
 "#,
 ];

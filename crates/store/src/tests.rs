@@ -718,3 +718,62 @@ fn host_marks_are_renewed_and_cleared_only_up_to_what_was_read() {
     // A unit name with a control character is refused.
     assert!(store.write(|tx| tx.mark_unit("dns-zone:bob:\nx", true, 1)).is_err());
 }
+
+#[test]
+fn web_domains_keep_their_order_owner_and_counts() {
+    use hearth_domain::object::WebDomain;
+    let (_dir, mut store) = open();
+    let web = |pairs: &[(&str, &str)]| WebDomain::from(Record::from_pairs(pairs.iter().copied()));
+    store
+        .write(|tx| {
+            tx.insert_user("alice", &Record::from_pairs([("NAME", "A")]).into())?;
+            tx.insert_user("bob", &Record::from_pairs([("NAME", "B")]).into())?;
+            tx.put_web_domain(
+                "alice",
+                "b.example",
+                &web(&[
+                    ("IP", "192.0.2.1"),
+                    ("SSL", "yes"),
+                    ("ALIAS", "www.b.example,c.example"),
+                ]),
+            )?;
+            tx.put_web_domain("alice", "a.example", &web(&[("IP", "192.0.2.1"), ("SUSPENDED", "yes")]))?;
+            tx.put_web_domain("bob", "z.example", &web(&[("IP", "192.0.2.2")]))?;
+            // A rewrite keeps the domain's place.
+            tx.put_web_domain(
+                "alice",
+                "b.example",
+                &web(&[("IP", "192.0.2.9"), ("SSL", "yes"), ("ALIAS", "www.b.example")]),
+            )
+        })
+        .expect("write");
+    store
+        .read(|tx| {
+            let names: Vec<String> = tx.web_domains("alice")?.into_iter().map(|(d, _)| d).collect();
+            assert_eq!(names, ["b.example", "a.example"]);
+            let (owner, d) = tx.web_domain("b.example")?.expect("b");
+            assert_eq!((owner.as_str(), d.record().get("IP")), ("alice", "192.0.2.9"));
+            let c = tx.web_counts("alice")?;
+            assert_eq!((c.domains, c.ssl, c.aliases, c.suspended), (2, 1, 1, 1));
+            assert!(tx.web_domain("nosuch.example")?.is_none());
+            Ok(())
+        })
+        .expect("read");
+    store
+        .write(|tx| {
+            assert!(tx.delete_web_domain("a.example")?);
+            assert!(!tx.delete_web_domain("a.example")?);
+            tx.delete_user("bob")
+        })
+        .expect("write");
+    store
+        .read(|tx| {
+            assert_eq!(tx.web_domains("alice")?.len(), 1);
+            assert!(
+                tx.web_domain("z.example")?.is_none(),
+                "a user's domains go with the user"
+            );
+            Ok(())
+        })
+        .expect("read");
+}

@@ -9,6 +9,7 @@ pub mod kinds;
 mod packages;
 mod settings;
 pub mod users;
+pub mod web;
 
 use crate::engine::{Handler, Mode, Spec};
 use hearth_domain::ReturnCode;
@@ -34,6 +35,8 @@ pub static LIST_VIEWS: &[&ListView] = &[
     &dns::LIST_DNS_DOMAIN,
     &dns::LIST_DNS_RECORDS,
     &dns::LIST_DNS_TEMPLATES,
+    &web::LIST_WEB_DOMAINS,
+    &web::LIST_WEB_DOMAIN,
 ];
 
 const fn spec(name: &'static str, options: &'static str, min_args: usize, mode: Mode, handler: Handler) -> Spec {
@@ -224,6 +227,15 @@ pub static REGISTRY: &[Spec] = &[
     ),
     spec("v-add-sys-api-ip", "IP", 1, Write, settings::add_sys_api_ip),
     spec("v-delete-sys-api-ip", "IP", 1, Write, settings::delete_sys_api_ip),
+    // Web domains: list (cmd/web/list.rs)
+    spec("v-list-web-domains", "USER [FORMAT]", 1, Read, web::list_web_domains),
+    spec(
+        "v-list-web-domain",
+        "USER DOMAIN [FORMAT]",
+        2,
+        Read,
+        web::list_web_domain,
+    ),
     // DNS zones: list, add, delete, change, suspend (cmd/dns/: list.rs, zones.rs, suspend.rs)
     spec("v-list-dns-domains", "USER [FORMAT]", 1, Read, dns::list_dns_domains),
     spec(

@@ -55,13 +55,23 @@ pub(super) enum Rule {
     ConfigValue,
     /// An API profile's `COMMANDS`: a comma list of command names.
     Commands,
+    /// A `sep`-separated list, each item by that kind's rule (empty items pass).
+    ListOf(char, Kind),
+    /// A `:`-separated list of crypt hashes (`FTP_MD5`, `AUTH_HASH`).
+    Hashes,
+    /// A path or a `:` list of paths: one token, no quotes, no `$`, backtick or backslash
+    /// (a web domain's `CUSTOM_DOCROOT`, `FTP_PATH`…).
+    Path,
     /// Written by Hestia itself from no input (a 2FA secret…): only the import's own rule.
     Any,
 }
 
 /// Fields whose values are secrets: problems name them without their value.
 pub(super) fn secret_field(key: &str) -> bool {
-    matches!(key, "MD5" | "RKEY" | "TWOFA" | "QRCODE" | "SECRET_ACCESS_KEY")
+    matches!(
+        key,
+        "MD5" | "RKEY" | "TWOFA" | "QRCODE" | "SECRET_ACCESS_KEY" | "FTP_MD5" | "STATS_CRYPT" | "AUTH_HASH"
+    )
         // cmd::settings::secret_setting
         || key.contains("PASSW")
         || key == "PHPMYADMIN_KEY"
@@ -100,13 +110,17 @@ pub(super) fn verdict(rule: Rule, key: &str, v: &str) -> Result<(), HearthError>
         Rule::Shell => v
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')),
-        Rule::Hash => {
-            v.len() <= 1024
-                && v.bytes().all(|c| {
-                    c.is_ascii_alphanumeric()
-                        || matches!(c, b'.' | b'/' | b'$' | b'!' | b'*' | b'=' | b',' | b'+' | b'-')
-                })
+        Rule::Hash => hash_ok(v),
+        Rule::ListOf(sep, kind) => {
+            for item in v.split(sep).filter(|i| !i.is_empty()) {
+                check(kind, item)?;
+            }
+            true
         }
+        Rule::Hashes => v.split(':').all(hash_ok),
+        Rule::Path => !v
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '\'' | '"' | '$' | '`' | '\\')),
         Rule::Ips => return parse_ips(v).map(|_| ()),
         Rule::Word => !v.chars().any(|c| c.is_whitespace() || c == '\'' || c == '"'),
         Rule::ConfigValue => !v.contains(['\'', '"', '|', '\n', '\r']),
@@ -121,6 +135,14 @@ pub(super) fn verdict(rule: Rule, key: &str, v: &str) -> Result<(), HearthError>
     } else {
         Err(HearthError::invalid(format!("invalid {key} format :: {v}")))
     }
+}
+
+/// A crypt hash (what `chpasswd -e` gets).
+fn hash_ok(v: &str) -> bool {
+    v.len() <= 1024
+        && v.bytes().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, b'.' | b'/' | b'$' | b'!' | b'*' | b'=' | b',' | b'+' | b'-')
+        })
 }
 
 /// The 1-based line of `KEY=` in a single-record file.
@@ -200,6 +222,10 @@ pub(super) const DNS_RECORD: Fields = Fields {
     rule: record_rule,
     required: &["ID", "RECORD", "TYPE"],
 };
+pub(super) const WEB_DOMAIN: Fields = Fields {
+    rule: web_rule,
+    required: &[],
+};
 pub(super) const ACCESS_KEY: Fields = Fields {
     rule: key_rule,
     required: &[],
@@ -264,6 +290,30 @@ pub(super) fn zone_rule(key: &str) -> Rule {
         "DNSSEC" | "SLAVE" | "SUSPENDED" => Rule::YesNo,
         "SRC" | "KEY" | "MASTER" => Rule::Word,
         "TIME" => Rule::Time,
+        _ => Rule::Any,
+    }
+}
+
+/// A web domain (`web.conf`), each key as the command that sets it checks it (`DOMAIN` is
+/// checked where the line is read).
+pub(super) fn web_rule(key: &str) -> Rule {
+    match key {
+        "DOMAIN" => Rule::Required(Kind::Domain),
+        "IP" => Rule::Kind(Kind::Ip),
+        "IP6" => Rule::Kind(Kind::Ipv6),
+        "ALIAS" => Rule::Kind(Kind::Alias),
+        "TPL" | "BACKEND" | "PROXY" => Rule::Kind(Kind::Template),
+        "PROXY_EXT" => Rule::Kind(Kind::ProxyExt),
+        "SSL" | "SSL_FORCE" | "SSL_HSTS" | "LETSENCRYPT" | "FASTCGI_CACHE" | "ALLOW_USERS" | "SUSPENDED" => Rule::YesNo,
+        "SSL_HOME" | "STATS" | "FASTCGI_DURATION" | "REDIRECT" => Rule::Word,
+        "STATS_USER" => Rule::Kind(Kind::StatsUser),
+        "FTP_USER" => Rule::ListOf(':', Kind::FtpUser),
+        "AUTH_USER" => Rule::ListOf(':', Kind::User),
+        "FTP_MD5" | "AUTH_HASH" | "STATS_CRYPT" => Rule::Hashes,
+        "CUSTOM_DOCROOT" | "CUSTOM_PHPROOT" | "FTP_PATH" => Rule::Path,
+        "REDIRECT_CODE" | "LETSENCRYPT_FAIL_COUNT" | "U_DISK" | "U_BANDWIDTH" => Rule::Int,
+        "TIME" => Rule::Time,
+        "DATE" => Rule::Date,
         _ => Rule::Any,
     }
 }

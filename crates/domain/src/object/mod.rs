@@ -11,9 +11,11 @@ use std::marker::PhantomData;
 
 pub mod dns;
 pub mod settings;
+pub mod web;
 
 pub use dns::{DnsRecord, DnsZone, dns_record, dns_zone};
 pub use settings::{Settings, setting};
+pub use web::{WebDomain, web_domain};
 
 /// A key of one object kind (`user::Key`, `package::Key`, …).
 pub trait Key: Copy + 'static {

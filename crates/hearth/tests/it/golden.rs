@@ -5,7 +5,7 @@
 use crate::support::{Env, fixtures};
 
 /// Commands whose golden cases this test runs (the others belong to later capabilities).
-const IN_SCOPE: [&str; 12] = [
+const IN_SCOPE: [&str; 14] = [
     "v-add-access-key",
     "v-list-dns-domain",
     "v-list-dns-domains",
@@ -18,6 +18,8 @@ const IN_SCOPE: [&str; 12] = [
     "v-list-user",
     "v-list-user-packages",
     "v-list-users",
+    "v-list-web-domain",
+    "v-list-web-domains",
 ];
 
 /// Deliberate deviations: how hearth's expected output is derived from Hestia's, and why.

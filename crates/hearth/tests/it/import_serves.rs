@@ -76,6 +76,14 @@ fn an_import_writes_its_zones_and_says_what_it_rendered() {
     );
     assert!(out.contains(&format!("  {REASON} (imported and installed")), "{out}");
     assert!(!out.contains("password of"), "no password was replaced: {out}");
+    // The web domains come as data only, and web.conf is no longer reported as not imported.
+    assert!(
+        out.contains(
+            "  4 web domains imported as data (their web server configuration is not rendered by this hearth version)\n"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("web.conf"), "{out}");
     for zone in [
         "home/admin/conf/dns/example.com.db",
         "home/alice/conf/dns/alice.example.net.db",

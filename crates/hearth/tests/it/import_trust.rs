@@ -458,6 +458,43 @@ fn every_imported_field_passes_its_command_rule() {
             "THEME='dark|x'",
             "invalid THEME format :: dark|x (THEME in ",
         ),
+        // web domains (web.conf)
+        (
+            "data/users/alice/web.conf",
+            "U_DISK='2800'",
+            "U_DISK='28x'",
+            "invalid U_DISK format :: 28x (U_DISK in ",
+        ),
+        (
+            "data/users/bob/web.conf",
+            "DOMAIN='bob.example.org'",
+            "DOMAIN='bob example.org'",
+            "invalid domain format :: bob example.org (DOMAIN in ",
+        ),
+        (
+            "data/users/alice/web.conf",
+            "ALIAS='www.alice.example.net,",
+            "ALIAS='www.alice.example.net\u{1b}[2J,",
+            "(ALIAS in ",
+        ),
+        (
+            "data/users/alice/web.conf",
+            "SSL_FORCE='yes'",
+            "SSL_FORCE='on'",
+            "invalid SSL_FORCE format :: on (SSL_FORCE in ",
+        ),
+        (
+            "data/users/alice/web.conf",
+            "FTP_MD5='$6$ftpsalt$xyz'",
+            "FTP_MD5='$6$ftp salt'",
+            "invalid FTP_MD5 format (the value is not shown) (FTP_MD5 in ",
+        ),
+        (
+            "data/users/admin/web.conf",
+            "TPL='default'",
+            "TPL='../x'",
+            "invalid template format :: ../x (TPL in ",
+        ),
         // access keys and API profiles
         (
             "data/access-keys/4D8YIHtgNU5TrlkDp6Ug",

@@ -330,3 +330,32 @@ fn numbers_are_written_inline() {
         assert_eq!(Num::new(n).as_str(), n.to_string());
     }
 }
+
+#[test]
+fn echoed_rows_and_a_glued_csv_value() {
+    const ECHO: ListView = ListView {
+        command: "v-list-echoed",
+        key: "NAME",
+        csv: &["NAME", "A", "B"],
+        csv_quoted: &["B"],
+        csv_value_glued: Some("B"),
+        shell: Shell::Echo {
+            head: "NAME   A\n----   -\n",
+            cells: &[Cell::Field("NAME"), Cell::Field("A"), Cell::Field("B")],
+        },
+        ..ListView::BASE
+    };
+    let rows = vec![
+        Row(vec![("NAME", "one".into()), ("A", "x".into()), ("B", "y".into())]),
+        Row(vec![("NAME", "t\u{1b}wo".into()), ("B", "z".into())]),
+    ];
+    let mut o = String::new();
+    render(&ECHO, Format::Shell, &rows, &mut o);
+    assert_eq!(o, "NAME   A\n----   -\none x y\nt\\ewo  z\n");
+    let mut o = String::new();
+    render(&ECHO, Format::Shell, &rows[..0], &mut o);
+    assert_eq!(o, "NAME   A\n----   -\n");
+    let mut o = String::new();
+    render(&ECHO, Format::Csv, &rows, &mut o);
+    assert_eq!(o, "NAME,A,B\none,x\"y\"\nt\\ewo,\"z\"\n");
+}
