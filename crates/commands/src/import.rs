@@ -347,62 +347,61 @@ struct Plan {
     web: Vec<WebPlan>,
 }
 
-/// A user's `dns.conf` and `dns/DOMAIN.conf` files.
-fn plan_dns(dir: &Path, user: &str, out: &mut Vec<ZonePlan>, seen: &mut HashSet<String>, p: &mut Problems) {
-    let conf_path = dir.join("dns.conf");
-    let Some(text) = conf_path.is_file().then(|| read(&conf_path, p)).flatten() else {
+/// Each object line of the Hestia file `conf_path` (`KEY='value' …`, blank lines skipped),
+/// parsed, with where it stands. A missing file has none; a line that does not parse is a
+/// problem and skipped.
+fn each_object_line(conf_path: &Path, p: &mut Problems, mut f: impl FnMut(At<'_>, Record, &mut Problems)) {
+    let Some(text) = conf_path.is_file().then(|| read(conf_path, p)).flatten() else {
         return;
     };
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let at = At {
-            file: &conf_path,
+            file: conf_path,
             line: Some(i + 1),
         };
-        let pairs = match kv::parse_object_line(line) {
-            Ok(pairs) => pairs,
-            Err(e) => {
-                p.parse(format!("{at}: {e}"));
-                continue;
-            }
-        };
-        let mut zone = DnsZone::from(Record::from_pairs(pairs));
-        let domain = zone.get(dns_zone::DOMAIN).to_string();
-        if domain.is_empty() || check(Kind::Domain, &domain).is_err() || domain.chars().any(char::is_control) {
-            p.invalid(format!("invalid domain format :: {domain} (DOMAIN in {at})"));
-            continue;
+        match kv::parse_object_line(line) {
+            Ok(pairs) => f(at, Record::from_pairs(pairs), p),
+            Err(e) => p.parse(format!("{at}: {e}")),
         }
+    }
+}
+
+/// The `DOMAIN` of an object line, checked with the domain rule (else a problem, `None`).
+fn domain_of(rec: &Record, at: At<'_>, p: &mut Problems) -> Option<String> {
+    let domain = rec.get("DOMAIN").to_string();
+    if domain.is_empty() || check(Kind::Domain, &domain).is_err() || domain.chars().any(char::is_control) {
+        p.invalid(format!("invalid domain format :: {domain} (DOMAIN in {at})"));
+        return None;
+    }
+    Some(domain)
+}
+
+/// A user's `dns.conf` and `dns/DOMAIN.conf` files.
+fn plan_dns(dir: &Path, user: &str, out: &mut Vec<ZonePlan>, seen: &mut HashSet<String>, p: &mut Problems) {
+    each_object_line(&dir.join("dns.conf"), p, |at, rec, p| {
+        let Some(domain) = domain_of(&rec, at, p) else { return };
+        let mut zone = DnsZone::from(rec);
         check_fields(zone.record(), &ZONE, at, None, p);
         if !seen.insert(domain.clone()) {
             p.invalid(format!("zone {domain} is listed twice ({at})"));
-            continue;
+            return;
         }
         zone.remove(dns_zone::DOMAIN);
         let mut records = Vec::new();
         let mut ids = HashSet::new();
         let rec_path = dir.join("dns").join(format!("{domain}.conf"));
-        if let Some(text) = rec_path.is_file().then(|| read(&rec_path, p)).flatten() {
-            for (j, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-                let at = At {
-                    file: &rec_path,
-                    line: Some(j + 1),
-                };
-                match kv::parse_object_line(line) {
-                    Ok(pairs) => {
-                        let r = DnsRecord::from(Record::from_pairs(pairs));
-                        if !check_fields(r.record(), &DNS_RECORD, at, None, p) || !check_dns_record(&r, at, p) {
-                            continue;
-                        }
-                        match r.get(dns_record::ID).parse::<i64>() {
-                            Ok(id) if id > 0 && ids.insert(id) => records.push((id, r)),
-                            _ => p.invalid(format!("{at}: invalid or repeated record ID")),
-                        }
-                    }
-                    Err(e) => p.parse(format!("{at}: {e}")),
-                }
+        each_object_line(&rec_path, p, |at, rec, p| {
+            let r = DnsRecord::from(rec);
+            if !check_fields(r.record(), &DNS_RECORD, at, None, p) || !check_dns_record(&r, at, p) {
+                return;
             }
-        }
+            match r.get(dns_record::ID).parse::<i64>() {
+                Ok(id) if id > 0 && ids.insert(id) => records.push((id, r)),
+                _ => p.invalid(format!("{at}: invalid or repeated record ID")),
+            }
+        });
         out.push((user.to_string(), domain, zone, records));
-    }
+    });
 }
 
 fn plan(src: &Path, report: &mut ImportReport, p: &mut Problems) -> Plan {
