@@ -58,18 +58,24 @@ impl Drop for Named {
     }
 }
 
+/// `start(attempt)` until one works, at most three times (a fresh port each: one may be taken
+/// in between); the last failure otherwise.
+pub(crate) fn tries<T>(mut start: impl FnMut(u32) -> Result<T, String>) -> Result<T, String> {
+    let mut last = String::new();
+    for attempt in 0..3 {
+        match start(attempt) {
+            Ok(n) => return Ok(n),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
 impl Named {
     /// Start named with `include` (the zones file) in its configuration; a few tries with
     /// fresh ports in case one was taken in between.
     pub fn start(dir: &Path, include: &Path) -> Result<Named, String> {
-        let mut last = String::new();
-        for attempt in 0..3 {
-            match Named::try_start(dir, include, attempt) {
-                Ok(n) => return Ok(n),
-                Err(e) => last = e,
-            }
-        }
-        Err(last)
+        tries(|attempt| Named::try_start(dir, include, attempt))
     }
 
     fn try_start(dir: &Path, include: &Path, attempt: u32) -> Result<Named, String> {

@@ -72,14 +72,7 @@ impl Nginx {
     /// afterwards, then `check()`s and `reload()`s. `dir` is made 0755 so the workers reach
     /// the temporary paths (and the docroots and sockets a test puts there).
     pub fn start(dir: &Path, include_dir: &Path) -> Result<Nginx, String> {
-        let mut last = String::new();
-        for attempt in 0..3 {
-            match Nginx::try_start(dir, include_dir, attempt) {
-                Ok(n) => return Ok(n),
-                Err(e) => last = e,
-            }
-        }
-        Err(last)
+        crate::tries(|attempt| Nginx::try_start(dir, include_dir, attempt))
     }
 
     fn try_start(dir: &Path, include_dir: &Path, attempt: u32) -> Result<Nginx, String> {
