@@ -274,7 +274,10 @@ impl VhostData {
     pub fn vars(&self) -> Result<Vars> {
         let mut v = Vars::default();
         v.set("domain", check_host_name("domain", &self.domain, false, false)?);
-        v.set("domain_idn", check_host_name("domain_idn", &self.domain_idn, true, false)?);
+        v.set(
+            "domain_idn",
+            check_host_name("domain_idn", &self.domain_idn, true, false)?,
+        );
         v.set("alias", host_list("alias", &self.aliases, false)?);
         v.set("alias_idn", host_list("alias_idn", &self.aliases_idn, true)?);
         v.set("alias_string", alias_string(&self.aliases_idn));
@@ -412,7 +415,12 @@ pub fn render_vhost(name: &str, data: &VhostData) -> Result<Vhost> {
 pub fn render_pool_with(tpl: &str, data: &VhostData) -> Result<String> {
     let vars = data.vars()?;
     let text = render(tpl, &vars);
-    let default_docroot = data.home.join(&data.user).join("web").join(&data.domain).join("public_html");
+    let default_docroot = data
+        .home
+        .join(&data.user)
+        .join("web")
+        .join(&data.domain)
+        .join("public_html");
     let docroot = vars.get("docroot").unwrap_or_default();
     match default_docroot.to_str() {
         Some(d) if d != docroot => Ok(text.replace(d, docroot)),

@@ -66,7 +66,10 @@ pub fn render(template: &str, vars: &Vars) -> String {
 }
 
 fn is_var_word(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// The error for a refused value: names the field, never shows the value.

@@ -38,15 +38,27 @@ fn default_vhost_and_pool_on_a_real_root() {
     assert!(h.contains("listen      192.0.2.10:80;\n"), "{h}");
     assert!(h.contains("server_name a.test ;\n"), "{h}");
     assert!(h.contains("root        /home/alice/web/a.test/public_html;\n"), "{h}");
-    assert!(h.contains("access_log  /var/log/nginx/domains/a.test.bytes bytes;\n"), "{h}");
-    assert!(h.contains("fastcgi_pass  unix:/run/php/php8.2-fpm-a.test.sock;\n"), "{h}");
+    assert!(
+        h.contains("access_log  /var/log/nginx/domains/a.test.bytes bytes;\n"),
+        "{h}"
+    );
+    assert!(
+        h.contains("fastcgi_pass  unix:/run/php/php8.2-fpm-a.test.sock;\n"),
+        "{h}"
+    );
     assert!(h.contains("include /home/alice/conf/web/a.test/nginx.conf_*;\n"), "{h}");
     assert!(!h.contains('%'), "{h}");
 
     let pool = render_pool("default", &data()).expect("pool");
-    assert!(pool.contains("\n[a.test]\nlisten = /run/php/php8.2-fpm-a.test.sock\n"), "{pool}");
+    assert!(
+        pool.contains("\n[a.test]\nlisten = /run/php/php8.2-fpm-a.test.sock\n"),
+        "{pool}"
+    );
     assert!(pool.contains("listen.owner = alice\nlisten.group = www-data\nlisten.mode = 0660\n"));
-    assert!(pool.contains("user = alice\ngroup = alice\n\npm = ondemand\n"), "{pool}");
+    assert!(
+        pool.contains("user = alice\ngroup = alice\n\npm = ondemand\n"),
+        "{pool}"
+    );
     assert!(
         pool.contains(
             "php_admin_value[open_basedir] = /home/alice/web/a.test/public_html:\
@@ -87,9 +99,15 @@ fn sandbox_paths_are_under_the_host_root() {
     let root = Path::new("/tmp/sb");
     let p = paths(root, "alice", "a.test").expect("paths");
     assert_eq!(p.vhost, Path::new("/tmp/sb/home/alice/conf/web/a.test/nginx.conf"));
-    assert_eq!(p.vhost_ssl, Path::new("/tmp/sb/home/alice/conf/web/a.test/nginx.ssl.conf"));
+    assert_eq!(
+        p.vhost_ssl,
+        Path::new("/tmp/sb/home/alice/conf/web/a.test/nginx.ssl.conf")
+    );
     assert_eq!(p.vhost_link, Path::new("/tmp/sb/etc/nginx/conf.d/domains/a.test.conf"));
-    assert_eq!(p.vhost_ssl_link, Path::new("/tmp/sb/etc/nginx/conf.d/domains/a.test.ssl.conf"));
+    assert_eq!(
+        p.vhost_ssl_link,
+        Path::new("/tmp/sb/etc/nginx/conf.d/domains/a.test.ssl.conf")
+    );
     assert_eq!(p.pool, Path::new("/tmp/sb/etc/php/8.2/fpm/pool.d/a.test.conf"));
     assert_eq!(p.socket, Path::new("/tmp/sb/run/php/php8.2-fpm-a.test.sock"));
     assert_eq!(p.log_dir, Path::new("/tmp/sb/var/log/nginx/domains"));
@@ -97,13 +115,24 @@ fn sandbox_paths_are_under_the_host_root() {
 
     let d = VhostData::new(root, "alice", "a.test", IP).expect("data");
     let v = render_vhost("default", &d).expect("render");
-    assert!(v.http.contains("access_log  /tmp/sb/var/log/nginx/domains/a.test.log combined;\n"));
+    assert!(
+        v.http
+            .contains("access_log  /tmp/sb/var/log/nginx/domains/a.test.log combined;\n")
+    );
     assert!(v.http.contains("unix:/tmp/sb/run/php/php8.2-fpm-a.test.sock;"));
     let pool = render_pool("default", &d).expect("pool");
-    assert!(pool.contains("listen = /tmp/sb/run/php/php8.2-fpm-a.test.sock\n"), "{pool}");
+    assert!(
+        pool.contains("listen = /tmp/sb/run/php/php8.2-fpm-a.test.sock\n"),
+        "{pool}"
+    );
     assert!(pool.contains("upload_tmp_dir] = /tmp/sb/home/alice/tmp\n"), "{pool}");
 
-    for (user, domain) in [("../x", "a.test"), ("alice", "../../etc"), ("alice", "a/b"), ("a b", "a.test")] {
+    for (user, domain) in [
+        ("../x", "a.test"),
+        ("alice", "../../etc"),
+        ("alice", "a/b"),
+        ("a b", "a.test"),
+    ] {
         assert_eq!(paths(root, user, domain).expect_err(domain).code(), ReturnCode::Invalid);
     }
     paths(Path::new("relative"), "alice", "a.test").expect_err("relative root");
@@ -230,7 +259,10 @@ fn proxy_ssl_ca_ipv6_and_tcp_backends() {
     assert_eq!(v.get("ssl_ca_str"), Some("#"));
     assert_eq!(v.get("ssl_ca"), None);
     assert_eq!(v.get("email"), Some("info@a.test"));
-    assert_eq!(render("%ssl_ca_str%SSLCACertificateFile %ssl_ca%", &v), "#SSLCACertificateFile %ssl_ca%");
+    assert_eq!(
+        render("%ssl_ca_str%SSLCACertificateFile %ssl_ca%", &v),
+        "#SSLCACertificateFile %ssl_ca%"
+    );
 
     let mut d = with_ssl();
     d.ssl = Some(VhostData::hestia_ssl_files(Path::new("/"), "alice", "a.test", true).expect("ssl"));
