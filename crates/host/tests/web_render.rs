@@ -73,6 +73,13 @@ fn shipped_templates_on_real_nginx_and_php_fpm() {
     )
     .expect("who.php");
     fs::write(p.docroot.join(".env"), "SECRET=1\n").expect(".env");
+    // open_basedir: the docroot and /tmp are readable, the rest of the machine is not.
+    fs::write(
+        p.docroot.join("reach.php"),
+        "<?php foreach (['index.html', '/etc/hostname'] as $f) \
+         { echo @file_get_contents($f) === false ? 'blocked ' : 'read '; }\n",
+    )
+    .expect("reach.php");
 
     // The kit's nginx includes conf.d/*.conf; hearth.conf is what nginx.conf holds on a host:
     // the global fragment, then the domains.
@@ -115,6 +122,7 @@ fn shipped_templates_on_real_nginx_and_php_fpm() {
     nginx.expect("www.site.test", "/index.html", 200, "hello from site.test");
     let who = nginx.expect(DOMAIN, "/who.php", 200, USER);
     assert_eq!(who.body, format!("root {USER}"), "{who:?}");
+    nginx.expect(DOMAIN, "/reach.php", 200, "read blocked ");
     assert_eq!(nginx.get(DOMAIN, "/.env").expect("GET").status, 404);
     assert_eq!(nginx.get(DOMAIN, "/missing.php").expect("GET").status, 404);
     let bytes = fs::read_to_string(p.log_dir.join("site.test.bytes")).expect("bytes log");

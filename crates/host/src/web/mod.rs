@@ -24,6 +24,14 @@
 //! `/run/php/…` paths. A variable without a value (no proxy, no SSL, a unix backend's
 //! `%backend_port%`) is not set, so it stays literal and the server's check fails loudly.
 //!
+//! hearth's own templates (`templates/web/`, written for hearth): `default` (PHP through the
+//! domain's pool), `no-php` (static only; a `.php` answers 404, neither run nor served as
+//! source), `suspended` (every path answers the page of the suspension directory, see
+//! [`VhostData::suspend`] and [`SUSPENDED_PAGE`]); pool `default` (own socket `U:www-data`
+//! 0660, `pm ondemand`, `open_basedir` = the domain's docroots and `private`, the user's tmp
+//! and `/tmp`). The HTTPS templates carry no `http2` (nginx 1.22 wants it on `listen`, 1.25.1+
+//! as a directive: a later step's fix-up, as Hestia's).
+//!
 //! Every value passes a check before it is substituted (`check_*` in [`template`]); a value
 //! that could leave its directive is refused with an `E_INVALID` error naming the field.
 
