@@ -8,6 +8,9 @@
 //! - `dns.rs` ([`dns`]): the BIND zone writer: zone files rendered and written atomically under
 //!   `home/USER/conf/dns`, the one include file `etc/bind/hearth-zones.conf`, `named-checkzone`
 //!   and `rndc reload`;
+//! - `web/` ([`web`]): web domains on nginx + php-fpm: the `%variable%` template engine with
+//!   its value checks, hearth's own vhost and pool templates (shipped in the binary), nginx's
+//!   global fragment and the paths of a domain's files (pure rendering, no writes);
 //! - `cmd.rs`: the program runner and the one table of program paths (`useradd`, `usermod`,
 //!   `userdel`, `groupdel`, `chpasswd`, `chattr`, `named-checkzone`, `rndc`);
 //! - `files.rs`: readers of `etc/passwd`, `etc/shadow`, `etc/group`, `etc/shells` and
@@ -45,6 +48,7 @@ pub mod dns;
 mod error;
 mod files;
 mod password;
+pub mod web;
 pub mod zone_rules;
 
 use std::ffi::{OsStr, OsString};
