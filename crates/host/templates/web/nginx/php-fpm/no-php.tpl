@@ -26,7 +26,9 @@ server {
 
     location /vstats/ {
         alias   %home%/%user%/web/%domain%/stats/;
-        include %home%/%user%/web/%domain%/stats/auth.conf*;
+        # The statistics password, in the root-owned conf directory: never a file of the user's web
+        # directory (an include runs as nginx's configuration, with its rights).
+        include %home%/%user%/conf/web/%domain%/nginx.stats_auth.conf*;
     }
 
     include %home%/%user%/conf/web/%domain%/nginx.conf_*;
