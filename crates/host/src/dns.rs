@@ -19,20 +19,22 @@
 use std::ffi::OsStr;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
-use std::os::fd::OwnedFd;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
-use std::path::{Component, Path, PathBuf};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use hearth_domain::ReturnCode;
 use hearth_domain::dns::{RecordType, idn_to_ascii, zone_value};
 use hearth_domain::validate::domain_ok;
-use rustix::fs::{AtFlags, FileType, Mode, OFlags, mkdirat, openat, renameat, unlinkat};
+use rustix::fs::{AtFlags, FileType, unlinkat};
 use rustix::io::Errno;
 
 use crate::cmd::{NAMED_CHECKZONE, RNDC, run};
 use crate::error::{HostError, Result};
 use crate::files::check_user;
+use crate::safe_dir::{
+    SafeDir, absolute_root, group_gid, io_err, open_home, read_at, root_steps, running_as_root, write_at,
+};
 
 /// The include file with one `zone` statement per domain, relative to the host-root.
 pub const ZONES_INCLUDE: &str = "etc/bind/hearth-zones.conf";
@@ -215,17 +217,9 @@ pub fn zone_dir_ready(host_root: &Path, user: &str) -> Result<()> {
 /// [`write_zone`] reaches it (`None` for a symlink, a directory, a FIFO, a missing file or
 /// directory, or a `conf`/`conf/dns` that is not root's).
 pub fn read_zone(host_root: &Path, user: &str, domain: &str) -> Option<String> {
-    use std::io::Read;
     zone_path(host_root, user, domain).ok()?;
     let dir = zone_dir(host_root, user, false).ok()?;
-    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
-    let mut file = File::from(openat(&dir.fd, zone_file_name(domain).as_str(), flags, Mode::empty()).ok()?);
-    if !file.metadata().ok()?.is_file() {
-        return None;
-    }
-    let mut text = String::new();
-    file.read_to_string(&mut text).ok()?;
-    Some(text)
+    read_at(&dir, &zone_file_name(domain))
 }
 
 /// Whether the zone file of `domain` exists as a regular file (see [`read_zone`]).
@@ -530,10 +524,6 @@ fn output_of(done: &crate::cmd::Finished) -> String {
     format!("{}: {}: {text}", done.program, done.status)
 }
 
-fn io_err(what: &str, path: &Path, e: &std::io::Error) -> HostError {
-    HostError::io(format!("{what} {}", path.display()), e)
-}
-
 /// A domain that is safe as a file name and in named.conf: Hestia's domain rule, one line, no
 /// `/`, and not `.` or `..`.
 fn check_zone_domain(domain: &str) -> Result<()> {
@@ -551,140 +541,31 @@ fn check_zone_domain(domain: &str) -> Result<()> {
     }
 }
 
-/// The host-root, absolute, without `..` components.
-fn absolute_root(host_root: &Path) -> Result<PathBuf> {
-    let root = std::path::absolute(host_root).map_err(|e| io_err("cannot resolve", host_root, &e))?;
-    if root.components().any(|c| matches!(c, Component::ParentDir)) || root.as_os_str().is_empty() {
-        return Err(HostError::invalid(format!("invalid host root {}", host_root.display())));
-    }
-    Ok(root)
-}
-
 /// `DOMAIN.db` (the domain was checked by [`zone_path`]).
 fn zone_file_name(domain: &str) -> String {
     format!("{domain}.db")
 }
 
-/// An open `ROOT/home/USER/conf/dns` and its path (for messages).
-struct ZoneDir {
-    fd: OwnedFd,
-    path: PathBuf,
-}
+/// An open `ROOT/home/USER/conf/dns`.
+type ZoneDir = SafeDir;
 
 /// `ROOT/home/USER/conf/dns`, opened (and with `create`, made) component by component with
 /// `openat(O_NOFOLLOW | O_DIRECTORY)`: the home must exist; `conf` (0755) and `conf/dns` (0771)
 /// are created when missing; none may be a symlink, and `conf` and `conf/dns` must belong to
 /// root or to the account hearth runs as (never to the user, who owns the home).
 fn zone_dir(host_root: &Path, user: &str, create: bool) -> Result<ZoneDir> {
-    check_user(user)?;
-    let root = absolute_root(host_root)?;
-    let dir_flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-    // The host-root itself is the administrator's choice (it may be a symlink).
-    let root_fd = rustix::fs::open(
-        &root,
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
+    let home = open_home(host_root, user)?;
+    root_steps(
+        home,
+        &[("conf", 0o755), ("dns", 0o771)],
+        create,
+        "cannot write the DNS zone",
     )
-    .map_err(|e| io_err("cannot open", &root, &e.into()))?;
-    let home =
-        openat(&root_fd, "home", dir_flags, Mode::empty()).and_then(|h| openat(&h, user, dir_flags, Mode::empty()));
-    let home = match home {
-        Ok(fd) => fd,
-        Err(Errno::NOENT) => {
-            return Err(HostError::not_exist(format!(
-                "home directory /home/{user} doesn't exist"
-            )));
-        }
-        Err(Errno::LOOP | Errno::NOTDIR) => {
-            return Err(HostError::invalid(format!(
-                "home directory /home/{user} is not a directory"
-            )));
-        }
-        Err(e) => return Err(io_err("cannot open", &root.join("home").join(user), &e.into())),
-    };
-    let me = fs::metadata("/proc/self").map_or(0, |m| m.uid());
-    let refused = |path: &Path, why: &str| {
-        HostError::new(ReturnCode::Disk, "cannot write the DNS zone").with_detail(format!("{} {why}", path.display()))
-    };
-    let mut dir = home;
-    let mut path = root.join("home").join(user);
-    for (name, mode) in [("conf", 0o755), ("dns", 0o771)] {
-        path.push(name);
-        let fd = match openat(&dir, name, dir_flags, Mode::empty()) {
-            Ok(fd) => fd,
-            Err(Errno::NOENT) if create => {
-                match mkdirat(&dir, name, Mode::from_raw_mode(mode)) {
-                    Ok(()) | Err(Errno::EXIST) => {}
-                    Err(e) => return Err(io_err("cannot create", &path, &e.into())),
-                }
-                let fd = openat(&dir, name, dir_flags, Mode::empty()).map_err(|e| match e {
-                    Errno::LOOP | Errno::NOTDIR => refused(&path, "is not a directory"),
-                    e => io_err("cannot open", &path, &e.into()),
-                })?;
-                let file = File::from(fd);
-                file.set_permissions(fs::Permissions::from_mode(mode))
-                    .map_err(|e| io_err("cannot chmod", &path, &e))?;
-                OwnedFd::from(file)
-            }
-            Err(Errno::LOOP | Errno::NOTDIR) => return Err(refused(&path, "is not a directory")),
-            Err(e) => return Err(io_err("cannot open", &path, &e.into())),
-        };
-        let owner = rustix::fs::fstat(&fd)
-            .map_err(|e| io_err("cannot stat", &path, &e.into()))?
-            .st_uid;
-        if owner != 0 && owner != me {
-            return Err(refused(&path, &format!("belongs to uid {owner}, not to root")));
-        }
-        dir = fd;
-    }
-    Ok(ZoneDir { fd: dir, path })
-}
-
-/// Write `name` in the open directory `dir` through a temporary file beside it (created new
-/// with `O_NOFOLLOW`, written, `fsync`ed, mode and group set), renamed over `name` with
-/// `renameat` (which replaces a symlink at `name` rather than following it).
-fn write_at(dir: &ZoneDir, name: &str, content: &[u8], mode: u32, gid: Option<u32>) -> Result<()> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let tmp = format!(
-        ".{name}.hearth-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
-    let tmp_path = dir.path.join(&tmp);
-    let result = (|| {
-        let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        let fd = openat(&dir.fd, tmp.as_str(), flags, Mode::from_raw_mode(mode))
-            .map_err(|e| io_err("cannot create", &tmp_path, &e.into()))?;
-        let mut file = File::from(fd);
-        file.write_all(content)
-            .map_err(|e| io_err("cannot write", &tmp_path, &e))?;
-        file.set_permissions(fs::Permissions::from_mode(mode))
-            .map_err(|e| io_err("cannot chmod", &tmp_path, &e))?;
-        if let Some(g) = gid {
-            std::os::unix::fs::fchown(&file, None, Some(g)).map_err(|e| io_err("cannot chown", &tmp_path, &e))?;
-        }
-        file.sync_all().map_err(|e| io_err("cannot write", &tmp_path, &e))?;
-        renameat(&dir.fd, tmp.as_str(), &dir.fd, name).map_err(|e| io_err("cannot rename", &tmp_path, &e.into()))
-    })();
-    if result.is_err() {
-        let _ = unlinkat(&dir.fd, tmp.as_str(), AtFlags::empty());
-    }
-    result
-}
-
-/// Whether this process has root's file-system identity (what chown needs).
-fn running_as_root() -> bool {
-    fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
 
 /// The gid of group `bind` in `ROOT/etc/group`, if there is one.
 fn bind_gid(host_root: &Path) -> Option<u32> {
-    let root = absolute_root(host_root).ok()?;
-    let text = fs::read_to_string(root.join("etc/group")).ok()?;
-    text.lines().find_map(|l| {
-        let mut f = l.split(':');
-        (f.next() == Some("bind")).then(|| f.nth(1).and_then(|g| g.parse().ok()))?
-    })
+    group_gid(host_root, "bind")
 }
 
 /// Write `path` (in `dir`) through a temporary file in the same directory: created new (never

@@ -48,6 +48,7 @@ pub mod dns;
 mod error;
 mod files;
 mod password;
+mod safe_dir;
 pub mod web;
 pub mod zone_rules;
 
