@@ -10,7 +10,11 @@
 //!   and `rndc reload`;
 //! - `web/` ([`web`]): web domains on nginx + php-fpm: the `%variable%` template engine with
 //!   its value checks, hearth's own vhost and pool templates (shipped in the binary), nginx's
-//!   global fragment and the paths of a domain's files (pure rendering, no writes);
+//!   global fragment and the paths of a domain's files (pure rendering), and `web/files.rs`
+//!   ([`web::files`]), which puts the vhosts, their links and the pool in place (with the
+//!   previous state for a rollback) and makes the document-root tree;
+//! - `safe_dir.rs`: the walk of `home/USER/…` with `openat(O_NOFOLLOW)` and root-owned steps,
+//!   and atomic writes and links inside an open directory (used by `dns.rs` and `web/files.rs`);
 //! - `cmd.rs`: the program runner and the one table of program paths (`useradd`, `usermod`,
 //!   `userdel`, `groupdel`, `chpasswd`, `chattr`, `named-checkzone`, `rndc`);
 //! - `files.rs`: readers of `etc/passwd`, `etc/shadow`, `etc/group`, `etc/shells` and

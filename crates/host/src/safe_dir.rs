@@ -11,7 +11,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use hearth_domain::ReturnCode;
-use rustix::fs::{AtFlags, FileType, Mode, OFlags, mkdirat, openat, renameat, symlinkat, unlinkat};
+use rustix::fs::{AtFlags, Mode, OFlags, mkdirat, openat, renameat, symlinkat, unlinkat};
 use rustix::io::Errno;
 
 use crate::error::{HostError, Result};
@@ -133,19 +133,24 @@ pub(crate) fn root_steps(start: SafeDir, steps: &[(&str, u32)], create: bool, wh
     Ok(SafeDir { fd: dir, path })
 }
 
-/// A system directory `ROOT/REL` (`etc/nginx/conf.d/domains`…), created (0755) when missing.
-/// The system tree is root's and the administrator's: links on the way are followed, as the
-/// host-root itself may be one; only the names hearth writes inside are never followed.
-pub(crate) fn system_dir(host_root: &Path, rel: &str) -> Result<SafeDir> {
+/// A system directory `ROOT/REL` (`etc/nginx/conf.d/domains`…), created (0755) when missing
+/// and `create` is set (`None` when missing otherwise). The system tree is root's and the
+/// administrator's: links on the way are followed, as the host-root itself may be one; only
+/// the names hearth writes inside are never followed.
+pub(crate) fn system_dir(host_root: &Path, rel: &str, create: bool) -> Result<Option<SafeDir>> {
     let path = absolute_root(host_root)?.join(rel);
-    fs::create_dir_all(&path).map_err(|e| io_err("cannot create", &path, &e))?;
-    let fd = rustix::fs::open(
+    if create {
+        fs::create_dir_all(&path).map_err(|e| io_err("cannot create", &path, &e))?;
+    }
+    match rustix::fs::open(
         &path,
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
-    )
-    .map_err(|e| io_err("cannot open", &path, &e.into()))?;
-    Ok(SafeDir { fd, path })
+    ) {
+        Ok(fd) => Ok(Some(SafeDir { fd, path })),
+        Err(Errno::NOENT) if !create => Ok(None),
+        Err(e) => Err(io_err("cannot open", &path, &e.into())),
+    }
 }
 
 /// A temporary name beside `name` in its directory.
@@ -217,12 +222,6 @@ pub(crate) fn link_at(dir: &SafeDir, name: &str) -> Option<PathBuf> {
             t.into_bytes(),
         ))
     })
-}
-
-/// Whether `name` in `dir` is a regular file (not followed).
-pub(crate) fn is_file_at(dir: &SafeDir, name: &str) -> bool {
-    rustix::fs::statat(&dir.fd, name, AtFlags::SYMLINK_NOFOLLOW)
-        .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile)
 }
 
 /// Unlink `name` in `dir` (a file or a link, never a directory); nothing there is fine.

@@ -2,8 +2,9 @@
 //! templates in Hestia's `%variable%` syntax ([`template`]), so an admin's Hestia templates
 //! work unchanged, and hearth's own templates, shipped in the binary.
 //!
-//! Pure rendering: nothing here writes a file or runs a program. [`paths`] says where each
-//! text goes under a host-root (Hestia's layout):
+//! Rendering is pure: nothing here but [`files`] writes a file, and nothing runs a program.
+//! [`paths`] says where each text goes under a host-root (Hestia's layout); [`files`] puts
+//! the texts there and makes the document-root tree:
 //!
 //! | what | where |
 //! |---|---|
@@ -35,6 +36,7 @@
 //! Every value passes a check before it is substituted (`check_*` in [`template`]); a value
 //! that could leave its directive is refused with an `E_INVALID` error naming the field.
 
+pub mod files;
 pub mod template;
 
 use std::net::IpAddr;
