@@ -58,6 +58,25 @@ impl Drop for Named {
     }
 }
 
+/// Start a daemon of a test in the foreground: `program ARGS`, a minimal environment, no
+/// input, its standard error into the file `log`.
+pub(crate) fn spawn_daemon(
+    program: &str,
+    args: &[&std::ffi::OsStr],
+    log: &Path,
+) -> Result<std::process::Child, String> {
+    let stderr = fs::File::create(log).map_err(|e| format!("log: {e}"))?;
+    Command::new(program)
+        .args(args)
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .map_err(|e| format!("cannot run {program}: {e}"))
+}
+
 /// `start(attempt)` until one works, at most three times (a fresh port each: one may be taken
 /// in between); the last failure otherwise.
 pub(crate) fn tries<T>(mut start: impl FnMut(u32) -> Result<T, String>) -> Result<T, String> {
@@ -102,19 +121,10 @@ impl Named {
         fs::write(&conf_path, named_conf).map_err(|e| format!("write named.conf: {e}"))?;
         fs::write(&rndc_path, rndc_conf).map_err(|e| format!("write rndc.conf: {e}"))?;
         let log_path = run_dir.join("named.log");
-        let log = fs::File::create(&log_path).map_err(|e| format!("log: {e}"))?;
         // -g: foreground, log to stderr; -4: IPv4 only; -n 1: one worker. Run as the
         // current user (no -u), so the files it reads need no special owner.
-        let child = Command::new(NAMED)
-            .args(["-g", "-4", "-n", "1", "-c"])
-            .arg(&conf_path)
-            .env_clear()
-            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .map_err(|e| format!("cannot run {NAMED}: {e}"))?;
+        let args = ["-g", "-4", "-n", "1", "-c"].map(std::ffi::OsStr::new);
+        let child = spawn_daemon(NAMED, &[&args[..], &[conf_path.as_os_str()]].concat(), &log_path)?;
         let mut named = Named {
             child,
             dir: run_dir,

@@ -17,7 +17,8 @@ use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use crate::{free_port, unavailable};
+use crate::{free_port, spawn_daemon, unavailable};
+use std::ffi::OsStr;
 
 pub const NGINX: &str = "/usr/sbin/nginx";
 /// The one place that names the PHP version (Debian 12: PHP 8.2).
@@ -95,19 +96,13 @@ impl Nginx {
         );
         let conf = run_dir.join("nginx.conf");
         fs::write(&conf, conf_text).map_err(|e| format!("write nginx.conf: {e}"))?;
-        let stderr = fs::File::create(run_dir.join("stderr.log")).map_err(|e| format!("log: {e}"))?;
-        let child = Command::new(NGINX)
-            .arg("-p")
-            .arg(&run_dir)
-            .arg("-c")
-            .arg(&conf)
-            .env_clear()
-            .env("PATH", PATH)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .map_err(|e| format!("cannot run {NGINX}: {e}"))?;
+        let args = [
+            OsStr::new("-p"),
+            run_dir.as_os_str(),
+            OsStr::new("-c"),
+            conf.as_os_str(),
+        ];
+        let child = spawn_daemon(NGINX, &args, &run_dir.join("stderr.log"))?;
         let mut nginx = Nginx {
             child,
             dir: run_dir,
@@ -243,20 +238,15 @@ impl PhpFpm {
         );
         let conf = run_dir.join("php-fpm.conf");
         fs::write(&conf, conf_text).map_err(|e| format!("write php-fpm.conf: {e}"))?;
-        let stderr = fs::File::create(run_dir.join("stderr.log")).map_err(|e| format!("log: {e}"))?;
         // -F: foreground (also kept across the re-exec of a SIGUSR2 reload).
-        let child = Command::new(PHP_FPM)
-            .args(["-F", "-p"])
-            .arg(&run_dir)
-            .arg("-y")
-            .arg(&conf)
-            .env_clear()
-            .env("PATH", PATH)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .map_err(|e| format!("cannot run {PHP_FPM}: {e}"))?;
+        let args = [
+            OsStr::new("-F"),
+            OsStr::new("-p"),
+            run_dir.as_os_str(),
+            OsStr::new("-y"),
+            conf.as_os_str(),
+        ];
+        let child = spawn_daemon(PHP_FPM, &args, &run_dir.join("stderr.log"))?;
         let mut fpm = PhpFpm {
             child,
             dir: run_dir,
