@@ -847,17 +847,9 @@ pub fn import_hestia(home_dir: &Path, src: &Path, opts: &ImportOptions) -> Resul
             if let Some((owner, _)) = tx.dns_domain(domain)?
                 && owner != *user
             {
-                let old = Unit::DnsZone {
-                    user: owner,
-                    domain: domain.clone(),
-                };
-                tx.mark_unit(&old.name(), true, 1)?;
+                tx.mark_unit(&Unit::dns_zone(&owner, domain).name(), true, 1)?;
             }
-            let unit = Unit::DnsZone {
-                user: user.clone(),
-                domain: domain.clone(),
-            };
-            tx.mark_unit(&unit.name(), true, 1)?;
+            tx.mark_unit(&Unit::dns_zone(user, domain).name(), true, 1)?;
             tx.delete_dns_domain(domain)?;
             tx.put_dns_domain(user, domain, zone)?;
             for (id, r) in records {

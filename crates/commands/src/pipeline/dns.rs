@@ -55,14 +55,13 @@ pub(super) fn rule_errors(tx: &Tx<'_>, user: &str, domain: &str) -> Result<Optio
 }
 
 /// [`rule_errors`] around the record names `names` (as stored) only: the records of those
-/// names and, with `apex`, of the apex and of its name servers inside the zone; the errors
+/// names, of the apex and of its name servers inside the zone; the errors
 /// the rules find among them. A zone of 10,000 records is not read whole for each change.
 pub(super) fn rule_errors_named(
     tx: &Tx<'_>,
     user: &str,
     domain: &str,
     names: &BTreeSet<String>,
-    apex: bool,
 ) -> Result<Option<BTreeSet<String>>, HearthError> {
     use hearth_host::zone_rules::{apex_ns_targets, owner, spellings, zone_errors};
     match tx.dns_domain(domain)? {
@@ -74,20 +73,16 @@ pub(super) fn rule_errors_named(
         wanted.extend(spellings(domain, &owner(domain, n)));
         wanted.insert(n.to_ascii_lowercase());
     }
-    if apex {
-        wanted.extend(spellings(domain, &owner(domain, "@")));
-    }
+    wanted.extend(spellings(domain, &owner(domain, "@")));
     let list: Vec<String> = wanted.iter().cloned().collect();
     let mut records = zone_records_of(tx.dns_records_named(domain, &list)?);
-    if apex {
-        let more: BTreeSet<String> = apex_ns_targets(domain, &records)
-            .iter()
-            .flat_map(|t| spellings(domain, t))
-            .filter(|s| !wanted.contains(s))
-            .collect();
-        let more: Vec<String> = more.into_iter().collect();
-        records.extend(zone_records_of(tx.dns_records_named(domain, &more)?));
-    }
+    let more: BTreeSet<String> = apex_ns_targets(domain, &records)
+        .iter()
+        .flat_map(|t| spellings(domain, t))
+        .filter(|s| !wanted.contains(s))
+        .collect();
+    let more: Vec<String> = more.into_iter().collect();
+    records.extend(zone_records_of(tx.dns_records_named(domain, &more)?));
     Ok(Some(zone_errors(domain, &records)))
 }
 

@@ -266,14 +266,12 @@ impl Committer {
             return Ok(out);
         }
         for (unit, names) in touched.named() {
-            let Unit::DnsZone { user, domain } = unit;
-            let found = match names {
-                Some(n) => dns::rule_errors_named(tx, user, domain, n, true)?,
-                None => dns::rule_errors(tx, user, domain)?,
-            };
             // No zone file to be (deleted, suspended): nothing to check.
-            let Some(errors) = found else { continue };
+            let Some(errors) = unit_errors(tx, unit, names)? else {
+                continue;
+            };
             if !quiet {
+                let Unit::DnsZone { user, .. } = unit;
                 dns::ready(home.host_ref(), user)?;
             }
             out.insert(unit.clone(), errors);
@@ -290,12 +288,7 @@ impl Committer {
         reader.read(|tx| {
             let mut out = HashMap::new();
             for (unit, names) in touched.named() {
-                let Unit::DnsZone { user, domain } = unit;
-                let found = match names {
-                    Some(n) => dns::rule_errors_named(tx, user, domain, n, true)?,
-                    None => dns::rule_errors(tx, user, domain)?,
-                };
-                out.insert(unit.clone(), found.unwrap_or_default());
+                out.insert(unit.clone(), unit_errors(tx, unit, names)?.unwrap_or_default());
             }
             Ok(out)
         })
@@ -335,8 +328,10 @@ impl Committer {
                     me.stats.applies.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let applied = super::apply_pending(&home, &mut store);
                     let _ = store.checkpoint();
+                    // Marks left by a failed apply are tried again in a few seconds; a mark
+                    // renewed meanwhile comes with its group's wake-up.
                     let left = match applied {
-                        Ok(_) => super::pending(&mut store).map(|p| !p.is_empty()).unwrap_or(true),
+                        Ok(_) => false,
                         Err(e) => {
                             super::log_refused(&home, "apply", &e);
                             true
@@ -370,6 +365,20 @@ impl Committer {
 impl std::fmt::Debug for Committer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Committer").finish_non_exhaustive()
+    }
+}
+
+/// The in-process rules' errors of `unit` as `tx` holds it, around the record `names` touched
+/// (the whole zone for `None`); `None` when the zone has no file to be.
+fn unit_errors(
+    tx: &Tx<'_>,
+    unit: &Unit,
+    names: Option<&BTreeSet<String>>,
+) -> Result<Option<BTreeSet<String>>, HearthError> {
+    let Unit::DnsZone { user, domain } = unit;
+    match names {
+        Some(n) => dns::rule_errors_named(tx, user, domain, n),
+        None => dns::rule_errors(tx, user, domain),
     }
 }
 

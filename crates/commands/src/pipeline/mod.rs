@@ -31,7 +31,7 @@ pub use dns::{Bind, DnsTools};
 use crate::home::Home;
 use hearth_domain::{HearthError, ReturnCode};
 use hearth_host::Host;
-use hearth_store::{PendingUnit, Store, Tx};
+use hearth_store::{Store, Tx};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::time::{Duration, Instant};
@@ -44,6 +44,14 @@ pub enum Unit {
 }
 
 impl Unit {
+    /// The zone file of `domain` of `user`.
+    pub fn dns_zone(user: &str, domain: &str) -> Unit {
+        Unit::DnsZone {
+            user: user.to_string(),
+            domain: domain.to_string(),
+        }
+    }
+
     /// The unit's name in the store's marks.
     pub fn name(&self) -> String {
         match self {
@@ -410,7 +418,8 @@ impl HostLock {
     }
 }
 
-/// The marks left in the store (units not yet applied), for the import's and serve's reports.
-pub fn pending(store: &mut Store) -> Result<Vec<PendingUnit>, HearthError> {
+/// The marks left in the store (units not yet applied).
+#[cfg(test)]
+pub(crate) fn pending(store: &mut Store) -> Result<Vec<hearth_store::PendingUnit>, HearthError> {
     store.read(|tx| tx.pending_units())
 }

@@ -40,11 +40,7 @@ fn commit_unapplied(home: &Home, domain: &str, id: i64, name: &str, value: &str)
             r.set(dns_record::VALUE, value);
             r.set(dns_record::SUSPENDED, "no");
             tx.put_dns_record(domain, id, &r)?;
-            let unit = Unit::DnsZone {
-                user: "dora".into(),
-                domain: domain.into(),
-            };
-            tx.mark_unit(&unit.name(), true, 1)
+            tx.mark_unit(&Unit::dns_zone("dora", domain).name(), true, 1)
         })
         .expect("commit");
 }

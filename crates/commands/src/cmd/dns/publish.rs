@@ -10,14 +10,13 @@ use hearth_domain::HearthError;
 use hearth_domain::object::settings::DnsSystem;
 use hearth_domain::object::user;
 
-/// `v-restart-dns RESTART`: `rndc reload`, unless RESTART is `no`. A sandbox host-root is only
-/// reloaded when `rndc_conf` names the named that serves it (its zones are not the system's).
+/// `v-restart-dns RESTART`: the DNS service's reload (`rndc reload`; see
+/// [`crate::pipeline::DnsTools::reload`]), unless RESTART is `no`.
 fn reload(ctx: &Ctx<'_, '_>, restart: &str) -> Result<(), HearthError> {
-    let conf = ctx.home.config.rndc_conf.as_deref();
-    if restart == "no" || (ctx.host.is_sandbox() && conf.is_none()) {
+    if restart == "no" {
         return Ok(());
     }
-    hearth_host::dns::reload(conf).map_err(HearthError::from)
+    ctx.home.dns_tools().reload(ctx.home, ctx.host).map(|_| ())
 }
 
 /// The change of `domains` of `user` goes to the host: to the cluster's slaves (queued in this
@@ -32,11 +31,7 @@ pub fn publish(ctx: &mut Ctx<'_, '_>, user: &str, domains: &[&str], restart: &st
         return Ok(());
     }
     for domain in domains {
-        let unit = Unit::DnsZone {
-            user: user.to_string(),
-            domain: domain.to_string(),
-        };
-        ctx.touch(unit, restart != "no");
+        ctx.touch(Unit::dns_zone(user, domain), restart != "no");
     }
     Ok(())
 }
@@ -54,11 +49,7 @@ pub fn publish_records(
     if !ctx.tx.settings()?.dns_system().writes_zones() {
         return Ok(());
     }
-    let unit = Unit::DnsZone {
-        user: user.to_string(),
-        domain: domain.to_string(),
-    };
-    ctx.touch_names(unit, restart != "no", names);
+    ctx.touch_names(Unit::dns_zone(user, domain), restart != "no", names);
     Ok(())
 }
 
@@ -78,11 +69,7 @@ pub fn unpublish_user(ctx: &mut Ctx<'_, '_>, user: &str, domains: &[String]) -> 
         return Ok(());
     }
     for d in domains {
-        let unit = Unit::DnsZone {
-            user: user.to_string(),
-            domain: d.clone(),
-        };
-        ctx.touch(unit, true);
+        ctx.touch(Unit::dns_zone(user, d), true);
     }
     Ok(())
 }
